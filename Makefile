@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format bench migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the project's metadata changed.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## run: start the service on http://127.0.0.1:8000 (SQLite under ./var/, created and migrated on start)
+run: $(VENV)/.installed
+	$(BIN)/incidenthub serve
+
+## test: lint, type-check and run the whole suite (SQLite; PostgreSQL too when INCIDENTHUB_TEST_POSTGRES_URL is set)
+test: lint
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+## bench: ingest benchmark; writes bench/REPORT.md
+bench: $(VENV)/.installed
+	$(BIN)/python bench/ingest.py
+
+migrate: $(VENV)/.installed
+	$(BIN)/incidenthub migrate
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

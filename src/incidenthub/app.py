@@ -1,0 +1,172 @@
+"""The application factory: routers, error handlers, body limit, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from incidenthub import __version__
+from incidenthub.clock import iso_utc, utcnow
+from incidenthub.config import Settings, get_settings
+from incidenthub.db import Database, WritePath
+from incidenthub.errors import AppError, FieldError
+from incidenthub.incidents.router import router as incidents_router
+from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error, problem_body
+from incidenthub.runtime import Runtime, runtime_of
+
+log = logging.getLogger(__name__)
+
+_STATUS_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+
+
+def _problem_response(body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _field_path(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "header"} and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _validation_problem(error: RequestValidationError) -> dict[str, Any]:
+    items = list(error.errors())
+    if any(item.get("type") == "json_invalid" for item in items):
+        reason = next(item for item in items if item.get("type") == "json_invalid")
+        detail = f"the request body is not valid JSON: {reason.get('ctx', {}).get('error', 'parse error')}"
+        return problem_body(400, "Malformed request", "malformed-request", detail, [FieldError("body", detail)])
+    if any(tuple(item.get("loc", ())) == ("body",) and isinstance(item.get("input"), bytes) for item in items):
+        detail = "the request body must be JSON: send `Content-Type: application/json`"
+        return problem_body(
+            415, "Unsupported media type", "unsupported-media-type", detail, [FieldError("body", detail)]
+        )
+    fields = [
+        FieldError(
+            _field_path(tuple(item.get("loc", ()))),
+            str(item.get("msg", "invalid")).removeprefix("Value error, "),
+        )
+        for item in items
+    ]
+    detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
+    return problem_body(422, "Validation failed", "validation-error", detail, fields)
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            body = problem_body(
+                413,
+                "Payload too large",
+                "payload-too-large",
+                f"request body is larger than {self.limit} bytes",
+                [],
+            )
+            await _problem_response(body)(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise StarletteHTTPException(413, f"request body is larger than {self.limit} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The incidenthub ASGI application for these settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings.database_url)
+        writes = WritePath(database, settings.write_batch_max)
+        writes.start()
+        app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
+        try:
+            yield
+        finally:
+            writes.stop()
+            database.dispose()
+
+    app = FastAPI(
+        title="incidenthub",
+        version=__version__,
+        summary="Incidents in the wire formats of the systems people already run, kept as one canonical record.",
+        description=(
+            "The native API is Sety-shaped and mounted at `/v1` and again at `/v1/external` (Sety's base path). "
+            "Authenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem documents "
+            "(`application/problem+json`) that also carry Sety's `code` and `message` members."
+        ),
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, error: AppError) -> JSONResponse:
+        return _problem_response(from_error(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return _problem_response(_validation_problem(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        title = _STATUS_TITLES.get(error.status_code, "Error")
+        slug = title.lower().replace(" ", "-")
+        response = _problem_response(problem_body(error.status_code, title, slug, str(error.detail), []))
+        if error.headers:
+            response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=error)
+        body = problem_body(500, "Internal server error", "internal-error", "an unexpected error occurred", [])
+        return _problem_response(body)
+
+    @app.get("/v1/health", tags=["health"], summary="Health check")
+    @app.get("/v1/external/health", include_in_schema=False)
+    def health(request: Request) -> JSONResponse:
+        database_ok = True
+        try:
+            with runtime_of(request).database.read_engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check: database does not answer")
+            database_ok = False
+        body = {
+            "status": "ok" if database_ok else "degraded",
+            "api_version": "v1",
+            "timestamp": iso_utc(utcnow()),
+            "database": "ok" if database_ok else "unreachable",
+        }
+        return JSONResponse(body, status_code=200 if database_ok else 503)
+
+    app.include_router(incidents_router, prefix="/v1")
+    app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,218 @@
+"""Rules for tenants and API keys: creation, hashing, verification, scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from incidenthub.auth import scopes as scope_names
+from incidenthub.auth.repository import ApiKeyRepository, TenantRepository
+from incidenthub.clock import as_utc, iso_utc, utcnow
+from incidenthub.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unauthorized
+from incidenthub.models import ApiKey, Tenant
+
+KEY_PREFIX = "ih_"
+_KEY_ALPHABET = string.ascii_letters + string.digits
+_LOOKUP_LENGTH = 12
+_SECRET_LENGTH = 32  # 32 base62 characters: about 190 bits
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant a verified key belongs to and what it may do."""
+
+    tenant_id: str
+    tenant_slug: str
+    tenant_timezone: str
+    key_id: str
+    scopes: tuple[str, ...]
+    last_used_at: datetime | None
+
+    def require(self, scope: str) -> None:
+        if not scope_names.grants(self.scopes, scope):
+            raise Forbidden(f"this API key lacks the scope {scope!r}")
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug from a display name: `Metro 911 (North)` -> `metro-911-north`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+
+
+def check_timezone(name: str) -> str:
+    """The IANA zone name if it exists; otherwise an error that says so."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"unknown timezone {name!r}: use an IANA name such as 'America/Chicago' or 'UTC'",
+            [FieldError("timezone", "unknown IANA timezone")],
+        ) from None
+    if name not in available_timezones() and name != "UTC":
+        raise Invalid(f"unknown timezone {name!r}", [FieldError("timezone", "unknown IANA timezone")])
+    return name
+
+
+def tenant_view(tenant: Tenant) -> dict[str, Any]:
+    """The tenant as the CLI prints it."""
+    return {
+        "id": tenant.id,
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "timezone": tenant.timezone,
+        "sonoran_community_id": tenant.sonoran_community_id,
+        "created_at": iso_utc(tenant.created_at),
+    }
+
+
+def create_tenant(
+    session: Session,
+    name: str,
+    slug: str | None = None,
+    timezone: str = "UTC",
+    sonoran_community_id: str | None = None,
+) -> Tenant:
+    """A new tenant; the slug defaults to the slugified name."""
+    if not name.strip():
+        raise Invalid("name must not be empty", [FieldError("name", "must not be empty")])
+    slug = slug if slug is not None else slugify(name)
+    if not _SLUG_RE.match(slug):
+        raise Invalid(
+            f"invalid slug {slug!r}: lowercase letters, digits and dashes, at most 64",
+            [FieldError("slug", "invalid slug")],
+        )
+    check_timezone(timezone)
+    tenants = TenantRepository(session)
+    if tenants.by_slug(slug) is not None:
+        raise Conflict(f"a tenant with slug {slug!r} already exists")
+    if sonoran_community_id and tenants.by_sonoran_community_id(sonoran_community_id) is not None:
+        raise Conflict(f"Sonoran community id {sonoran_community_id!r} already belongs to another tenant")
+    tenant = Tenant(name=name.strip(), slug=slug, timezone=timezone, sonoran_community_id=sonoran_community_id or None)
+    try:
+        with session.begin_nested():
+            tenants.add(tenant)
+    except IntegrityError:
+        raise Conflict(f"a tenant with slug {slug!r} already exists") from None
+    return tenant
+
+
+def hash_secret(raw_key: str) -> str:
+    # Keys are ~190 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A freshly made key; `secret` exists only here and is never stored."""
+
+    key: ApiKey
+    tenant: Tenant
+    secret: str
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "id": self.key.id,
+            "key": self.secret,
+            "name": self.key.name,
+            "scopes": list(self.key.scopes),
+            "tenant": self.tenant.slug,
+            "expires_at": iso_utc(self.key.expires_at) if self.key.expires_at else None,
+        }
+
+
+def create_key(
+    session: Session,
+    tenant_slug: str,
+    scopes: list[str],
+    name: str | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedKey:
+    """A new API key for a tenant with the given scopes."""
+    tenant = TenantRepository(session).by_slug(tenant_slug)
+    if tenant is None:
+        raise NotFound(f"no tenant with slug {tenant_slug!r}")
+    if not scopes:
+        raise Invalid("at least one scope is needed", [FieldError("scope", "at least one scope")])
+    unknown = sorted(set(scopes) - scope_names.KNOWN)
+    if unknown:
+        raise Invalid(
+            f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(sorted(scope_names.KNOWN))}",
+            [FieldError("scope", "unknown scope")],
+        )
+    if expires_at is not None and as_utc(expires_at) <= utcnow():
+        raise Invalid("expires_at is in the past", [FieldError("expires_at", "must be in the future")])
+    lookup = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_LOOKUP_LENGTH))
+    secret = KEY_PREFIX + lookup + "_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_SECRET_LENGTH))
+    key = ApiKey(
+        tenant_id=tenant.id,
+        name=name,
+        prefix=lookup,
+        secret_hash=hash_secret(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+    )
+    ApiKeyRepository(session).add(key)
+    return IssuedKey(key=key, tenant=tenant, secret=secret)
+
+
+def revoke_key(session: Session, key_id: str) -> ApiKey:
+    """Revoke a key; it stops working at once. Revoking twice is harmless."""
+    key = ApiKeyRepository(session).get(key_id)
+    if key is None:
+        raise NotFound(f"no API key with id {key_id!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    return key
+
+
+def authenticate(session: Session, raw_key: str) -> Principal:
+    """The principal of a presented key; any failure is the same 401, whatever the reason."""
+    rejected = Unauthorized("missing or invalid API key")
+    if not raw_key.startswith(KEY_PREFIX):
+        raise rejected
+    lookup, _, _secret = raw_key[len(KEY_PREFIX) :].partition("_")
+    if len(lookup) != _LOOKUP_LENGTH:
+        raise rejected
+    found = ApiKeyRepository(session).by_prefix(lookup)
+    if found is None:
+        raise rejected
+    key, tenant = found
+    if not hmac.compare_digest(key.secret_hash, hash_secret(raw_key)):
+        raise rejected
+    now = utcnow()
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        raise rejected
+    return Principal(
+        tenant_id=tenant.id,
+        tenant_slug=tenant.slug,
+        tenant_timezone=tenant.timezone,
+        key_id=key.id,
+        scopes=tuple(key.scopes),
+        last_used_at=key.last_used_at,
+    )
+
+
+def touch_key(session: Session, key_id: str) -> None:
+    """Record that a key was just used."""
+    ApiKeyRepository(session).touch(key_id, utcnow())
+
+
+def bootstrap(session: Session) -> IssuedKey | None:
+    """On an empty database: tenant `default` (UTC) and a key with every scope. Otherwise nothing."""
+    if TenantRepository(session).count() > 0:
+        return None
+    create_tenant(session, name="default", slug="default", timezone="UTC")
+    return create_key(session, "default", [scope_names.ALL], name="bootstrap")

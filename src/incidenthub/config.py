@@ -1,0 +1,33 @@
+"""Settings, read from the environment (prefix INCIDENTHUB_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path('var') / 'incidenthub.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="INCIDENTHUB_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Largest request body accepted, in bytes; larger ones get 413.
+    max_body_bytes: int = 1024 * 1024
+    # How many queued writes one transaction may carry (group commit).
+    write_batch_max: int = 256
+    # last_used_at of an API key is refreshed at most this often, in seconds.
+    key_touch_interval_seconds: int = 60
+    log_level: str = "info"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

@@ -1,0 +1,177 @@
+"""Engines, sessions, and the single write path that group-commits.
+
+Reads use ordinary sessions. Writes are functions handed to `WritePath`: one thread runs them,
+many to a transaction (each inside its own savepoint, so one failing leaves the others intact),
+commits once, and only then resolves each caller's future. On SQLite that thread is the only
+writer of the process, so concurrent requests never fight over the database lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    # pysqlite's own transaction handling breaks SAVEPOINT; take it over (SQLAlchemy docs' recipe).
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The engines and session factories of one database URL."""
+
+    url: str
+    read_engine: Engine = field(init=False)
+    write_engine: Engine = field(init=False)
+    read_sessions: sessionmaker[Session] = field(init=False)
+    write_sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        url = make_url(self.url)
+        if url.get_backend_name() == "sqlite":
+            if url.database and url.database != ":memory:":
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.read_engine = _sqlite_engine(self.url, "BEGIN")
+            # Writers take the lock up front so a read-then-write never fails half way.
+            self.write_engine = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
+        else:
+            self.read_engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            self.write_engine = self.read_engine
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.read_engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session committed on success, rolled back on error (CLI and start-up use this)."""
+        with self.write_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.read_engine.dispose()
+        self.write_engine.dispose()
+
+
+@dataclass
+class _Job:
+    work: Callable[[Session], Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+class WritePath:
+    """One writer thread; queued units of work are group-committed, each answered after the commit."""
+
+    def __init__(self, database: Database, batch_max: int = 256) -> None:
+        self._database = database
+        self._batch_max = batch_max
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self.batches = 0
+        self.jobs = 0
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="incidenthub-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def submit(self, work: Callable[[Session], T]) -> Future[T]:
+        job = _Job(work)
+        self._queue.put(job)
+        return job.future
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in the next transaction and return its result once that is committed."""
+        result: T = await asyncio.wrap_future(self.submit(work))
+        return result
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stopping = True
+                    break
+                batch.append(job)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        try:
+            with self._database.write_sessions() as session, session.begin():
+                for job in batch:
+                    if not job.future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        if len(batch) == 1:
+                            outcomes.append((job, job.work(session), None))
+                        else:
+                            with session.begin_nested():
+                                outcomes.append((job, job.work(session), None))
+                    except Exception as exc:
+                        if len(batch) == 1:
+                            raise
+                        outcomes.append((job, None, exc))
+        except Exception as exc:
+            # Nothing of this batch was committed: every caller that was running hears why.
+            for job in batch:
+                if not job.future.done() and (job.future.running() or job.future.set_running_or_notify_cancel()):
+                    job.future.set_exception(exc)
+            return
+        self.batches += 1
+        self.jobs += len(outcomes)
+        for job, result, error in outcomes:
+            if error is None:
+                job.future.set_result(result)
+            else:
+                job.future.set_exception(error)

@@ -1,0 +1,74 @@
+"""One error tree. Services raise these; each door's handler renders them in that door's format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one field of the input, by its dotted path (`location.coordinates`)."""
+
+    field: str
+    message: str
+
+
+class AppError(Exception):
+    """Base of every error a client can cause; carries its HTTP status."""
+
+    status_code = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class Invalid(AppError):
+    status_code = 422
+    title = "Validation failed"
+    slug = "validation-error"
+
+
+class MalformedRequest(AppError):
+    status_code = 400
+    title = "Malformed request"
+    slug = "malformed-request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+class NotFound(AppError):
+    status_code = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    title = "Payload too large"
+    slug = "payload-too-large"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    title = "Too many requests"
+    slug = "rate-limited"

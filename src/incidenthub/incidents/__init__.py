@@ -1,0 +1,1 @@
+"""The canonical incident: create, read, list, notes, lifecycle."""

@@ -1,0 +1,140 @@
+"""Every query over incidents and their children."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from incidenthub.models import Assignment, Incident, IncidentLink, Note, TimelineEvent
+
+# Everything a full read of an incident shows, loaded in one query per relation.
+_FULL = (
+    selectinload(Incident.notes),
+    selectinload(Incident.timeline),
+    selectinload(Incident.assignments).selectinload(Assignment.unit),
+    selectinload(Incident.assignments).selectinload(Assignment.personnel),
+    selectinload(Incident.call_taker),
+)
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    status: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    source: str | None = None
+    external_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """One relation as seen from a given incident."""
+
+    kind: str
+    source: str
+    external_id: str | None
+    incident_id: str | None
+
+
+class IncidentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident | None:
+        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id == incident_id)
+        if full:
+            query = query.options(*_FULL)
+        return self.session.scalar(query)
+
+    def by_source_id(self, tenant_id: str, source: str, external_id: str) -> Incident | None:
+        return self.session.scalar(
+            select(Incident).where(
+                Incident.tenant_id == tenant_id,
+                Incident.source == source,
+                Incident.external_id == external_id,
+            )
+        )
+
+    def insert_unless_exists(self, incident: Incident) -> bool:
+        """Insert; False (and nothing written) when its (tenant, source, external_id) already exists."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(incident)
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def add(self, row: Note | TimelineEvent | Assignment | IncidentLink) -> None:
+        self.session.add(row)
+
+    def page(self, tenant_id: str, filters: IncidentFilter, offset: int, limit: int) -> tuple[list[Incident], int]:
+        """One page, newest first, and the total number matching."""
+        conditions = [Incident.tenant_id == tenant_id]
+        for column, value in (
+            (Incident.status, filters.status),
+            (Incident.category, filters.category),
+            (Incident.severity, filters.severity),
+            (Incident.source, filters.source),
+            (Incident.external_id, filters.external_id),
+        ):
+            if value is not None:
+                conditions.append(column == value)
+        if filters.created_from is not None:
+            conditions.append(Incident.created_at >= filters.created_from)
+        if filters.created_to is not None:
+            conditions.append(Incident.created_at <= filters.created_to)
+        where = and_(*conditions)
+        total = self.session.scalar(select(func.count()).select_from(Incident).where(where)) or 0
+        query = (
+            select(Incident)
+            .where(where)
+            .order_by(Incident.created_at.desc(), Incident.id.desc())
+            .offset(offset)
+            .limit(limit)
+            .options(*_FULL)
+        )
+        return list(self.session.scalars(query)), total
+
+    def links_of(self, tenant_id: str, incidents: Sequence[Incident]) -> dict[str, list[Link]]:
+        """Every link touching these incidents, in both directions, with the far side resolved."""
+        ids = [incident.id for incident in incidents]
+        result: dict[str, dict[tuple[str, str, str | None], Link]] = {incident_id: {} for incident_id in ids}
+        if not ids:
+            return {}
+        own_keys = {(i.source, i.external_id): i.id for i in incidents if i.external_id is not None}
+        touching: ColumnElement[bool] = IncidentLink.incident_id.in_(ids)
+        if own_keys:
+            pointing_here = tuple_(IncidentLink.related_source, IncidentLink.related_external_id).in_(list(own_keys))
+            touching = or_(touching, pointing_here)
+        rows = list(self.session.scalars(select(IncidentLink).where(IncidentLink.tenant_id == tenant_id, touching)))
+        if not rows:
+            return {incident_id: [] for incident_id in ids}
+        named_ids = {row.incident_id for row in rows}
+        named_keys = {(row.related_source, row.related_external_id) for row in rows}
+        id_by_key: dict[tuple[str, str | None], str] = {}
+        key_by_id: dict[str, tuple[str, str | None]] = {}
+        for incident_id, source, external_id in self.session.execute(
+            select(Incident.id, Incident.source, Incident.external_id).where(
+                Incident.tenant_id == tenant_id,
+                or_(Incident.id.in_(named_ids), tuple_(Incident.source, Incident.external_id).in_(list(named_keys))),
+            )
+        ):
+            id_by_key[(source, external_id)] = incident_id
+            key_by_id[incident_id] = (source, external_id)
+        for row in rows:
+            far = (row.related_source, row.related_external_id)
+            if row.incident_id in result:  # outgoing: this incident names the other one
+                result[row.incident_id][(row.kind, *far)] = Link(row.kind, *far, id_by_key.get(far))
+            target = own_keys.get(far)
+            near = key_by_id.get(row.incident_id)
+            if target is not None and near is not None and row.incident_id != target:  # incoming
+                result[target][(row.kind, *near)] = Link(row.kind, near[0], near[1], row.incident_id)
+        return {incident_id: list(links.values()) for incident_id, links in result.items()}

@@ -1,0 +1,164 @@
+"""HTTP routes of the native incidents API (Sety-shaped), mounted at /v1 and /v1/external."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
+
+from incidenthub.auth.dependencies import require
+from incidenthub.auth.service import Principal
+from incidenthub.clock import as_utc
+from incidenthub.incidents import service
+from incidenthub.incidents.repository import IncidentFilter
+from incidenthub.incidents.schemas import (
+    CancelRequest,
+    Category,
+    IncidentCreate,
+    IncidentEnvelope,
+    IncidentPage,
+    IncidentRead,
+    NoteCreate,
+    NoteRead,
+    Severity,
+    Status,
+    StatusChange,
+)
+from incidenthub.problems import responses
+from incidenthub.runtime import read_session, runtime_of
+
+router = APIRouter(tags=["incidents"])
+
+_AUTH = responses(401, 403)
+_WRITE = responses(400, 401, 403, 413, 422)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Query times without an offset are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=IncidentEnvelope,
+    responses={
+        200: {"model": IncidentEnvelope, "description": "Idempotent repeat: the existing incident"},
+        **_WRITE,
+    },
+    summary="Create incident",
+)
+async def create_incident(
+    body: IncidentCreate,
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(require("incidents:write")),
+) -> IncidentEnvelope:
+    raw: dict[str, Any] = await request.json()
+    tenant_id = principal.tenant_id
+    created = await runtime_of(request).writes.run(
+        lambda session: service.create_incident(session, tenant_id, body, raw, actor=principal.key_id)
+    )
+    if created.idempotent:
+        response.status_code = 200
+    return IncidentEnvelope(incident=created.incident, idempotent=created.idempotent)
+
+
+@router.get("/incidents", response_model=IncidentPage, responses=responses(401, 403, 422), summary="List incidents")
+def list_incidents(
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("incidents:read")),
+    status: Status | None = None,
+    category: Category | None = None,
+    severity: Severity | None = None,
+    source: str | None = None,
+    external_id: str | None = None,
+    from_date: Annotated[datetime | None, Query(description="created at or after (UTC if no offset)")] = None,
+    to_date: Annotated[datetime | None, Query(description="created at or before (UTC if no offset)")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
+) -> IncidentPage:
+    filters = IncidentFilter(
+        status=status,
+        category=category,
+        severity=severity,
+        source=source,
+        external_id=external_id,
+        created_from=_utc(from_date),
+        created_to=_utc(to_date),
+    )
+    return service.list_incidents(session, principal.tenant_id, filters, page, limit)
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    response_model=IncidentRead,
+    responses=responses(401, 403, 404),
+    summary="Get incident",
+)
+def get_incident(
+    incident_id: str,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("incidents:read")),
+) -> IncidentRead:
+    return service.read_incident(session, principal.tenant_id, incident_id)
+
+
+@router.post(
+    "/incidents/{incident_id}/notes",
+    status_code=201,
+    response_model=NoteRead,
+    responses={**_WRITE, **responses(404)},
+    summary="Add note",
+)
+async def add_note(
+    incident_id: str,
+    body: NoteCreate,
+    request: Request,
+    principal: Principal = Depends(require("incidents:write")),
+) -> NoteRead:
+    tenant_id = principal.tenant_id
+    return await runtime_of(request).writes.run(
+        lambda session: service.add_note(session, tenant_id, incident_id, body, actor=principal.key_id)
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/cancel",
+    response_model=IncidentRead,
+    responses={**_WRITE, **responses(404, 409)},
+    summary="Cancel incident",
+)
+async def cancel_incident(
+    incident_id: str,
+    request: Request,
+    body: CancelRequest | None = None,
+    principal: Principal = Depends(require("incidents:write")),
+) -> IncidentRead:
+    tenant_id = principal.tenant_id
+    reason = body.reason if body else None
+    return await runtime_of(request).writes.run(
+        lambda session: service.cancel_incident(session, tenant_id, incident_id, reason, actor=principal.key_id)
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/status",
+    response_model=IncidentRead,
+    responses={**_WRITE, **responses(404, 409)},
+    summary="Change incident status",
+)
+async def change_status(
+    incident_id: str,
+    body: StatusChange,
+    request: Request,
+    principal: Principal = Depends(require("incidents:write")),
+) -> IncidentRead:
+    tenant_id = principal.tenant_id
+    return await runtime_of(request).writes.run(
+        lambda session: service.change_status(session, tenant_id, incident_id, body, actor=principal.key_id)
+    )

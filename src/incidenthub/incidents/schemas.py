@@ -1,0 +1,233 @@
+"""Request and response models of the native (Sety-shaped) incidents API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from incidenthub.clock import iso_utc
+
+Category = Literal["sos", "vehicle", "location_threat", "medical", "fire", "other"]
+Severity = Literal["low", "medium", "high", "critical"]
+Status = Literal["created", "dispatching", "assigned", "responding", "on_scene", "resolved", "cancelled"]
+ResolutionOutcome = Literal["handled", "false_alarm", "referred", "unresolved"]
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+STATUSES: tuple[str, ...] = get_args(Status)
+RESOLUTION_OUTCOMES: tuple[str, ...] = get_args(ResolutionOutcome)
+
+Stamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+class SubjectIn(BaseModel):
+    """The person the incident is about; no account needed, pass what you hold."""
+
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=320)
+    reference: str | None = Field(None, max_length=200)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class LocationIn(BaseModel):
+    """Where: GeoJSON order `[longitude, latitude]`, plus free text."""
+
+    coordinates: list[float] | None = Field(None, description="[longitude, latitude], GeoJSON order")
+    address: str | None = Field(None, max_length=500)
+    landmark: str | None = Field(None, max_length=500)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _lon_lat(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if len(value) != 2:
+            raise ValueError("must be [longitude, latitude]: exactly two numbers")
+        lon, lat = value
+        if not -180 <= lon <= 180:
+            raise ValueError(f"longitude {lon} is outside [-180, 180]")
+        if not -90 <= lat <= 90:
+            raise ValueError(f"latitude {lat} is outside [-90, 90]")
+        return value
+
+
+class IncidentCreate(BaseModel):
+    """Sety's CreateIncidentRequest."""
+
+    category: Category
+    severity: Severity = "medium"
+    title: str | None = Field(None, max_length=500)
+    description: str | None = Field(None, max_length=20000)
+    subject: SubjectIn | None = None
+    location: LocationIn | None = None
+    is_drill: bool = False
+    idempotency_key: str | None = Field(None, min_length=1, max_length=256)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class NoteCreate(BaseModel):
+    note: str = Field(min_length=1, max_length=20000)
+    author: str | None = Field(None, max_length=200)
+
+
+class CancelRequest(BaseModel):
+    reason: str | None = Field(None, max_length=2000)
+
+
+class StatusChange(BaseModel):
+    status: Status
+    message: str | None = Field(None, max_length=2000)
+    resolution_outcome: ResolutionOutcome | None = None
+    resolution_notes: str | None = Field(None, max_length=20000)
+
+
+# --- read shapes -------------------------------------------------------------------------------
+
+
+class Subject(BaseModel):
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    reference: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Location(BaseModel):
+    coordinates: list[float] | None = Field(None, description="[longitude, latitude]")
+    address: str | None = None
+    landmark: str | None = None
+    block: str | None = None
+    postal: str | None = None
+
+
+class TimelineEventRead(BaseModel):
+    status: str | None
+    event: str
+    message: str | None
+    timestamp: Stamp
+    actor: str | None = None
+    data: dict[str, Any] | None = None
+
+
+class NoteRead(BaseModel):
+    note_id: str
+    source_note_id: str | None = None
+    note: str
+    author: str | None = None
+    label: str | None = None
+    noted_at: Stamp
+    created_at: Stamp
+
+
+class PersonRef(BaseModel):
+    id: str
+    personnel_id: str
+    name: str | None = None
+
+
+class UnitRef(BaseModel):
+    id: str
+    call_sign: str
+
+
+class ResponderRead(BaseModel):
+    assignment_id: str
+    unit: UnitRef | None = None
+    personnel: PersonRef | None = None
+    is_primary: bool
+    status: str | None = None
+    dispatched_by: str | None = None
+    dispatched_at: Stamp | None = None
+    enroute_at: Stamp | None = None
+    arrived_at: Stamp | None = None
+    cleared_at: Stamp | None = None
+
+
+class RelatedIncident(BaseModel):
+    kind: str
+    source: str
+    external_id: str | None
+    incident_id: str | None = Field(None, description="null while the other incident has not arrived")
+
+
+class Caller(BaseModel):
+    name: str | None = None
+    number: str | None = None
+
+
+class IncidentRead(BaseModel):
+    """Sety's Incident plus every canonical field, so one read shows what any door stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    incident_id: str
+    idempotency_key: str | None
+    category: str | None
+    severity: str | None
+    status: str
+    subject: Subject | None
+    title: str | None
+    description: str | None
+    location: Location
+    resolution_outcome: str | None
+    resolution_notes: str | None
+    is_drill: bool
+    timeline: list[TimelineEventRead]
+    created_at: Stamp
+    updated_at: Stamp
+    resolved_at: Stamp | None
+    cancelled_at: Stamp | None
+
+    source: str
+    external_id: str | None
+    revision: int
+    number: str | None
+    case_number: str | None
+    incident_type: str | None
+    initial_incident_type: str | None
+    priority: str | None
+    stage: str | None
+    disposition: str | None
+    caller: Caller
+    agency: str | None
+    agency_type: str | None
+    response_area: str | None
+    radio_channel: str | None
+    call_source: str | None
+    call_position: str | None
+    call_taker: PersonRef | None
+    source_created_at: Stamp | None
+    call_received_at: Stamp | None
+    call_picked_up_at: Stamp | None
+    call_hung_up_at: Stamp | None
+    dispatch_queued_at: Stamp | None
+    dispatched_at: Stamp | None
+    acknowledged_at: Stamp | None
+    identified_at: Stamp | None
+    mitigated_at: Stamp | None
+    target_close_at: Stamp | None
+    closed_at: Stamp | None
+    tags: list[Any]
+    owners: list[Any]
+    stakeholders: list[Any]
+    custom_fields: dict[str, Any]
+    metadata: dict[str, Any]
+    notes: list[NoteRead]
+    responders: list[ResponderRead]
+    related_incidents: list[RelatedIncident]
+
+
+class IncidentEnvelope(BaseModel):
+    incident: IncidentRead
+    idempotent: bool
+
+
+class IncidentPage(BaseModel):
+    data: list[IncidentRead]
+    page: int
+    limit: int
+    total: int
+    has_more: bool

@@ -1,0 +1,351 @@
+"""Rules of the canonical incident: creation (idempotent), reads, notes and the lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from incidenthub.clock import utcnow
+from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.incidents.repository import IncidentFilter, IncidentRepository, Link
+from incidenthub.incidents.schemas import (
+    Caller,
+    IncidentCreate,
+    IncidentPage,
+    IncidentRead,
+    Location,
+    NoteCreate,
+    NoteRead,
+    PersonRef,
+    RelatedIncident,
+    ResponderRead,
+    StatusChange,
+    Subject,
+    TimelineEventRead,
+    UnitRef,
+)
+from incidenthub.models import Incident, Note, TimelineEvent
+
+NATIVE_SOURCE = "native"
+MAX_PAGE_SIZE = 100
+
+# The lifecycle, in order. A change may skip forward (CADs skip steps), never go back.
+LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
+FINAL = frozenset({"resolved", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Created:
+    incident: IncidentRead
+    idempotent: bool
+
+
+def _event(
+    incident: Incident,
+    event: str,
+    *,
+    message: str | None = None,
+    actor: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    row = TimelineEvent(
+        tenant_id=incident.tenant_id,
+        incident_id=incident.id,
+        occurred_at=at or utcnow(),
+        event=event,
+        status=incident.status,
+        message=message,
+        actor=actor,
+        data=data,
+    )
+    incident.timeline.append(row)
+    return row
+
+
+def _touch(incident: Incident, at: datetime) -> None:
+    incident.revision += 1
+    incident.updated_at = at
+
+
+def create_incident(
+    session: Session, tenant_id: str, request: IncidentCreate, raw: dict[str, Any], actor: str | None = None
+) -> Created:
+    """A new incident; a repeated idempotency key answers the existing one and changes nothing."""
+    repository = IncidentRepository(session)
+    key = request.idempotency_key
+    if key is not None:
+        existing = repository.by_source_id(tenant_id, NATIVE_SOURCE, key)
+        if existing is not None:
+            return Created(read_incident(session, tenant_id, existing.id), idempotent=True)
+    now = utcnow()
+    location = request.location
+    subject = request.subject.model_dump() if request.subject else None
+    incident = Incident(
+        tenant_id=tenant_id,
+        source=NATIVE_SOURCE,
+        external_id=key,
+        category=request.category,
+        severity=request.severity,
+        status="created",
+        title=request.title,
+        description=request.description,
+        subject=subject,
+        caller_name=subject["name"] if subject else None,
+        caller_number=subject["phone"] if subject else None,
+        address=location.address if location else None,
+        landmark=location.landmark if location else None,
+        longitude=location.coordinates[0] if location and location.coordinates else None,
+        latitude=location.coordinates[1] if location and location.coordinates else None,
+        is_drill=request.is_drill,
+        extra_metadata=request.metadata,
+        raw_payload=raw,
+        created_at=now,
+        updated_at=now,
+        revision=1,
+        call_taker=None,
+        notes=[],
+        timeline=[],
+        assignments=[],
+    )
+    if not repository.insert_unless_exists(incident):
+        # Another writer (another process) created it first: answer theirs.
+        assert key is not None  # noqa: S101 - without a key there is nothing to collide on
+        winner = repository.by_source_id(tenant_id, NATIVE_SOURCE, key)
+        if winner is None:
+            raise Conflict("the incident could not be created; retry")
+        return Created(read_incident(session, tenant_id, winner.id), idempotent=True)
+    _event(incident, "created", message="Incident created", actor=actor, at=now)
+    session.flush()
+    return Created(to_read(incident, []), idempotent=False)
+
+
+def get_incident(session: Session, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident:
+    incident = IncidentRepository(session).get(tenant_id, incident_id, full=full)
+    if incident is None:
+        raise NotFound(f"Incident {incident_id} not found")
+    return incident
+
+
+def read_incident(session: Session, tenant_id: str, incident_id: str) -> IncidentRead:
+    """The full read shape of one incident of this tenant."""
+    incident = get_incident(session, tenant_id, incident_id, full=True)
+    links = IncidentRepository(session).links_of(tenant_id, [incident])
+    return to_read(incident, links[incident.id])
+
+
+def list_incidents(session: Session, tenant_id: str, filters: IncidentFilter, page: int, limit: int) -> IncidentPage:
+    """Newest first, one page at a time."""
+    if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
+        raise Invalid("from_date is after to_date", [FieldError("from_date", "must not be after to_date")])
+    repository = IncidentRepository(session)
+    rows, total = repository.page(tenant_id, filters, (page - 1) * limit, limit)
+    links = repository.links_of(tenant_id, rows)
+    return IncidentPage(
+        data=[to_read(row, links[row.id]) for row in rows],
+        page=page,
+        limit=limit,
+        total=total,
+        has_more=page * limit < total,
+    )
+
+
+def add_note(
+    session: Session, tenant_id: str, incident_id: str, request: NoteCreate, actor: str | None = None
+) -> NoteRead:
+    """A note on the incident, also recorded in its timeline."""
+    incident = get_incident(session, tenant_id, incident_id, full=True)
+    now = utcnow()
+    note = Note(
+        tenant_id=tenant_id,
+        incident_id=incident.id,
+        text=request.note,
+        author=request.author,
+        noted_at=now,
+        created_at=now,
+    )
+    incident.notes.append(note)
+    session.flush()
+    _event(
+        incident,
+        "note_added",
+        message=request.note,
+        actor=request.author or actor,
+        at=now,
+        data={"note_id": note.id},
+    )
+    _touch(incident, now)
+    session.flush()
+    return _note_read(note)
+
+
+def cancel_incident(
+    session: Session, tenant_id: str, incident_id: str, reason: str | None, actor: str | None = None
+) -> IncidentRead:
+    """Cancel an active incident; a resolved or cancelled one is a conflict."""
+    incident = get_incident(session, tenant_id, incident_id, full=True)
+    if incident.status in FINAL:
+        raise Conflict(f"Incident {incident_id} is {incident.status} and cannot be cancelled")
+    now = utcnow()
+    incident.status = "cancelled"
+    incident.cancelled_at = now
+    _event(incident, "cancelled", message=reason, actor=actor, at=now)
+    _touch(incident, now)
+    session.flush()
+    return read_incident(session, tenant_id, incident_id)
+
+
+def change_status(
+    session: Session, tenant_id: str, incident_id: str, request: StatusChange, actor: str | None = None
+) -> IncidentRead:
+    """Move the incident forward in its lifecycle (or cancel it)."""
+    if request.status == "cancelled":
+        return cancel_incident(session, tenant_id, incident_id, request.message, actor)
+    if request.status != "resolved" and (request.resolution_outcome or request.resolution_notes):
+        raise Invalid(
+            "resolution_outcome and resolution_notes belong to status 'resolved'",
+            [FieldError("resolution_outcome", "only with status 'resolved'")],
+        )
+    incident = get_incident(session, tenant_id, incident_id, full=True)
+    current = incident.status
+    if current in FINAL:
+        raise Conflict(f"Incident {incident_id} is {current}; it cannot change status any more")
+    if current not in LIFECYCLE or LIFECYCLE.index(request.status) <= LIFECYCLE.index(current):
+        raise Conflict(f"cannot go from {current} to {request.status}: the lifecycle only moves forward")
+    now = utcnow()
+    incident.status = request.status
+    if request.status == "resolved":
+        incident.resolved_at = now
+        incident.resolution_outcome = request.resolution_outcome or "handled"
+        incident.resolution_notes = request.resolution_notes
+    data: dict[str, Any] = {"from": current}
+    if request.status == "resolved":
+        data["resolution_outcome"] = incident.resolution_outcome
+    _event(incident, request.status, message=request.message, actor=actor, at=now, data=data)
+    _touch(incident, now)
+    session.flush()
+    return read_incident(session, tenant_id, incident_id)
+
+
+# --- read shaping ------------------------------------------------------------------------------
+
+
+def _note_read(note: Note) -> NoteRead:
+    return NoteRead(
+        note_id=note.id,
+        source_note_id=note.source_note_id,
+        note=note.text,
+        author=note.author,
+        label=note.label,
+        noted_at=note.noted_at,
+        created_at=note.created_at,
+    )
+
+
+def to_read(incident: Incident, links: Sequence[Link]) -> IncidentRead:
+    """The canonical record in the native read shape."""
+    coordinates = (
+        [incident.longitude, incident.latitude]
+        if incident.longitude is not None and incident.latitude is not None
+        else None
+    )
+    taker = incident.call_taker
+    return IncidentRead(
+        incident_id=incident.id,
+        idempotency_key=incident.external_id if incident.source == NATIVE_SOURCE else None,
+        category=incident.category,
+        severity=incident.severity,
+        status=incident.status,
+        subject=Subject.model_validate(incident.subject) if incident.subject else None,
+        title=incident.title,
+        description=incident.description,
+        location=Location(
+            coordinates=coordinates,
+            address=incident.address,
+            landmark=incident.landmark,
+            block=incident.block,
+            postal=incident.postal,
+        ),
+        resolution_outcome=incident.resolution_outcome,
+        resolution_notes=incident.resolution_notes,
+        is_drill=incident.is_drill,
+        timeline=[
+            TimelineEventRead(
+                status=e.status,
+                event=e.event,
+                message=e.message,
+                timestamp=e.occurred_at,
+                actor=e.actor,
+                data=e.data,
+            )
+            for e in incident.timeline
+        ],
+        created_at=incident.created_at,
+        updated_at=incident.updated_at,
+        resolved_at=incident.resolved_at,
+        cancelled_at=incident.cancelled_at,
+        source=incident.source,
+        external_id=incident.external_id,
+        revision=incident.revision,
+        number=incident.number,
+        case_number=incident.case_number,
+        incident_type=incident.incident_type,
+        initial_incident_type=incident.initial_incident_type,
+        priority=incident.priority,
+        stage=incident.stage,
+        disposition=incident.disposition,
+        caller=Caller(name=incident.caller_name, number=incident.caller_number),
+        agency=incident.agency,
+        agency_type=incident.agency_type,
+        response_area=incident.response_area,
+        radio_channel=incident.radio_channel,
+        call_source=incident.call_source,
+        call_position=incident.call_position,
+        call_taker=PersonRef(id=taker.id, personnel_id=taker.personnel_id, name=taker.full_name) if taker else None,
+        source_created_at=incident.source_created_at,
+        call_received_at=incident.call_received_at,
+        call_picked_up_at=incident.call_picked_up_at,
+        call_hung_up_at=incident.call_hung_up_at,
+        dispatch_queued_at=incident.dispatch_queued_at,
+        dispatched_at=incident.dispatched_at,
+        acknowledged_at=incident.acknowledged_at,
+        identified_at=incident.identified_at,
+        mitigated_at=incident.mitigated_at,
+        target_close_at=incident.target_close_at,
+        closed_at=incident.closed_at,
+        tags=incident.tags or [],
+        owners=incident.owners or [],
+        stakeholders=incident.stakeholders or [],
+        custom_fields=incident.custom_fields or {},
+        metadata=incident.extra_metadata or {},
+        notes=[_note_read(note) for note in incident.notes],
+        responders=[
+            ResponderRead(
+                assignment_id=a.id,
+                unit=UnitRef(id=a.unit.id, call_sign=a.unit.call_sign) if a.unit else None,
+                personnel=PersonRef(
+                    id=a.personnel.id, personnel_id=a.personnel.personnel_id, name=a.personnel.full_name
+                )
+                if a.personnel
+                else None,
+                is_primary=a.is_primary,
+                status=a.status,
+                dispatched_by=a.dispatched_by,
+                dispatched_at=a.dispatched_at,
+                enroute_at=a.enroute_at,
+                arrived_at=a.arrived_at,
+                cleared_at=a.cleared_at,
+            )
+            for a in incident.assignments
+        ],
+        related_incidents=[
+            RelatedIncident(
+                kind=link.kind, source=link.source, external_id=link.external_id, incident_id=link.incident_id
+            )
+            for link in links
+        ],
+    )

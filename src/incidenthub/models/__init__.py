@@ -1,0 +1,19 @@
+"""ORM tables, one module per group; importing this package registers them all."""
+
+from incidenthub.models.base import Base
+from incidenthub.models.dispatch import Assignment, Personnel, Unit
+from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
+from incidenthub.models.tenants import ApiKey, Tenant
+
+__all__ = [
+    "ApiKey",
+    "Assignment",
+    "Base",
+    "Incident",
+    "IncidentLink",
+    "Note",
+    "Personnel",
+    "Tenant",
+    "TimelineEvent",
+    "Unit",
+]

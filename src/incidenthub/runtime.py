@@ -1,0 +1,30 @@
+"""What a running app holds: settings, the database and its write path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from incidenthub.config import Settings
+from incidenthub.db import Database, WritePath
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    writes: WritePath
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    """A read-only session for one request."""
+    with runtime_of(request).database.read_sessions() as session:
+        yield session
