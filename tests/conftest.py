@@ -91,3 +91,9 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def api(client: TestClient, database: Database) -> Api:
     """Tenants `acme` and `globex`, each with an all-scopes key, and helpers to call the API."""
     return Api(client, database)
+
+
+@pytest.fixture
+def client_for_env(client: TestClient) -> TestClient:
+    """The app over the same database the CLI under test writes to."""
+    return client

@@ -115,9 +115,7 @@ def test_two_app_processes_racing_on_one_key_make_one_incident(api: Api, setting
     with TestClient(create_app(settings)) as other:
         clients = [api.client, other] * 10
         with ThreadPoolExecutor(max_workers=20) as pool:
-            responses = list(
-                pool.map(lambda c: c.post("/v1/incidents", json=SOS, headers=api.acme), clients)
-            )
+            responses = list(pool.map(lambda c: c.post("/v1/incidents", json=SOS, headers=api.acme), clients))
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201]
     assert len({r.json()["incident"]["incident_id"] for r in responses}) == 1
     assert api.total() == 1

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -146,28 +147,19 @@ class WritePath:
             self._commit(batch)
 
     def _commit(self, batch: list[_Job]) -> None:
-        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
-        try:
-            with self._database.write_sessions() as session, session.begin():
-                for job in batch:
-                    if not job.future.set_running_or_notify_cancel():
-                        continue
-                    try:
-                        if len(batch) == 1:
-                            outcomes.append((job, job.work(session), None))
-                        else:
-                            with session.begin_nested():
-                                outcomes.append((job, job.work(session), None))
-                    except Exception as exc:
-                        if len(batch) == 1:
-                            raise
-                        outcomes.append((job, None, exc))
-        except Exception as exc:
-            # Nothing of this batch was committed: every caller that was running hears why.
-            for job in batch:
-                if not job.future.done() and (job.future.running() or job.future.set_running_or_notify_cancel()):
+        running = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                outcomes = self._attempt(running)
+                break
+            except Exception as exc:
+                if _is_transient(exc) and attempt < _ATTEMPTS:
+                    log.info("write batch of %d hit %s; retrying", len(running), type(exc.__cause__).__name__)
+                    continue
+                # Nothing of this batch was committed: every caller hears why.
+                for job in running:
                     job.future.set_exception(exc)
-            return
+                return
         self.batches += 1
         self.jobs += len(outcomes)
         for job, result, error in outcomes:
@@ -175,3 +167,29 @@ class WritePath:
                 job.future.set_result(result)
             else:
                 job.future.set_exception(error)
+
+    def _attempt(self, jobs: list[_Job]) -> list[tuple[_Job, Any, Exception | None]]:
+        """Run the jobs in one transaction, each in a savepoint when there are several; commit."""
+        outcomes: list[tuple[_Job, Any, Exception | None]] = []
+        with self._database.write_sessions() as session, session.begin():
+            for job in jobs:
+                if len(jobs) == 1:
+                    outcomes.append((job, job.work(session), None))
+                    continue
+                try:
+                    with session.begin_nested():
+                        outcomes.append((job, job.work(session), None))
+                except Exception as exc:
+                    if _is_transient(exc):
+                        raise
+                    outcomes.append((job, None, exc))
+        return outcomes
+
+
+_ATTEMPTS = 3
+# PostgreSQL's deadlock_detected and serialization_failure: the whole transaction may simply be retried.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES

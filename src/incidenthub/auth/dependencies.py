@@ -18,13 +18,15 @@ bearer = HTTPBearer(auto_error=False, description="An incidenthub API key: `Auth
 
 
 def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
-    """Verify a key and keep its last_used_at fresh (at most once per interval, off the request path)."""
+    """Verify a key and keep its last_used_at fresh (written at most once per interval)."""
     with runtime.database.read_sessions() as session:
         principal = auth_service.authenticate(session, raw_key)
     interval = timedelta(seconds=runtime.settings.key_touch_interval_seconds)
     if principal.last_used_at is None or utcnow() - principal.last_used_at > interval:
-        key_id = principal.key_id
-        runtime.writes.submit(lambda s: auth_service.touch_key(s, key_id))
+        # Its own short transaction, not the group-committed write path: a key row locked inside a
+        # batch would let two writers on PostgreSQL deadlock over it.
+        with runtime.database.transaction() as session:
+            auth_service.touch_key(session, principal.key_id)
     return principal
 
 
