@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from incidenthub.models import ApiKey, Tenant
+from incidenthub.models import ApiKey, Tenant, TenantCounter
 
 
 class TenantRepository:
@@ -30,6 +32,21 @@ class TenantRepository:
         self.session.add(tenant)
         self.session.flush()
         return tenant
+
+    def next_number(self, tenant_id: str, counter: str) -> int:
+        """The next value (1, 2, ...) of a named per-tenant counter; concurrent callers never share one."""
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(TenantCounter).values(tenant_id=tenant_id, name=counter, value=0).on_conflict_do_nothing()
+        )
+        value = self.session.scalar(
+            update(TenantCounter)
+            .where(TenantCounter.tenant_id == tenant_id, TenantCounter.name == counter)
+            .values(value=TenantCounter.value + 1)
+            .returning(TenantCounter.value)
+        )
+        assert value is not None  # noqa: S101 - the row was just ensured
+        return int(value)
 
 
 class ApiKeyRepository:

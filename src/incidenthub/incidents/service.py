@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from incidenthub.clock import utcnow
+from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
 from incidenthub.incidents.repository import IncidentFilter, IncidentRepository, Link
 from incidenthub.incidents.schemas import (
@@ -76,52 +76,116 @@ def create_incident(
     session: Session, tenant_id: str, request: IncidentCreate, raw: dict[str, Any], actor: str | None = None
 ) -> Created:
     """A new incident; a repeated idempotency key answers the existing one and changes nothing."""
-    repository = IncidentRepository(session)
     key = request.idempotency_key
     if key is not None:
-        existing = repository.by_source_id(tenant_id, NATIVE_SOURCE, key)
+        existing = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key)
         if existing is not None:
             return Created(read_incident(session, tenant_id, existing.id), idempotent=True)
-    now = utcnow()
     location = request.location
     subject = request.subject.model_dump() if request.subject else None
+    coordinates = location.coordinates if location else None
+    fields: dict[str, Any] = {
+        "category": request.category,
+        "severity": request.severity,
+        "title": request.title,
+        "description": request.description,
+        "subject": subject,
+        "caller_name": subject["name"] if subject else None,
+        "caller_number": subject["phone"] if subject else None,
+        "address": location.address if location else None,
+        "landmark": location.landmark if location else None,
+        "longitude": coordinates[0] if coordinates else None,
+        "latitude": coordinates[1] if coordinates else None,
+        "is_drill": request.is_drill,
+        "extra_metadata": request.metadata,
+    }
+    incident = create_from_source(session, tenant_id, NATIVE_SOURCE, key, fields, raw, actor=actor)
+    if incident is None:
+        # Another writer (another process) created it first: answer theirs.
+        winner = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key or "")
+        if winner is None:
+            raise Conflict("the incident could not be created; retry")
+        return Created(read_incident(session, tenant_id, winner.id), idempotent=True)
+    return Created(to_read(incident, []), idempotent=False)
+
+
+def create_from_source(
+    session: Session,
+    tenant_id: str,
+    source: str,
+    external_id: str | None,
+    fields: Mapping[str, Any],
+    raw: dict[str, Any] | None,
+    *,
+    actor: str | None = None,
+    message: str = "Incident created",
+) -> Incident | None:
+    """Insert a canonical incident with its `created` timeline entry.
+
+    None when `(tenant, source, external_id)` already exists (a concurrent writer won): nothing written.
+    """
+    now = utcnow()
     incident = Incident(
         tenant_id=tenant_id,
-        source=NATIVE_SOURCE,
-        external_id=key,
-        category=request.category,
-        severity=request.severity,
+        source=source,
+        external_id=external_id,
         status="created",
-        title=request.title,
-        description=request.description,
-        subject=subject,
-        caller_name=subject["name"] if subject else None,
-        caller_number=subject["phone"] if subject else None,
-        address=location.address if location else None,
-        landmark=location.landmark if location else None,
-        longitude=location.coordinates[0] if location and location.coordinates else None,
-        latitude=location.coordinates[1] if location and location.coordinates else None,
-        is_drill=request.is_drill,
-        extra_metadata=request.metadata,
         raw_payload=raw,
         created_at=now,
         updated_at=now,
         revision=1,
+        is_drill=False,
         call_taker=None,
         notes=[],
         timeline=[],
         assignments=[],
     )
-    if not repository.insert_unless_exists(incident):
-        # Another writer (another process) created it first: answer theirs.
-        assert key is not None  # noqa: S101 - without a key there is nothing to collide on
-        winner = repository.by_source_id(tenant_id, NATIVE_SOURCE, key)
-        if winner is None:
-            raise Conflict("the incident could not be created; retry")
-        return Created(read_incident(session, tenant_id, winner.id), idempotent=True)
-    _event(incident, "created", message="Incident created", actor=actor, at=now)
+    for field, value in fields.items():
+        setattr(incident, field, value)
+    if not IncidentRepository(session).insert_unless_exists(incident):
+        return None
+    _event(incident, "created", message=message, actor=actor, at=now)
     session.flush()
-    return Created(to_read(incident, []), idempotent=False)
+    return incident
+
+
+def apply_changes(
+    incident: Incident,
+    changes: Mapping[str, Any],
+    *,
+    actor: str | None = None,
+    event: str = "updated",
+    message: str | None = None,
+) -> list[str]:
+    """Set canonical fields; if any differ, bump the revision and say in the timeline what changed.
+
+    Returns the names of the fields that changed; an empty list means nothing was written.
+    """
+    changed: dict[str, Any] = {}
+    for field, value in changes.items():
+        old = getattr(incident, field)
+        if old == value:
+            continue
+        setattr(incident, field, value)
+        # The raw payload is kept, not repeated in the timeline.
+        changed[field] = None if field == "raw_payload" else {"from": _plain(old), "to": _plain(value)}
+    if changed:
+        now = utcnow()
+        _event(
+            incident,
+            event,
+            message=message or "Changed: " + ", ".join(changed),
+            actor=actor,
+            at=now,
+            data={"changed": changed},
+        )
+        _touch(incident, now)
+    return list(changed)
+
+
+def _plain(value: Any) -> Any:
+    """A value as the timeline's JSON can hold it."""
+    return iso_utc(value) if isinstance(value, datetime) else value
 
 
 def get_incident(session: Session, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident:

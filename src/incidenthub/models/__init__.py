@@ -3,7 +3,7 @@
 from incidenthub.models.base import Base
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
-from incidenthub.models.tenants import ApiKey, Tenant
+from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 
 __all__ = [
     "ApiKey",
@@ -14,6 +14,7 @@ __all__ = [
     "Note",
     "Personnel",
     "Tenant",
+    "TenantCounter",
     "TimelineEvent",
     "Unit",
 ]

@@ -1,0 +1,1 @@
+"""Units, personnel, assignments and unit status."""
