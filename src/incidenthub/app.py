@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,18 +18,28 @@ from incidenthub import __version__
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
-from incidenthub.errors import AppError, FieldError
+from incidenthub.errors import (
+    AppError,
+    FieldError,
+    HttpError,
+    InternalError,
+    Invalid,
+    MalformedRequest,
+    UnsupportedMediaType,
+)
 from incidenthub.incidents.router import router as incidents_router
-from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error, problem_body
+from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)
 
-_STATUS_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+# How a door renders errors: a function from the request and the error to the door's own response.
+ErrorRenderer = Callable[[Request, AppError], Response]
 
 
-def _problem_response(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE)
+def render_problem(_request: Request, error: AppError) -> Response:
+    """The default error format: RFC 9457 problem+json with Sety's members."""
+    return JSONResponse(from_error(error), status_code=error.status_code, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -39,17 +49,16 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
-def _validation_problem(error: RequestValidationError) -> dict[str, Any]:
+def validation_error(error: RequestValidationError) -> AppError:
+    """FastAPI's request validation failure as the AppError a door renders."""
     items = list(error.errors())
-    if any(item.get("type") == "json_invalid" for item in items):
-        reason = next(item for item in items if item.get("type") == "json_invalid")
-        detail = f"the request body is not valid JSON: {reason.get('ctx', {}).get('error', 'parse error')}"
-        return problem_body(400, "Malformed request", "malformed-request", detail, [FieldError("body", detail)])
+    for item in items:
+        if item.get("type") == "json_invalid":
+            detail = f"the request body is not valid JSON: {item.get('ctx', {}).get('error', 'parse error')}"
+            return MalformedRequest(detail, [FieldError("body", detail)])
     if any(tuple(item.get("loc", ())) == ("body",) and isinstance(item.get("input"), bytes) for item in items):
         detail = "the request body must be JSON: send `Content-Type: application/json`"
-        return problem_body(
-            415, "Unsupported media type", "unsupported-media-type", detail, [FieldError("body", detail)]
-        )
+        return UnsupportedMediaType(detail, [FieldError("body", detail)])
     fields = [
         FieldError(
             _field_path(tuple(item.get("loc", ()))),
@@ -57,8 +66,7 @@ def _validation_problem(error: RequestValidationError) -> dict[str, Any]:
         )
         for item in items
     ]
-    detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
-    return problem_body(422, "Validation failed", "validation-error", detail, fields)
+    return Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields)
 
 
 class BodyLimit:
@@ -74,14 +82,11 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            body = problem_body(
-                413,
-                "Payload too large",
-                "payload-too-large",
-                f"request body is larger than {self.limit} bytes",
-                [],
-            )
-            await _problem_response(body)(scope, receive, send)
+            # Raised inside the app, where the door's own error format renders it.
+            async def refuse() -> Message:
+                raise StarletteHTTPException(413, f"request body is larger than {self.limit} bytes")
+
+            await self.app(scope, refuse, send)
             return
         seen = 0
 
@@ -125,28 +130,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
+    error_formats: list[tuple[str, ErrorRenderer]] = []
+
+    def render(request: Request, error: AppError) -> Response:
+        path = request.url.path
+        renderer = next((r for prefix, r in error_formats if path.startswith(prefix)), render_problem)
+        return renderer(request, error)
+
     @app.exception_handler(AppError)
-    async def _app_error(_request: Request, error: AppError) -> JSONResponse:
-        return _problem_response(from_error(error))
+    async def _app_error(request: Request, error: AppError) -> Response:
+        return render(request, error)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return _problem_response(_validation_problem(error))
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        return render(request, validation_error(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        title = _STATUS_TITLES.get(error.status_code, "Error")
-        slug = title.lower().replace(" ", "-")
-        response = _problem_response(problem_body(error.status_code, title, slug, str(error.detail), []))
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        response = render(request, HttpError(error.status_code, str(error.detail)))
         if error.headers:
             response.headers.update(error.headers)
         return response
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
-        body = problem_body(500, "Internal server error", "internal-error", "an unexpected error occurred", [])
-        return _problem_response(body)
+        return render(request, InternalError("an unexpected error occurred"))
 
     @app.get("/v1/health", tags=["health"], summary="Health check")
     @app.get("/v1/external/health", include_in_schema=False)

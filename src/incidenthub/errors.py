@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,27 @@ class RateLimited(AppError):
     status_code = 429
     title = "Too many requests"
     slug = "rate-limited"
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    title = "Unsupported media type"
+    slug = "unsupported-media-type"
+
+
+class InternalError(AppError):
+    status_code = 500
+    title = "Internal server error"
+    slug = "internal-error"
+
+
+class HttpError(AppError):
+    """A framework-level HTTP error (unknown route, wrong method, body too large) as an AppError."""
+
+    _TITLES: ClassVar[dict[int, str]] = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+        self.title = self._TITLES.get(status_code, "Error")
+        self.slug = self.title.lower().replace(" ", "-")
