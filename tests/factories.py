@@ -49,7 +49,9 @@ class Api:
         return bearer(make_key(self.database, tenant, scopes, **kwargs))
 
     def create(self, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Response:
-        return self.client.post("/v1/incidents", json=body or {"category": "sos"}, headers=headers or self.acme)
+        return self.client.post(
+            "/v1/incidents", json=body or {"category": "sos"}, headers=self.acme if headers is None else headers
+        )
 
     def create_id(self, body: dict[str, Any] | None = None) -> str:
         response = self.create(body)
@@ -58,7 +60,7 @@ class Api:
         return incident_id
 
     def get(self, incident_id: str, headers: dict[str, str] | None = None) -> Response:
-        return self.client.get(f"/v1/incidents/{incident_id}", headers=headers or self.acme)
+        return self.client.get(f"/v1/incidents/{incident_id}", headers=self.acme if headers is None else headers)
 
     def incident(self, incident_id: str) -> dict[str, Any]:
         response = self.get(incident_id)
@@ -67,7 +69,7 @@ class Api:
         return body
 
     def total(self, headers: dict[str, str] | None = None) -> int:
-        response = self.client.get("/v1/incidents", headers=headers or self.acme)
+        response = self.client.get("/v1/incidents", headers=self.acme if headers is None else headers)
         assert response.status_code == 200, response.text
         total: int = response.json()["total"]
         return total

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
+from incidenthub.adapters.govworx.router import router as govworx_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
@@ -29,6 +30,7 @@ from incidenthub.errors import (
 )
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
+from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)
@@ -178,5 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(incidents_router, prefix="/v1")
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
+    app.include_router(recordings_router, prefix="/v1")
+    app.include_router(govworx_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     # last_used_at of an API key is refreshed at most this often, in seconds.
     key_touch_interval_seconds: int = 60
     log_level: str = "info"
+    # Call-audio matching: how far a recording may lie outside an incident's call window, and how long
+    # a call is taken to last when the CAD sent no hang-up time.
+    recording_match_tolerance_seconds: float = 60.0
+    recording_default_call_seconds: float = 120.0
 
 
 @lru_cache

@@ -37,11 +37,11 @@ def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | 
     return principal_for_key(runtime_of(request), credentials.credentials)
 
 
-def require(scope: str) -> Callable[..., Principal]:
-    """A dependency that answers 403 unless the caller's key holds `scope`."""
+def require(scope: str, *alternatives: str) -> Callable[..., Principal]:
+    """A dependency that answers 403 unless the caller's key holds `scope` (or an alternative)."""
 
     def dependency(principal: Principal = Depends(authenticated)) -> Principal:
-        principal.require(scope)
+        principal.require(scope, *alternatives)
         return principal
 
     dependency.__name__ = f"require_{scope.replace(':', '_')}"

@@ -40,9 +40,11 @@ class Principal:
     scopes: tuple[str, ...]
     last_used_at: datetime | None
 
-    def require(self, scope: str) -> None:
-        if not scope_names.grants(self.scopes, scope):
-            raise Forbidden(f"this API key lacks the scope {scope!r}")
+    def require(self, scope: str, *alternatives: str) -> None:
+        """Forbidden unless the key holds `scope` (or one of the alternatives)."""
+        wanted = (scope, *alternatives)
+        if not any(scope_names.grants(self.scopes, one) for one in wanted):
+            raise Forbidden(f"this API key lacks the scope {' or '.join(repr(one) for one in wanted)}")
 
 
 def slugify(name: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,3 +61,24 @@ class PersonnelRepository:
             if value and not getattr(person, field):
                 setattr(person, field, value)
         return person, False
+
+    def page(self, tenant_id: str, offset: int, limit: int) -> tuple[list[Personnel], int]:
+        where = Personnel.tenant_id == tenant_id
+        total = self.session.scalar(select(func.count()).select_from(Personnel).where(where)) or 0
+        rows = self.session.scalars(
+            select(Personnel).where(where).order_by(Personnel.created_at, Personnel.id).offset(offset).limit(limit)
+        )
+        return list(rows), total
+
+    def find(
+        self, tenant_id: str, *, id: str | None = None, email: str | None = None, personnel_id: str | None = None
+    ) -> Personnel | None:
+        """The first person matching every given criterion."""
+        query = select(Personnel).where(Personnel.tenant_id == tenant_id)
+        if id is not None:
+            query = query.where(Personnel.id == id)
+        if email is not None:
+            query = query.where(func.lower(Personnel.email) == email.lower())
+        if personnel_id is not None:
+            query = query.where(Personnel.personnel_id == personnel_id)
+        return self.session.scalars(query.order_by(Personnel.created_at).limit(1)).first()

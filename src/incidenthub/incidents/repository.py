@@ -53,14 +53,18 @@ class IncidentRepository:
             query = query.options(*_FULL)
         return self.session.scalar(query)
 
-    def by_source_id(self, tenant_id: str, source: str, external_id: str) -> Incident | None:
-        return self.session.scalar(
-            select(Incident).where(
-                Incident.tenant_id == tenant_id,
-                Incident.source == source,
-                Incident.external_id == external_id,
-            )
+    def by_source_id(self, tenant_id: str, source: str, external_id: str, *, full: bool = False) -> Incident | None:
+        query = select(Incident).where(
+            Incident.tenant_id == tenant_id,
+            Incident.source == source,
+            Incident.external_id == external_id,
         )
+        if full:
+            query = query.options(*_FULL)
+        return self.session.scalar(query)
+
+    def outgoing_links(self, incident_id: str) -> list[IncidentLink]:
+        return list(self.session.scalars(select(IncidentLink).where(IncidentLink.incident_id == incident_id)))
 
     def insert_unless_exists(self, incident: Incident) -> bool:
         """Insert; False (and nothing written) when its (tenant, source, external_id) already exists."""

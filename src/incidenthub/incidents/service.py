@@ -28,7 +28,7 @@ from incidenthub.incidents.schemas import (
     TimelineEventRead,
     UnitRef,
 )
-from incidenthub.models import Incident, Note, TimelineEvent
+from incidenthub.models import Incident, Note, Personnel, TimelineEvent
 
 NATIVE_SOURCE = "native"
 MAX_PAGE_SIZE = 100
@@ -135,18 +135,55 @@ def create_from_source(
         updated_at=now,
         revision=1,
         is_drill=False,
-        call_taker=None,
+        call_taker=fields.get("call_taker"),
         notes=[],
         timeline=[],
         assignments=[],
     )
     for field, value in fields.items():
-        setattr(incident, field, value)
+        if field != "call_taker":
+            setattr(incident, field, value)
     if not IncidentRepository(session).insert_unless_exists(incident):
         return None
     _event(incident, "created", message=message, actor=actor, at=now)
     session.flush()
     return incident
+
+
+def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
+    changed: dict[str, Any] = {}
+    for field, value in changes.items():
+        old = getattr(incident, field)
+        if old == value:
+            continue
+        setattr(incident, field, value)
+        # The raw payload is kept, not repeated in the timeline.
+        changed[field] = None if field == "raw_payload" else {"from": _plain(old), "to": _plain(value)}
+    return changed
+
+
+def record_change(
+    incident: Incident,
+    changed: Mapping[str, Any],
+    *,
+    actor: str | None = None,
+    event: str = "updated",
+    message: str | None = None,
+) -> None:
+    """One timeline entry saying what changed, and a new revision; nothing when nothing changed."""
+    if not changed:
+        return
+    now = utcnow()
+    _event(
+        incident,
+        event,
+        message=message or "Changed: " + ", ".join(changed),
+        actor=actor,
+        at=now,
+        data={"changed": dict(changed)},
+    )
+    _touch(incident, now)
 
 
 def apply_changes(
@@ -161,31 +198,18 @@ def apply_changes(
 
     Returns the names of the fields that changed; an empty list means nothing was written.
     """
-    changed: dict[str, Any] = {}
-    for field, value in changes.items():
-        old = getattr(incident, field)
-        if old == value:
-            continue
-        setattr(incident, field, value)
-        # The raw payload is kept, not repeated in the timeline.
-        changed[field] = None if field == "raw_payload" else {"from": _plain(old), "to": _plain(value)}
-    if changed:
-        now = utcnow()
-        _event(
-            incident,
-            event,
-            message=message or "Changed: " + ", ".join(changed),
-            actor=actor,
-            at=now,
-            data={"changed": changed},
-        )
-        _touch(incident, now)
+    changed = set_fields(incident, changes)
+    record_change(incident, changed, actor=actor, event=event, message=message)
     return list(changed)
 
 
 def _plain(value: Any) -> Any:
     """A value as the timeline's JSON can hold it."""
-    return iso_utc(value) if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, Personnel):
+        return value.personnel_id
+    return value
 
 
 def get_incident(session: Session, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident:

@@ -20,6 +20,7 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "source", "external_id"),
         Index("ix_incidents_tenant_created", "tenant_id", "created_at"),
+        Index("ix_incidents_tenant_position", "tenant_id", "call_position"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("inc"))

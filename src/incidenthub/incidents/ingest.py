@@ -1,0 +1,170 @@
+"""Upsert a whole incident from a source system (a CAD upload, an import line), idempotently.
+
+The first upload of a `(source, external_id)` creates the incident. A repeat with the same content
+changes nothing: same revision, no timeline entry. A repeat with changed content updates the
+record, bumps `revision` once, and one timeline entry lists every field that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from incidenthub.dispatch.repository import PersonnelRepository, UnitRepository
+from incidenthub.incidents import service
+from incidenthub.incidents.commands import NoteCommand, PersonCommand, ResponderCommand, SourceIncident
+from incidenthub.incidents.repository import IncidentRepository
+from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel
+from incidenthub.recordings import service as recordings_service
+from incidenthub.recordings.service import MatchRules
+
+_ASSIGNMENT_TIMES = ("dispatched_by", "dispatched_at", "enroute_at", "arrived_at", "cleared_at")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    incident_id: str
+    created: bool
+    changed: list[str]
+    revision: int
+
+    @property
+    def updated(self) -> bool:
+        return not self.created and bool(self.changed)
+
+
+def upsert_from_source(
+    session: Session,
+    tenant_id: str,
+    command: SourceIncident,
+    actor: str | None = None,
+    match_rules: MatchRules | None = None,
+) -> UpsertResult:
+    """Create or update the incident `command` describes; see the module docstring for the rules."""
+    repository = IncidentRepository(session)
+    fields: dict[str, Any] = dict(command.fields)
+    if command.call_taker is not None:
+        fields["call_taker"] = _person(session, tenant_id, command.call_taker)
+    incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True)
+    created = False
+    if incident is None:
+        incident = service.create_from_source(
+            session, tenant_id, command.source, command.external_id, fields, command.raw, actor=actor
+        )
+        if incident is None:  # a concurrent writer created it first: update theirs
+            incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True)
+            assert incident is not None  # noqa: S101 - it exists: the insert just collided with it
+        else:
+            created = True
+    changed: dict[str, Any] = {} if created else service.set_fields(incident, {**fields, "raw_payload": command.raw})
+    changed.update(_merge_notes(incident, command.notes))
+    changed.update(_merge_responders(session, incident, command.responders))
+    changed.update(_merge_links(session, incident, command.source, command.related_external_ids))
+    if not created:
+        service.record_change(incident, changed, actor=actor)
+    session.flush()
+    if incident.call_position and (created or changed):
+        recordings_service.match_pending_for(session, incident, match_rules or MatchRules())
+    return UpsertResult(incident.id, created, [] if created else list(changed), incident.revision)
+
+
+def _person(session: Session, tenant_id: str, person: PersonCommand) -> Personnel:
+    found, _ = PersonnelRepository(session).get_or_create(
+        tenant_id,
+        person.personnel_id,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        display_name=person.display_name,
+    )
+    return found
+
+
+def _note_key(note: Note) -> tuple[str, ...]:
+    if note.source_note_id:
+        return ("id", note.source_note_id)
+    return ("content", note.author or "", note.noted_at.isoformat(), note.text)
+
+
+def _merge_notes(incident: Incident, notes: list[NoteCommand]) -> dict[str, Any]:
+    known = {_note_key(note): note for note in incident.notes}
+    added = edited = 0
+    for command in notes:
+        note = known.get(command.dedupe_key)
+        if note is None:
+            note = Note(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                source_note_id=command.source_note_id,
+                text=command.text,
+                author=command.author,
+                noted_at=command.noted_at,
+            )
+            incident.notes.append(note)
+            known[command.dedupe_key] = note
+            added += 1
+        elif (note.text, note.author, note.noted_at) != (command.text, command.author, command.noted_at):
+            note.text, note.author, note.noted_at = command.text, command.author, command.noted_at
+            edited += 1
+    return {"notes": {"added": added, "edited": edited}} if added or edited else {}
+
+
+def _assignment_key(assignment: Assignment) -> tuple[str, str]:
+    person = assignment.personnel.personnel_id if assignment.personnel else ""
+    return (person, assignment.unit.call_sign if assignment.unit else "")
+
+
+def _merge_responders(session: Session, incident: Incident, responders: list[ResponderCommand]) -> dict[str, Any]:
+    known = {_assignment_key(assignment): assignment for assignment in incident.assignments}
+    added = updated = 0
+    for command in responders:
+        assignment = known.get(command.key)
+        if assignment is None:
+            unit = None
+            if command.unit_name:
+                unit, _ = UnitRepository(session).get_or_create(incident.tenant_id, command.unit_name)
+            assignment = Assignment(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                unit=unit,
+                personnel=_person(session, incident.tenant_id, command.person) if command.person else None,
+                is_primary=False,
+                **{name: getattr(command, name) for name in _ASSIGNMENT_TIMES},
+            )
+            incident.assignments.append(assignment)
+            known[command.key] = assignment
+            added += 1
+            continue
+        differs = False
+        for name in _ASSIGNMENT_TIMES:
+            if getattr(assignment, name) != getattr(command, name):
+                setattr(assignment, name, getattr(command, name))
+                differs = True
+        updated += differs
+    return {"responders": {"added": added, "updated": updated}} if added or updated else {}
+
+
+def _merge_links(session: Session, incident: Incident, source: str, related: list[str]) -> dict[str, Any]:
+    if not related:
+        return {}
+    existing = {
+        (link.related_source, link.related_external_id)
+        for link in IncidentRepository(session).outgoing_links(incident.id)
+    }
+    new = [
+        external_id
+        for external_id in related
+        if (source, external_id) not in existing and external_id != incident.external_id
+    ]
+    for external_id in new:
+        session.add(
+            IncidentLink(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                related_source=source,
+                related_external_id=external_id,
+                kind="related",
+            )
+        )
+    return {"related_incidents": {"added": new}} if new else {}

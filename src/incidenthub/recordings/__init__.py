@@ -1,0 +1,1 @@
+"""Call-audio recordings matched to incidents by call position and time."""
