@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +27,19 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
 
 err = Console(stderr=True)
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class ImportFormat(StrEnum):
+    govworx = "govworx"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
 
 
 def _database() -> Database:
@@ -115,16 +131,16 @@ def tenant_list() -> None:
             _print_json(auth_service.tenant_view(tenant))
 
 
-def _parse_expiry(value: str | None) -> datetime | None:
+def _parse_time(option: str, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        err.print(f"[red]error:[/red] --expires-at {value!r} is not an ISO 8601 date-time", highlight=False)
+        err.print(f"[red]error:[/red] {option} {value!r} is not an ISO 8601 date-time", highlight=False)
         raise typer.Exit(code=2) from None
     if parsed.tzinfo is None:
-        err.print("[red]error:[/red] --expires-at needs an offset, e.g. 2027-01-01T00:00:00Z", highlight=False)
+        err.print(f"[red]error:[/red] {option} needs an offset, e.g. 2027-01-01T00:00:00Z", highlight=False)
         raise typer.Exit(code=2)
     return parsed
 
@@ -137,7 +153,7 @@ def key_create(
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry with offset")] = None,
 ) -> None:
     """Create an API key and print it once, as JSON."""
-    expiry = _parse_expiry(expires_at)
+    expiry = _parse_time("--expires-at", expires_at)
     database = _database()
     try:
         with database.transaction() as session:
@@ -158,6 +174,111 @@ def key_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_...
     except AppError as error:
         raise _fail(error) from None
     _print_json(view)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="JSON array, JSON lines, or CSV file of upload payloads", exists=True)],
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    format: Annotated[ImportFormat, typer.Option("--format", help="govworx: JSON array or JSON lines; csv")],
+    convert_from_utc: Annotated[
+        str,
+        typer.Option("--convert-from-utc", help="true or false; false: offset-less times are the tenant's local time"),
+    ] = "true",
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected records go (default: FILE.rejects.jsonl)")
+    ] = None,
+) -> None:
+    """Import GovWorx upload payloads, with the same validation and idempotency as the PUT."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from incidenthub.adapters.govworx import bulk
+
+    if convert_from_utc.lower() not in _BOOLEANS:
+        err.print(
+            f"[red]error:[/red] --convert-from-utc takes true or false, not {convert_from_utc!r}", highlight=False
+        )
+        raise typer.Exit(code=2)
+    reject_path = rejects or file.with_name(file.name + ".rejects.jsonl")
+    database = _database()
+    started = time.monotonic()
+    columns = (
+        TextColumn("[bold]import[/bold]"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[rows]} records, {task.fields[rate]:.0f}/s"),
+        TimeRemainingColumn(),
+    )
+    with (
+        file.open("rb") as stream,
+        reject_path.open("w", encoding="utf-8") as reject_file,
+        Progress(*columns, console=err, transient=False) as progress,
+    ):
+        task = progress.add_task("import", total=file.stat().st_size, rows=0, rate=0.0)
+
+        def on_progress(done: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            progress.update(task, completed=stream.tell(), rows=done, rate=done / elapsed)
+
+        def on_reject(entry: dict[str, Any]) -> None:
+            reject_file.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+
+        try:
+            report = bulk.import_stream(
+                database,
+                tenant,
+                stream,
+                "csv" if format is ImportFormat.csv else "json",
+                convert_from_utc=_BOOLEANS[convert_from_utc.lower()],
+                actor=f"import:{file.name}",
+                on_progress=on_progress,
+                on_reject=on_reject,
+            )
+        except AppError as error:
+            raise _fail(error) from None
+        progress.update(task, completed=file.stat().st_size)
+    elapsed = time.monotonic() - started
+    summary = {
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "seconds": round(elapsed, 2),
+        "records_per_second": round(report.total / elapsed, 1) if elapsed else None,
+        "rejects": str(reject_path) if report.rejected else None,
+    }
+    if not report.rejected:
+        reject_path.unlink(missing_ok=True)
+    _print_json(summary)
+    if report.rejected:
+        err.print(f"{report.rejected} record(s) rejected; see {reject_path}", highlight=False)
+        raise typer.Exit(code=1)
+
+
+@app.command("export")
+def export(
+    tenant: Annotated[str, typer.Option(help="Tenant slug")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv")],
+    start: Annotated[str | None, typer.Option("--from", help="incidentDate at or after (ISO 8601)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="incidentDate at or before (ISO 8601)")] = None,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output)")] = None,
+    all_sources: Annotated[bool, typer.Option(help="Also incidents that did not come from GovWorx")] = False,
+) -> None:
+    """Stream incidents out in GovWorx's upload format (import it elsewhere to copy them)."""
+    from incidenthub.adapters.govworx import bulk
+
+    rows = bulk.export_rows(
+        _database(), tenant, start=_parse_time("--from", start), end=_parse_time("--to", end), all_sources=all_sources
+    )
+    try:
+        if output is None:
+            count = bulk.write_export(rows, sys.stdout, format.value)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = bulk.write_export(rows, out, format.value)
+    except AppError as error:
+        raise _fail(error) from None
+    err.print(f"exported {count} incident(s)", highlight=False)
 
 
 def main() -> None:

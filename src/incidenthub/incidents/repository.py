@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.models import Assignment, Incident, IncidentLink, Note, TimelineEvent
+from incidenthub.models.base import UTCDateTime
 
 # Everything a full read of an incident shows, loaded in one query per relation.
 _FULL = (
@@ -62,6 +63,42 @@ class IncidentRepository:
         if full:
             query = query.options(*_FULL)
         return self.session.scalar(query)
+
+    def export_chunk(
+        self,
+        tenant_id: str,
+        source: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Incident]:
+        """The next `limit` incidents (fully loaded) in (incident date, id) order after `after`: keyset pages."""
+        when = func.coalesce(Incident.source_created_at, Incident.created_at)
+        query = select(Incident).where(Incident.tenant_id == tenant_id)
+        if after is not None:
+            after_when, after_id = after
+            query = query.where(tuple_(when, Incident.id) > tuple_(literal(after_when, UTCDateTime()), after_id))
+        if source is not None:
+            query = query.where(Incident.source == source)
+        if start is not None:
+            query = query.where(Incident.source_created_at >= start)
+        if end is not None:
+            query = query.where(Incident.source_created_at <= end)
+        return list(self.session.scalars(query.order_by(when, Incident.id).limit(limit).options(*_FULL)))
+
+    def outgoing_links_of(self, incident_ids: list[str]) -> dict[str, list[str]]:
+        """The external ids each of these incidents names as related."""
+        result: dict[str, list[str]] = {}
+        rows = self.session.execute(
+            select(IncidentLink.incident_id, IncidentLink.related_external_id)
+            .where(IncidentLink.incident_id.in_(incident_ids))
+            .order_by(IncidentLink.seq)
+        )
+        for incident_id, external_id in rows:
+            result.setdefault(incident_id, []).append(external_id)
+        return result
 
     def outgoing_links(self, incident_id: str) -> list[IncidentLink]:
         return list(self.session.scalars(select(IncidentLink).where(IncidentLink.incident_id == incident_id)))

@@ -21,6 +21,9 @@ from incidenthub.errors import FieldError, Invalid
 from incidenthub.incidents.commands import NoteCommand, PersonCommand, ResponderCommand, SourceIncident
 from incidenthub.models import Incident
 
+# The upload's fields in the vendor's order (the columns of a CSV export).
+UPLOAD_FIELDS: tuple[str, ...] = tuple(UploadIncident.model_fields)
+
 
 def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location)
