@@ -110,6 +110,7 @@ def test_unknown_route_and_method_answer_problems(api: Api) -> None:
         ("limit=0", "limit"),
         ("page=0", "page"),
         ("page=two", "page"),
+        ("page=99999999999999999999", "page"),
         ("status=open", "status"),
         ("category=earthquake", "category"),
         ("severity=sev1", "severity"),

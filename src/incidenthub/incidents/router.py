@@ -79,7 +79,7 @@ def list_incidents(
     external_id: str | None = None,
     from_date: Annotated[datetime | None, Query(description="created at or after (UTC if no offset)")] = None,
     to_date: Annotated[datetime | None, Query(description="created at or before (UTC if no offset)")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
 ) -> IncidentPage:
     filters = IncidentFilter(

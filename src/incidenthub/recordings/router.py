@@ -51,7 +51,7 @@ def list_recordings(
         bool | None, Query(description="true: not matched to an incident (unmatched or ambiguous)")
     ] = None,
     position: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> RecordingPage:
     return service.list_recordings(

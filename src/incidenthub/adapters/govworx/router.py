@@ -82,7 +82,7 @@ def stored_incident(
 def list_users(
     session: Session = Depends(read_session),
     principal: Principal = Depends(govworx_principal),
-    page: Annotated[int, Query(ge=0)] = 0,
+    page: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     size: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> dict[str, Any]:
     principal.require("events:manage", "dispatch:read")
