@@ -101,8 +101,8 @@ def create_incident(
     }
     incident = create_from_source(session, tenant_id, NATIVE_SOURCE, key, fields, raw, actor=actor)
     if incident is None:
-        # Another writer (another process) created it first: answer theirs.
-        winner = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key or "")
+        # Only a keyed create can collide: another writer (another process) made it first. Answer theirs.
+        winner = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key) if key else None
         if winner is None:
             raise Conflict("the incident could not be created; retry")
         return Created(read_incident(session, tenant_id, winner.id), idempotent=True)
