@@ -18,6 +18,7 @@ from incidenthub import __version__
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
+from incidenthub.dispatch.router import router as dispatch_router
 from incidenthub.errors import (
     AppError,
     FieldError,
@@ -178,5 +179,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(incidents_router, prefix="/v1")
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
+    app.include_router(dispatch_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

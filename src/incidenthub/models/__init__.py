@@ -3,6 +3,7 @@
 from incidenthub.models.base import Base
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
+from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "IncidentLink",
     "Note",
     "Personnel",
+    "SonoranCall",
     "Tenant",
     "TenantCounter",
     "TimelineEvent",
