@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
+from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
@@ -132,7 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
-    error_formats: list[tuple[str, ErrorRenderer]] = []
+    error_formats: list[tuple[str, ErrorRenderer]] = [
+        ("/emergency/", sonoran_v1.render_error),
+        ("/general/", sonoran_v1.render_error),
+    ]
 
     def render(request: Request, error: AppError) -> Response:
         path = request.url.path
@@ -180,5 +184,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents_router, prefix="/v1")
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
     app.include_router(dispatch_router, prefix="/v1")
+    app.include_router(sonoran_v1.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

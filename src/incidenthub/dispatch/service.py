@@ -174,7 +174,7 @@ def set_status(session: Session, unit: Unit, status: str, *, actor: str | None =
         if field:
             stamped.append(field)
         if previous != status or field:
-            _record(
+            record(
                 incident,
                 "unit_status",
                 f"{unit.call_sign} {status}",
@@ -226,7 +226,7 @@ def change_unit_location(session: Session, tenant_id: str, unit_id: str, request
 # --- assignments -----------------------------------------------------------------------------------
 
 
-def _record(
+def record(
     incident: Incident, event: str, message: str, *, actor: str | None, data: dict[str, Any] | None = None
 ) -> None:
     now = utcnow()
@@ -280,7 +280,7 @@ def make_primary(incident: Incident, assignment: Assignment, *, actor: str | Non
     for other in open_assignments(incident):
         other.is_primary = other is assignment
     name = assignment.unit.call_sign if assignment.unit else None
-    _record(incident, "primary_changed", f"Primary: {name}", actor=actor, data={"assignment_id": assignment.id})
+    record(incident, "primary_changed", f"Primary: {name}", actor=actor, data={"assignment_id": assignment.id})
     return True
 
 
@@ -289,7 +289,7 @@ def clear_primary(incident: Incident, *, actor: str | None = None) -> bool:
     if current is None:
         return False
     current.is_primary = False
-    _record(incident, "primary_changed", "Primary cleared", actor=actor, data={"assignment_id": None})
+    record(incident, "primary_changed", "Primary cleared", actor=actor, data={"assignment_id": None})
     return True
 
 
@@ -305,7 +305,7 @@ def clear(incident: Incident, assignment: Assignment, *, actor: str | None = Non
         if assignment.unit
         else (assignment.personnel.personnel_id if assignment.personnel else "")
     )
-    _record(
+    record(
         incident,
         "unit_cleared",
         f"{name} {reason}".strip(),
@@ -361,7 +361,7 @@ def assign(
     incident.assignments.append(assignment)
     session.flush()
     name = unit.call_sign if unit else person.personnel_id if person else ""
-    _record(
+    record(
         incident,
         "unit_assigned",
         f"{name} assigned",
@@ -451,7 +451,7 @@ def update_assignment(
     if request.status in STEPS:
         stamped = _step(incident, assignment, request.status, actor=actor)
         name = assignment.unit.call_sign if assignment.unit else ""
-        _record(
+        record(
             incident,
             "unit_status",
             f"{name} {request.status}".strip(),
@@ -466,6 +466,6 @@ def update_assignment(
         make_primary(incident, assignment, actor=actor)
     elif request.is_primary is False and assignment.is_primary:
         assignment.is_primary = False
-        _record(incident, "primary_changed", "Primary cleared", actor=actor, data={"assignment_id": None})
+        record(incident, "primary_changed", "Primary cleared", actor=actor, data={"assignment_id": None})
     session.flush()
     return responder_read(assignment)

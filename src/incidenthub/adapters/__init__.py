@@ -1,0 +1,1 @@
+"""The doors: each maps a vendor's payloads onto canonical commands and the canonical record back."""
