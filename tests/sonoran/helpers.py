@@ -54,7 +54,7 @@ class Sonoran:
         body = {
             "id": community,
             "key": self.key_a if key is None else key,
-            "type": type_ or name.upper(),
+            "type": name.upper() if type_ is None else type_,
             "data": [] if data is None else data,
             **extra,
         }
