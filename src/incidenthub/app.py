@@ -16,9 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
 from incidenthub.adapters.govworx.router import router as govworx_router
+from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
+from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
+from incidenthub.dispatch.router import router as dispatch_router
 from incidenthub.errors import (
     AppError,
     FieldError,
@@ -133,7 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
-    error_formats: list[tuple[str, ErrorRenderer]] = []
+    error_formats: list[tuple[str, ErrorRenderer]] = [
+        ("/emergency/", sonoran_v1.render_error),
+        ("/general/", sonoran_v1.render_error),
+        ("/v2/", sonoran_v2.render_error),
+    ]
 
     def render(request: Request, error: AppError) -> Response:
         path = request.url.path
@@ -182,5 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
     app.include_router(recordings_router, prefix="/v1")
     app.include_router(govworx_router)
+    app.include_router(dispatch_router, prefix="/v1")
+    app.include_router(sonoran_v1.router)
+    app.include_router(sonoran_v2.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+import json
+from collections.abc import Sequence
 
-from incidenthub.models import Personnel, Unit
+from sqlalchemy import ColumnElement, bindparam, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from incidenthub.models import Assignment, Personnel, Unit
 
 
 class UnitRepository:
@@ -15,6 +18,35 @@ class UnitRepository:
 
     def by_call_sign(self, tenant_id: str, call_sign: str) -> Unit | None:
         return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.call_sign == call_sign))
+
+    def get(self, tenant_id: str, unit_id: str) -> Unit | None:
+        return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id == unit_id))
+
+    def list(self, tenant_id: str, *, include_offline: bool = True, offset: int = 0, limit: int = 1000) -> list[Unit]:
+        query = select(Unit).where(Unit.tenant_id == tenant_id)
+        if not include_offline:
+            query = query.where(Unit.status != "offline")
+        query = query.order_by(Unit.call_sign, Unit.id).offset(offset).limit(limit)
+        return list(self.session.scalars(query))
+
+    def _holds_external_id(self, value: str) -> ColumnElement[bool]:
+        """`units.external_ids` (a JSON list) contains `value`, in each dialect's own JSON syntax."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            clause = text("units.external_ids @> CAST(:held AS jsonb)")
+            return clause.bindparams(bindparam("held", json.dumps([value])))  # type: ignore[return-value]
+        clause = text("EXISTS (SELECT 1 FROM json_each(units.external_ids) WHERE json_each.value = :held)")
+        return clause.bindparams(bindparam("held", value))  # type: ignore[return-value]
+
+    def by_external_id(self, tenant_id: str, value: str) -> Unit | None:
+        """The unit that lists `value` (a Sonoran API id, an account id) among its external ids."""
+        return self.session.scalar(
+            select(Unit).where(Unit.tenant_id == tenant_id, self._holds_external_id(value)).limit(1)
+        )
+
+    def by_ident(self, tenant_id: str, ident_id: int) -> Unit | None:
+        return self.session.scalar(
+            select(Unit).where(Unit.tenant_id == tenant_id, Unit.extra["ident_id"].as_integer() == ident_id).limit(1)
+        )
 
     def get_or_create(self, tenant_id: str, call_sign: str) -> tuple[Unit, bool]:
         """The tenant's unit with this call sign, registered on first sight; (unit, created)."""
@@ -82,3 +114,35 @@ class PersonnelRepository:
         if personnel_id is not None:
             query = query.where(Personnel.personnel_id == personnel_id)
         return self.session.scalars(query.order_by(Personnel.created_at).limit(1)).first()
+
+
+class AssignmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, tenant_id: str, incident_id: str, assignment_id: str) -> Assignment | None:
+        return self.session.scalar(
+            select(Assignment)
+            .where(
+                Assignment.tenant_id == tenant_id,
+                Assignment.incident_id == incident_id,
+                Assignment.id == assignment_id,
+            )
+            .options(selectinload(Assignment.unit), selectinload(Assignment.personnel))
+        )
+
+    def open_of_units(self, tenant_id: str, unit_ids: Sequence[str]) -> list[Assignment]:
+        """Assignments not yet cleared of these units, oldest first."""
+        if not unit_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Assignment)
+                .where(
+                    Assignment.tenant_id == tenant_id,
+                    Assignment.unit_id.in_(list(unit_ids)),
+                    Assignment.cleared_at.is_(None),
+                )
+                .order_by(Assignment.created_at, Assignment.id)
+            )
+        )

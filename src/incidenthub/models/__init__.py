@@ -4,6 +4,7 @@ from incidenthub.models.base import Base
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
+from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Note",
     "Personnel",
     "Recording",
+    "SonoranCall",
     "Tenant",
     "TenantCounter",
     "TimelineEvent",

@@ -1,0 +1,5 @@
+"""The Sonoran CAD door: v1 (`POST /emergency/...`, `/general/...`) and v2 (`/v2/emergency/servers/{id}/...`).
+
+`mapping` holds the enums, the commands and the response shapes (pure); `v1` and `v2` parse each
+generation's bodies into those commands; `router_v1` and `router_v2` are the thin HTTP layers.
+"""

@@ -1,0 +1,244 @@
+"""Sonoran CAD v2 request bodies (as the v2 OpenAPI file and Sonoran.py send them) and their commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
+from incidenthub.adapters.sonoran.v1 import CallStatus, Origin, Priority, Str, UnitStatusCode
+
+_TARGET_KEYS = ("communityUserIds", "communityUserId", "accounts", "accountUuid", "identIds", "roblox", "discord")
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+class Targets(BaseModel):
+    """The ways v2 names units: community user ids (API ids), accounts, ident ids, Roblox or Discord ids."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    communityUserIds: list[Str] | None = None
+    communityUserId: Str | None = None
+    accounts: list[str] | None = None
+    accountUuid: str | None = None
+    identIds: list[int] | None = None
+    roblox: Str | None = None
+    discord: Str | None = None
+
+    @field_validator("communityUserIds", "accounts", "identIds", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _listify(value)
+
+    def named(self) -> bool:
+        return any(key in self.model_fields_set for key in _TARGET_KEYS)
+
+    def targets(self) -> list[Target]:
+        found = [Target("api_id", v) for v in [*(self.communityUserIds or []), self.communityUserId] if v]
+        found += [Target("api_id", f"roblox:{self.roblox}")] if self.roblox else []
+        found += [Target("api_id", f"discord:{self.discord}")] if self.discord else []
+        found += [Target("account", v) for v in [*(self.accounts or []), self.accountUuid] if v]
+        return found + [Target("ident", ident) for ident in self.identIds or []]
+
+
+class _NamedTargets(Targets):
+    @model_validator(mode="after")
+    def _named(self) -> _NamedTargets:
+        if not self.targets():
+            raise ValueError("name the unit(s): communityUserIds, communityUserId, accounts, accountUuid or identIds")
+        return self
+
+
+class NoteV2(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    label: Str | None = None
+    type: str = "text"
+    content: Str
+
+
+class DispatchCallCreate(Targets):
+    origin: Origin
+    status: CallStatus
+    priority: Priority
+    title: Str
+    block: Str | None = None
+    address: Str | None = None
+    postal: Str | None = None
+    code: Str | None = None
+    description: Str | None = None
+    trackPrimary: bool | None = None
+    primary: int | None = None
+    notes: list[NoteV2] = Field(default_factory=list)
+    metaData: dict[str, Any] | None = None
+    deleteAfterMinutes: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _target(self) -> DispatchCallCreate:
+        if not self.named():
+            raise ValueError(
+                "at least one target is required: communityUserIds, accounts, roblox or discord "
+                "(an empty array creates an unassigned call)"
+            )
+        return self
+
+    def command(self, server_id: int, raw: dict[str, Any]) -> NewCall:
+        return NewCall(
+            server_id=server_id,
+            fields=CallFields(
+                origin=self.origin,
+                status=self.status,
+                priority=self.priority,
+                block=self.block,
+                address=self.address,
+                postal=self.postal,
+                title=self.title,
+                code=self.code,
+                description=self.description,
+                track_primary=self.trackPrimary,
+                meta_data=self.metaData,
+                delete_after_minutes=self.deleteAfterMinutes,
+            ),
+            targets=self.targets(),
+            notes=[NoteIn(content=n.content, label=n.label, type=n.type) for n in self.notes],
+            primary=self.primary,
+            raw=raw,
+        )
+
+
+class DispatchCallUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    origin: Origin | None = None
+    status: CallStatus | None = None
+    priority: Priority | None = None
+    title: Str | None = None
+    block: Str | None = None
+    address: Str | None = None
+    postal: Str | None = None
+    code: Str | None = None
+    description: Str | None = None
+    trackPrimary: bool | None = None
+    metaData: dict[str, Any] | None = None
+
+    def fields(self) -> CallFields:
+        return CallFields(
+            origin=self.origin,
+            status=self.status,
+            priority=self.priority,
+            block=self.block,
+            address=self.address,
+            postal=self.postal,
+            title=self.title,
+            code=self.code,
+            description=self.description,
+            track_primary=self.trackPrimary,
+            meta_data=self.metaData,
+        )
+
+
+class CloseCalls(BaseModel):
+    callIds: list[int] = Field(min_length=1)
+
+
+class Attach(_NamedTargets):
+    pass
+
+
+class Detach(_NamedTargets):
+    pass
+
+
+class AddNote(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    note: Str = Field(min_length=1)
+    noteType: str = "text"
+    label: Str | None = None
+
+
+class SetPostal(BaseModel):
+    postal: Str
+
+
+class SetPrimary(BaseModel):
+    identId: int
+    trackPrimary: bool | None = None
+
+
+class EmergencyCallCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    isEmergency: bool = True
+    caller: Str | None = None
+    location: Str | None = None
+    description: Str | None = None
+    deleteAfterMinutes: int | None = Field(None, ge=0)
+    metaData: dict[str, Any] = Field(default_factory=dict)
+
+    def command(self, server_id: int, raw: dict[str, Any]) -> NewEmergencyCall:
+        return NewEmergencyCall(
+            server_id=server_id,
+            is_emergency=self.isEmergency,
+            caller=self.caller,
+            location=self.location,
+            description=self.description,
+            meta_data=self.metaData,
+            delete_after_minutes=self.deleteAfterMinutes,
+            raw=raw,
+        )
+
+
+class UnitStatus(_NamedTargets):
+    status: UnitStatusCode
+
+
+class UnitPanic(_NamedTargets):
+    isPanic: bool
+
+
+class Coordinates(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    x: float
+    y: float
+    z: float | None = None
+    w: float | None = None
+
+
+class LocationItem(Targets):
+    identId: int | None = None
+    location: Str | None = None
+    coordinates: Coordinates | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> LocationItem:
+        if not self.targets() and self.identId is None:
+            raise ValueError("name the unit: communityUserId, accountUuid or identId")
+        return self
+
+    def updates(self) -> list[LocationUpdate]:
+        targets = self.targets() + ([Target("ident", self.identId)] if self.identId is not None else [])
+        coordinates = self.coordinates.model_dump(exclude_none=True) if self.coordinates else None
+        return [LocationUpdate(target, self.location, coordinates) for target in targets]
+
+
+class UnitLocations(BaseModel):
+    updates: list[LocationItem] = Field(min_length=1)
+
+
+class Server(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: int = Field(ge=1)
+    name: str | None = None
+
+
+class Servers(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    servers: list[Server] = Field(min_length=1)

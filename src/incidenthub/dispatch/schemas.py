@@ -1,0 +1,104 @@
+"""Request and response models of the native dispatch API: units, unit status, assignments."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, Field, model_validator
+
+from incidenthub.incidents.schemas import ResponderRead, Stamp
+
+UnitStatus = Literal["unavailable", "busy", "available", "enroute", "on_scene", "offline"]
+AssignmentStatus = Literal["dispatched", "enroute", "on_scene", "cleared"]
+
+UNIT_STATUSES: tuple[str, ...] = get_args(UnitStatus)
+
+
+class UnitCreate(BaseModel):
+    call_sign: str = Field(min_length=1, max_length=128)
+    name: str | None = Field(None, max_length=200)
+    external_ids: list[str] = Field(default_factory=list, description="e.g. Sonoran API ids such as `STEAM:1234`")
+    department: str | None = Field(None, max_length=128)
+    status: UnitStatus = "available"
+
+
+class UnitUpdate(BaseModel):
+    """Only the fields sent change; `external_ids` replaces the list."""
+
+    call_sign: str | None = Field(None, min_length=1, max_length=128)
+    name: str | None = Field(None, max_length=200)
+    external_ids: list[str] | None = None
+    department: str | None = Field(None, max_length=128)
+
+
+class UnitStatusChange(BaseModel):
+    status: UnitStatus
+
+
+class UnitLocationChange(BaseModel):
+    """Last known position: free text, coordinates, or both."""
+
+    location: str | None = Field(None, max_length=500)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _something(self) -> UnitLocationChange:
+        if self.location is None and self.latitude is None and self.longitude is None:
+            raise ValueError("send location, or latitude and longitude")
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        return self
+
+
+class UnitLocation(BaseModel):
+    text: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    coordinates: dict[str, Any] | None = Field(None, description="game-map coordinates (Sonoran `x`, `y`, ...)")
+
+
+class UnitRead(BaseModel):
+    unit_id: str
+    ident_id: int | None = Field(None, description="small per-tenant integer (Sonoran's identId)")
+    call_sign: str
+    name: str | None
+    external_ids: list[str]
+    department: str | None
+    status: str
+    panic: bool
+    location: UnitLocation
+    incident_id: str | None = Field(None, description="the incident the unit is assigned to now, if any")
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class UnitList(BaseModel):
+    data: list[UnitRead]
+
+
+class AssignmentCreate(BaseModel):
+    """A unit (by id or call sign) and/or a person (by personnel id) put on an incident."""
+
+    unit_id: str | None = None
+    call_sign: str | None = Field(None, min_length=1, max_length=128)
+    personnel_id: str | None = Field(None, min_length=1, max_length=128)
+    is_primary: bool | None = None
+    dispatched_by: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _who(self) -> AssignmentCreate:
+        if self.unit_id is None and self.call_sign is None and self.personnel_id is None:
+            raise ValueError("send unit_id or call_sign (a unit), personnel_id (a person), or both")
+        if self.unit_id is not None and self.call_sign is not None:
+            raise ValueError("send unit_id or call_sign, not both")
+        return self
+
+
+class AssignmentUpdate(BaseModel):
+    status: AssignmentStatus | None = None
+    is_primary: bool | None = None
+
+
+class AssignmentList(BaseModel):
+    data: list[ResponderRead]

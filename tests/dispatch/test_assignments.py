@@ -1,0 +1,134 @@
+"""Assignments: primary rule, status stamping, the lifecycle following units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.factories import Api
+
+
+def _unit(api: Api, call_sign: str) -> str:
+    response = api.client.post("/v1/units", json={"call_sign": call_sign}, headers=api.acme)
+    assert response.status_code == 201, response.text
+    unit_id: str = response.json()["unit_id"]
+    return unit_id
+
+
+def _assign(api: Api, incident_id: str, **body: Any) -> dict[str, Any]:
+    response = api.client.post(f"/v1/incidents/{incident_id}/assignments", json=body, headers=api.acme)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _status(api: Api, unit_id: str, status: str) -> None:
+    response = api.client.post(f"/v1/units/{unit_id}/status", json={"status": status}, headers=api.acme)
+    assert response.status_code == 200, response.text
+
+
+def test_first_unit_is_primary_and_incident_becomes_assigned(api: Api) -> None:
+    incident_id = api.create_id()
+    first = _assign(api, incident_id, unit_id=_unit(api, "A-10"))
+    second = _assign(api, incident_id, call_sign="E-1", dispatched_by="Dispatcher 4")
+    assert first["is_primary"] is True and second["is_primary"] is False
+    assert first["dispatched_at"] and first["status"] == "dispatched"
+    assert second["unit"]["call_sign"] == "E-1" and second["dispatched_by"] == "Dispatcher 4"
+    incident = api.incident(incident_id)
+    assert incident["status"] == "assigned" and incident["dispatched_at"]
+    assert [r["unit"]["call_sign"] for r in incident["responders"]] == ["A-10", "E-1"]
+    events = [e["event"] for e in incident["timeline"]]
+    assert events.count("unit_assigned") == 2 and events.count("assigned") == 1
+
+
+def test_explicit_primary_moves_the_flag(api: Api) -> None:
+    incident_id = api.create_id()
+    first = _assign(api, incident_id, call_sign="A-10")
+    second = _assign(api, incident_id, call_sign="A-11", is_primary=True)
+    assert second["is_primary"] is True
+    responders = {r["unit"]["call_sign"]: r for r in api.incident(incident_id)["responders"]}
+    assert responders["A-10"]["is_primary"] is False and responders["A-11"]["is_primary"] is True
+    url = f"/v1/incidents/{incident_id}/assignments/{first['assignment_id']}"
+    assert api.client.patch(url, json={"is_primary": True}, headers=api.acme).json()["is_primary"] is True
+    responders = {r["unit"]["call_sign"]: r for r in api.incident(incident_id)["responders"]}
+    assert responders["A-10"]["is_primary"] is True and responders["A-11"]["is_primary"] is False
+
+
+def test_status_stamps_once_skipped_step_stays_empty_and_lifecycle_follows(api: Api) -> None:
+    incident_id = api.create_id()
+    a10, a11 = _unit(api, "A-10"), _unit(api, "A-11")
+    _assign(api, incident_id, unit_id=a10)
+    _assign(api, incident_id, unit_id=a11)
+
+    _status(api, a10, "enroute")
+    incident = api.incident(incident_id)
+    assert incident["status"] == "responding"
+    first = {r["unit"]["call_sign"]: r for r in incident["responders"]}["A-10"]
+    assert first["enroute_at"] and first["arrived_at"] is None and first["status"] == "enroute"
+
+    _status(api, a11, "on_scene")  # skipped enroute: left empty, never invented
+    _status(api, a10, "busy")
+    _status(api, a10, "enroute")  # second enroute: the first time wins
+    incident = api.incident(incident_id)
+    assert incident["status"] == "on_scene"
+    responders = {r["unit"]["call_sign"]: r for r in incident["responders"]}
+    assert responders["A-11"]["enroute_at"] is None and responders["A-11"]["arrived_at"]
+    assert responders["A-10"]["enroute_at"] == first["enroute_at"]
+    stamped = [e["data"]["stamped"] for e in incident["timeline"] if e["event"] == "unit_status"]
+    assert stamped == ["enroute_at", "arrived_at", None, None]
+    assert [e["event"] for e in incident["timeline"] if e["event"] in ("responding", "on_scene")] == [
+        "responding",
+        "on_scene",
+    ]
+    # The lifecycle never goes back.
+    _status(api, a11, "enroute")
+    assert api.incident(incident_id)["status"] == "on_scene"
+
+
+def test_unit_moves_between_incidents(api: Api) -> None:
+    first, second = api.create_id(), api.create_id()
+    a10 = _unit(api, "A-10")
+    _assign(api, first, unit_id=a10)
+    _assign(api, second, unit_id=a10)
+    old = api.incident(first)["responders"][0]
+    assert old["cleared_at"] and old["status"] == "cleared"
+    assert api.client.get(f"/v1/units/{a10}", headers=api.acme).json()["incident_id"] == second
+    _status(api, a10, "enroute")
+    assert api.incident(first)["status"] == "assigned"
+    assert api.incident(second)["status"] == "responding"
+
+
+def test_assignment_update_status_and_clear(api: Api) -> None:
+    incident_id = api.create_id()
+    assignment = _assign(api, incident_id, call_sign="A-10")
+    url = f"/v1/incidents/{incident_id}/assignments/{assignment['assignment_id']}"
+    on_scene = api.client.patch(url, json={"status": "on_scene"}, headers=api.acme).json()
+    assert on_scene["arrived_at"] and on_scene["enroute_at"] is None
+    cleared = api.client.patch(url, json={"status": "cleared"}, headers=api.acme).json()
+    assert cleared["cleared_at"] and cleared["status"] == "cleared"
+    assert api.client.patch(url, json={"status": "enroute"}, headers=api.acme).status_code == 409
+    listed = api.client.get(f"/v1/incidents/{incident_id}/assignments", headers=api.acme).json()["data"]
+    assert listed[0]["enroute_at"] is None
+
+
+def test_bad_assignments_change_nothing(api: Api) -> None:
+    incident_id = api.create_id()
+    url = f"/v1/incidents/{incident_id}/assignments"
+    assert api.client.post(url, json={}, headers=api.acme).status_code == 422
+    assert api.client.post(url, json={"unit_id": "unt_nope"}, headers=api.acme).status_code == 422
+    assert api.client.post(url, json={"unit_id": "x", "call_sign": "y"}, headers=api.acme).status_code == 422
+    assert (
+        api.client.post("/v1/incidents/inc_nope/assignments", json={"call_sign": "A"}, headers=api.acme).status_code
+        == 404
+    )
+    other_tenant = api.client.post(url, json={"call_sign": "A-1"}, headers=api.globex)
+    assert other_tenant.status_code == 404
+    incident = api.incident(incident_id)
+    assert incident["responders"] == [] and incident["revision"] == 1 and incident["status"] == "created"
+    assert api.client.get("/v1/units", headers=api.acme).json()["data"] == []
+
+
+def test_cancelled_incident_takes_no_units(api: Api) -> None:
+    incident_id = api.create_id()
+    api.client.post(f"/v1/incidents/{incident_id}/cancel", json={}, headers=api.acme)
+    response = api.client.post(f"/v1/incidents/{incident_id}/assignments", json={"call_sign": "A"}, headers=api.acme)
+    assert response.status_code == 409
