@@ -15,6 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
+from incidenthub.adapters.devrev.errors import render_devrev
+from incidenthub.adapters.devrev.native import router as devrev_native_router
+from incidenthub.adapters.devrev.router import router as devrev_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
     error_formats: list[tuple[str, ErrorRenderer]] = []
+    error_formats.append(("/incidents.", render_devrev))
 
     def render(request: Request, error: AppError) -> Response:
         path = request.url.path
@@ -178,5 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(incidents_router, prefix="/v1")
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
+    app.include_router(devrev_router)
+    app.include_router(devrev_native_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -1,0 +1,1 @@
+"""The doors: each vendor's wire format mapped onto the canonical incident."""
