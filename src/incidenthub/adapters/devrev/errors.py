@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -61,13 +62,23 @@ def not_found(detail: str) -> DevRevError:
     return DevRevError(404, "not_found", detail)
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
+_FIELD = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _path(location: tuple[int | str, ...]) -> str:
+    """A dotted field path without the union-branch tags Pydantic adds (`StageCreate`, `str`, ...)."""
+    parts = [str(p) for p in location if isinstance(p, int) or (_FIELD.match(p) and p not in _TYPE_TAGS)]
+    return ".".join(parts)
+
+
 def from_validation(error: ValidationError, prefix: str = "") -> DevRevError:
     """A Pydantic failure as DevRev answers it: the first problem, naming its field."""
     problems = error.errors(include_url=False)
     first = problems[0]
-    field = prefix + ".".join(str(part) for part in first["loc"]) or "body"
+    field = prefix + _path(first["loc"]) or "body"
     summary = "; ".join(
-        f"{'.'.join(str(p) for p in item['loc']) or 'body'}: {str(item['msg']).removeprefix('Value error, ')}"
+        f"{_path(item['loc']) or 'body'}: {str(item['msg']).removeprefix('Value error, ')}"
         for item in problems
     )
     if first["type"] == "missing":
