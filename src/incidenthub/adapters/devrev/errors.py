@@ -78,8 +78,7 @@ def from_validation(error: ValidationError, prefix: str = "") -> DevRevError:
     first = problems[0]
     field = prefix + _path(first["loc"]) or "body"
     summary = "; ".join(
-        f"{_path(item['loc']) or 'body'}: {str(item['msg']).removeprefix('Value error, ')}"
-        for item in problems
+        f"{_path(item['loc']) or 'body'}: {str(item['msg']).removeprefix('Value error, ')}" for item in problems
     )
     if first["type"] == "missing":
         return missing_required_field(field, summary)
