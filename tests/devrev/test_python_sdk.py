@@ -10,17 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from devrev import DevRevClient
+from devrev.config import APIVersion
+from devrev.exceptions import AuthenticationError, NotFoundError, ValidationError
+from devrev.models.incidents import IncidentSeverity, IncidentStage
 
 from incidenthub.config import Settings
 from incidenthub.db import Database
 from tests.devrev.live import self_signed, serve
 from tests.factories import make_key, make_tenant
-
-devrev_sdk = pytest.importorskip("devrev", reason="devrev-python-sdk is not installed (pip install -e '.[dev]')")
-from devrev import DevRevClient  # noqa: E402
-from devrev.config import APIVersion  # noqa: E402
-from devrev.exceptions import AuthenticationError, NotFoundError, ValidationError  # noqa: E402
-from devrev.models.incidents import IncidentSeverity, IncidentStage  # noqa: E402
 
 
 @pytest.fixture
