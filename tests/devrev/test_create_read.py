@@ -125,6 +125,11 @@ def test_native_api_shows_the_devrev_incident(devrev: DevRev) -> None:
     assert block["impact"] == {"count": 42, "customer_ids": ["ACC-1", "ACC-2"]}
     assert (block["reported_by"], block["severity"], block["source"]) == (1, 1, 2)
     assert native["timeline"][0]["event"] == "created"
+    with devrev.database.read_sessions() as session:
+        from incidenthub.models import Incident
+
+        stored = session.get(Incident, native_id)
+        assert stored is not None and stored.raw_payload == FULL  # unknown members are kept
     # The native id works on the DevRev door too.
     assert devrev.get("get", {"id": native_id}).json()["incident"]["id"] == created["id"]
 
