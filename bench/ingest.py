@@ -357,9 +357,7 @@ def log_problems(log_path: Path) -> list[str]:
 # --- the load ---------------------------------------------------------------------------------------------
 
 
-async def _drive(
-    base_url: str, key: str, clients: int, total: int, tag: str
-) -> tuple[float, list[float], Counter[str]]:
+async def _drive(base_url: str, key: str, clients: int, total: int, tag: str) -> tuple[float, list[float], Counter[str]]:
     """Send `total` creates over `clients` keep-alive connections; (seconds, latencies, errors)."""
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
@@ -684,11 +682,7 @@ def machine() -> dict[str, str]:
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         cpu = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in cpuinfo.read_text().splitlines()
-                if line.startswith("model name")
-            ),
+            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")),
             cpu,
         )
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -739,9 +733,7 @@ def render_report(
                 f"| {_ms(load.server_cpu_s, load.ok)} | {_ms(load.client_cpu_s, load.requests)} "
                 f"| {load.stored}/{load.ok} |"
             )
-    errors = [
-        f"{b.name}, {load.clients} clients: {dict(load.errors)}" for b in backends for load in b.loads if load.errors
-    ]
+    errors = [f"{b.name}, {load.clients} clients: {dict(load.errors)}" for b in backends for load in b.loads if load.errors]
     out += ["", "Errors: " + ("; ".join(errors) if errors else "none (every request answered 201).")]
     problems = [f"{b.name}: {len(b.server_log_problems)} error line(s) in the server log" for b in backends]
     out += ["", "Server log: " + "; ".join(problems) + "."]
@@ -783,8 +775,7 @@ def render_statements(backends: list[BackendResult]) -> list[str]:
         "rollback events; a read session ends in a rollback). With 1 client every write is its own "
         "transaction; with many, the write path puts several in one and wraps each in a savepoint.",
         "",
-        "| backend | clients | statements/request | of which | COMMIT/request | ROLLBACK/request"
-        " | writes/transaction |",
+        "| backend | clients | statements/request | of which | COMMIT/request | ROLLBACK/request | writes/transaction |",
         "|---|--:|--:|---|--:|--:|--:|",
     ]
     for b in backends:
