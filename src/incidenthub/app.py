@@ -15,6 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
+from incidenthub.adapters.devrev.errors import render_devrev
+from incidenthub.adapters.devrev.native import router as devrev_native_router
+from incidenthub.adapters.devrev.router import router as devrev_router
 from incidenthub.adapters.govworx.router import router as govworx_router
 from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
 from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ("/emergency/", sonoran_v1.render_error),
         ("/general/", sonoran_v1.render_error),
         ("/v2/", sonoran_v2.render_error),
+        ("/incidents.", render_devrev),
     ]
 
     def render(request: Request, error: AppError) -> Response:
@@ -192,5 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dispatch_router, prefix="/v1")
     app.include_router(sonoran_v1.router)
     app.include_router(sonoran_v2.router)
+    app.include_router(devrev_router)
+    app.include_router(devrev_native_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -112,6 +112,13 @@ class IncidentRepository:
         except IntegrityError:
             return False
         return True
+
+    def delete(self, tenant_id: str, incident_id: str) -> bool:
+        """Delete an incident; notes, timeline, assignments and links go with it (ON DELETE CASCADE)."""
+        result = self.session.execute(
+            delete(Incident).where(Incident.tenant_id == tenant_id, Incident.id == incident_id)
+        )
+        return bool(getattr(result, "rowcount", 0))
 
     def add(self, row: Note | TimelineEvent | Assignment | IncidentLink) -> None:
         self.session.add(row)

@@ -1,6 +1,7 @@
 """ORM tables, one module per group; importing this package registers them all."""
 
 from incidenthub.models.base import Base
+from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
@@ -11,12 +12,14 @@ __all__ = [
     "ApiKey",
     "Assignment",
     "Base",
+    "CustomSchemaFragment",
     "Incident",
     "IncidentLink",
     "Note",
     "Personnel",
     "Recording",
     "SonoranCall",
+    "Tag",
     "Tenant",
     "TenantCounter",
     "TimelineEvent",

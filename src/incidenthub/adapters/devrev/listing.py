@@ -1,0 +1,158 @@
+"""Rules of incidents.list and incidents.group: filters, sort order, keyset cursors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from incidenthub.adapters.devrev import query as cursors
+from incidenthub.adapters.devrev.errors import invalid_field, value_not_permitted
+from incidenthub.adapters.devrev.repository import (
+    SORTABLE,
+    DevRevRepository,
+    SortKey,
+    group_expression,
+    list_conditions,
+    sort_expression,
+)
+from incidenthub.adapters.devrev.schemas import IncidentsGroupRequest, IncidentsListRequest
+from incidenthub.adapters.devrev.service import Caller, shape, tenant_settings
+from incidenthub.adapters.devrev.settings import DevRevSettings
+from incidenthub.models import Incident
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+DEFAULT_SORT = ["created_date:desc"]
+DEFAULT_GROUPS = 10
+DEFAULT_PER_GROUP = 50
+GROUPABLE = ("severity", "stage", "reported_by", "source", "subtype")
+
+
+def sort_keys(sort_by: list[str] | None) -> tuple[list[SortKey], list[str]]:
+    """The keys of a `sort_by` (`field[:asc|:desc]`, asc by default) plus the id as tie-breaker."""
+    names = sort_by or DEFAULT_SORT
+    keys: list[SortKey] = []
+    normalised: list[str] = []
+    for item in names:
+        name, _, direction = item.strip().partition(":")
+        direction = direction.strip().lower() or "asc"
+        found = sort_expression(name.strip())
+        if found is None or direction not in {"asc", "desc"}:
+            raise value_not_permitted(
+                "sort_by",
+                f"cannot sort by {item!r}",
+                [f"{n}:{d}" for n in SORTABLE for d in ("asc", "desc")],
+            )
+        keys.append(SortKey(found[0], found[1], direction == "desc"))
+        normalised.append(f"{name.strip()}:{direction}")
+    keys.append(SortKey(Incident.id, "str", keys[-1].descending))
+    return keys, normalised
+
+
+def _limit(value: int | None, default: int, name: str) -> int:
+    if value is None:
+        return default
+    if value < 1:
+        raise invalid_field(name, f"{name} must be at least 1")
+    return min(value, MAX_LIMIT)
+
+
+def _encode(values: list[Any]) -> list[Any]:
+    return [v.isoformat() if isinstance(v, datetime) else v for v in values]
+
+
+def _decode(values: list[Any], keys: list[SortKey]) -> list[Any]:
+    if len(values) != len(keys):
+        raise invalid_field("cursor", "the cursor is not one this server handed out")
+    try:
+        return [datetime.fromisoformat(v) if k.kind == "dt" else v for v, k in zip(values, keys, strict=True)]
+    except (TypeError, ValueError):
+        raise invalid_field("cursor", "the cursor is not one this server handed out") from None
+
+
+def list_incidents(session: Session, caller: Caller, request: IncidentsListRequest) -> dict[str, Any]:
+    settings = tenant_settings(session, caller.tenant_id)
+    repository = DevRevRepository(session)
+    conditions = list_conditions(caller.tenant_id, request, settings, repository.dialect)
+    keys, order = sort_keys(request.sort_by)
+    limit = _limit(request.limit, DEFAULT_LIMIT, "limit")
+    position: list[Any] | None = None
+    forward = request.mode != "before"
+    if request.cursor:
+        encoded, forward = cursors.decode_cursor(request.cursor, order)
+        position = _decode(encoded, keys)
+        if request.mode is not None:  # an explicit mode wins over the cursor's own direction
+            forward = request.mode == "after"
+    rows = repository.page(conditions, keys, position, limit + 1, forward)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not forward:
+        rows.reverse()
+    body: dict[str, Any] = {"incidents": _shape(session, caller, rows, settings)}
+    if not rows:
+        return body
+    first, last = repository.key_values(rows[0], keys), repository.key_values(rows[-1], keys)
+    # The page's own direction knows from the extra row; the other side needs one look.
+    if forward:
+        has_after = more
+        has_before = position is not None and repository.exists_beyond(conditions, keys, first, False)
+    else:
+        has_before = more
+        has_after = position is not None and repository.exists_beyond(conditions, keys, last, True)
+    if has_after:
+        body["next_cursor"] = cursors.encode_cursor(_encode(last), True, order)
+    if has_before:
+        body["prev_cursor"] = cursors.encode_cursor(_encode(first), False, order)
+    return body
+
+
+def _shape(session: Session, caller: Caller, rows: list[Incident], settings: DevRevSettings) -> list[Any]:
+    return shape(session, caller, rows, settings) if rows else []
+
+
+def _key_view(group_by: str, value: Any, settings: DevRevSettings) -> dict[str, Any]:
+    """A group's key as DevRev's field-value object."""
+    if value is None:
+        return {"type": "string", "value": "", "display_value": "(none)"}
+    if group_by == "stage":
+        return {"type": "stage", "name": value, "display_value": value}
+    if group_by == "subtype":
+        return {"type": "string", "value": value, "display_value": value}
+    if group_by == "severity":
+        severity = next((s for s in settings.severities if s.id == value), None)
+        return {"type": "int", "value": value, "display_value": severity.label if severity else str(value)}
+    return {"type": "int", "value": value, "display_value": str(value)}
+
+
+def group_incidents(session: Session, caller: Caller, request: IncidentsGroupRequest) -> dict[str, Any]:
+    expression = group_expression(request.group_by)
+    if expression is None:
+        raise value_not_permitted("group_by", f"cannot group by {request.group_by!r}", list(GROUPABLE))
+    settings = tenant_settings(session, caller.tenant_id)
+    repository = DevRevRepository(session)
+    conditions = list_conditions(caller.tenant_id, request, settings, repository.dialect)
+    keys, _order = sort_keys(request.sort_by)
+    limit = _limit(request.limit, DEFAULT_GROUPS, "limit")
+    per_group = _limit(request.limit_per_group, DEFAULT_PER_GROUP, "limit_per_group")
+    offset = cursors.decode_offset(request.cursor) if request.cursor else 0
+    found = repository.groups(conditions, expression, offset, limit + 1)
+    groups = []
+    for value, total in found[:limit]:
+        member = expression.is_(None) if value is None else expression == value
+        rows = repository.page([*conditions, member], keys, None, per_group, True)
+        groups.append(
+            {
+                "key": _key_view(request.group_by, value, settings),
+                "incidents": _shape(session, caller, rows, settings),
+                "total": total,
+                "count": total,
+            }
+        )
+    body: dict[str, Any] = {"groups": groups}
+    if len(found) > limit:
+        body["next_cursor"] = cursors.encode_offset(offset + limit)
+    if offset > 0:
+        body["prev_cursor"] = cursors.encode_offset(max(0, offset - limit))
+    return body

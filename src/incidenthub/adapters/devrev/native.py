@@ -1,0 +1,199 @@
+"""Native API for what DevRev incidents are checked against: `/v1/custom-schemas` and `/v1/devrev/settings`.
+
+These are native routes: errors are problem+json like the rest of `/v1`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from sqlalchemy.orm import Session
+
+from incidenthub.adapters.devrev.customfields import FieldDef
+from incidenthub.adapters.devrev.repository import DevRevRepository
+from incidenthub.adapters.devrev.settings import SETTINGS_KEY, DevRevSettings, load
+from incidenthub.auth.dependencies import require
+from incidenthub.auth.service import Principal
+from incidenthub.clock import utcnow
+from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.incidents.schemas import Stamp
+from incidenthub.models import CustomSchemaFragment, Tenant
+from incidenthub.problems import responses
+from incidenthub.runtime import read_session, runtime_of
+
+router = APIRouter(tags=["custom schemas"])
+
+
+class CustomSchemaWrite(BaseModel):
+    """A schema fragment: the tenant's (`tenant_fragment`), a subtype's, or an app's (`app_fragment`)."""
+
+    kind: Literal["tenant_fragment", "subtype", "app_fragment"]
+    name: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="subtype or app name; the tenant fragment is `tenant`"
+    )
+    description: str | None = Field(None, max_length=500)
+    fields: list[FieldDef] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _named(self) -> CustomSchemaWrite:
+        if self.kind == "tenant_fragment":
+            self.name = "tenant"
+        elif not self.name:
+            raise ValueError(f"a {self.kind} needs a name")
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError("field names must be unique within a fragment")
+        return self
+
+
+class CustomSchemaRead(BaseModel):
+    id: str
+    kind: str
+    name: str
+    description: str | None
+    fields: list[FieldDef]
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class CustomSchemaList(BaseModel):
+    data: list[CustomSchemaRead]
+
+
+def _read(row: CustomSchemaFragment) -> CustomSchemaRead:
+    return CustomSchemaRead(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        description=row.description,
+        fields=[FieldDef.model_validate(f) for f in row.fields],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def create_fragment(session: Session, tenant_id: str, body: CustomSchemaWrite) -> CustomSchemaRead:
+    now = utcnow()
+    assert body.name is not None  # noqa: S101 - the validator names every fragment
+    row = CustomSchemaFragment(
+        tenant_id=tenant_id,
+        kind=body.kind,
+        name=body.name,
+        description=body.description,
+        fields=[f.model_dump(exclude_none=True) for f in body.fields],
+        created_at=now,
+        updated_at=now,
+    )
+    if not DevRevRepository(session).add_fragment(row):
+        raise Conflict(f"a {body.kind} named {body.name!r} already exists; PUT /v1/custom-schemas/{{id}} replaces it")
+    return _read(row)
+
+
+def replace_fragment(session: Session, tenant_id: str, fragment_id: str, body: CustomSchemaWrite) -> CustomSchemaRead:
+    row = DevRevRepository(session).fragment(tenant_id, fragment_id)
+    if row is None:
+        raise NotFound(f"custom schema {fragment_id} not found")
+    if (row.kind, row.name) != (body.kind, body.name):
+        raise Invalid("kind and name of a schema cannot change", [FieldError("name", "cannot change")])
+    row.description = body.description
+    row.fields = [f.model_dump(exclude_none=True) for f in body.fields]
+    row.updated_at = utcnow()
+    session.flush()
+    return _read(row)
+
+
+def delete_fragment(session: Session, tenant_id: str, fragment_id: str) -> None:
+    repository = DevRevRepository(session)
+    row = repository.fragment(tenant_id, fragment_id)
+    if row is None:
+        raise NotFound(f"custom schema {fragment_id} not found")
+    repository.delete_fragment(row)
+
+
+@router.post(
+    "/custom-schemas",
+    status_code=201,
+    response_model=CustomSchemaRead,
+    responses=responses(400, 401, 403, 409, 422),
+    summary="Register a custom schema fragment",
+)
+async def post_schema(
+    body: CustomSchemaWrite, request: Request, principal: Principal = Depends(require("incidents:write"))
+) -> CustomSchemaRead:
+    tenant_id = principal.tenant_id
+    return await runtime_of(request).writes.run(lambda session: create_fragment(session, tenant_id, body))
+
+
+@router.get("/custom-schemas", response_model=CustomSchemaList, responses=responses(401, 403))
+def list_schemas(
+    session: Session = Depends(read_session), principal: Principal = Depends(require("incidents:read"))
+) -> CustomSchemaList:
+    return CustomSchemaList(data=[_read(row) for row in DevRevRepository(session).fragments(principal.tenant_id)])
+
+
+@router.get("/custom-schemas/{fragment_id}", response_model=CustomSchemaRead, responses=responses(401, 403, 404))
+def get_schema(
+    fragment_id: str,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("incidents:read")),
+) -> CustomSchemaRead:
+    row = DevRevRepository(session).fragment(principal.tenant_id, fragment_id)
+    if row is None:
+        raise NotFound(f"custom schema {fragment_id} not found")
+    return _read(row)
+
+
+@router.put(
+    "/custom-schemas/{fragment_id}", response_model=CustomSchemaRead, responses=responses(400, 401, 403, 404, 422)
+)
+async def put_schema(
+    fragment_id: str,
+    body: CustomSchemaWrite,
+    request: Request,
+    principal: Principal = Depends(require("incidents:write")),
+) -> CustomSchemaRead:
+    tenant_id = principal.tenant_id
+    return await runtime_of(request).writes.run(lambda session: replace_fragment(session, tenant_id, fragment_id, body))
+
+
+@router.delete("/custom-schemas/{fragment_id}", status_code=204, responses=responses(401, 403, 404))
+async def delete_schema(
+    fragment_id: str, request: Request, principal: Principal = Depends(require("incidents:write"))
+) -> Response:
+    tenant_id = principal.tenant_id
+    await runtime_of(request).writes.run(lambda session: delete_fragment(session, tenant_id, fragment_id))
+    return Response(status_code=204)
+
+
+# --- settings: severities, stage diagram, enums -------------------------------------------------
+
+
+def _put_settings(session: Session, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        settings = DevRevSettings.model_validate(body)
+    except ValidationError as exc:
+        fields = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+        raise Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields) from None
+    tenant = session.get(Tenant, tenant_id)
+    assert tenant is not None  # noqa: S101 - the key's tenant exists
+    tenant.settings = {**(tenant.settings or {}), SETTINGS_KEY: settings.model_dump()}
+    session.flush()
+    return settings.model_dump()
+
+
+@router.get("/devrev/settings", responses=responses(401, 403), summary="DevRev door settings (effective)")
+def get_settings(
+    session: Session = Depends(read_session), principal: Principal = Depends(require("incidents:read"))
+) -> dict[str, Any]:
+    tenant = session.get(Tenant, principal.tenant_id)
+    return load(tenant.settings if tenant else None).model_dump()
+
+
+@router.put("/devrev/settings", responses=responses(401, 403, 422), summary="Replace the DevRev door settings")
+async def put_settings(
+    body: dict[str, Any], request: Request, principal: Principal = Depends(require("incidents:write"))
+) -> dict[str, Any]:
+    tenant_id = principal.tenant_id
+    return await runtime_of(request).writes.run(lambda session: _put_settings(session, tenant_id, body))

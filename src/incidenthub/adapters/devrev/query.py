@@ -1,0 +1,143 @@
+"""GET query strings as DevRev clients send them, and opaque list cursors. Pure."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from incidenthub.adapters.devrev.errors import invalid_field
+
+# Members of the list/group requests that are arrays (everything else is a scalar).
+ARRAY_PARAMS = frozenset(
+    {
+        "applies_to_parts",
+        "created_by",
+        "owned_by",
+        "pia",
+        "playbooks",
+        "related_docs",
+        "impacted_customers",
+        "reported_by",
+        "severity",
+        "source",
+        "stage",
+        "subtype",
+        "title",
+        "sort_by",
+        "sync_metadata.external_reference",
+        "sync_metadata.origin_system",
+        "sync_metadata.last_sync_in.status",
+        "sync_metadata.last_sync_in.sync_history",
+        "sync_metadata.last_sync_in.sync_unit",
+        "sync_metadata.last_sync_out.status",
+        "sync_metadata.last_sync_out.sync_history",
+        "sync_metadata.last_sync_out.sync_unit",
+    }
+)
+INT_ARRAYS = frozenset({"reported_by", "source"})
+INT_SCALARS = frozenset({"limit", "limit_per_group"})
+BOOL_SCALARS = frozenset({"staged_info.is_staged"})
+
+
+def split_values(raw: str) -> list[str]:
+    """One query value as a list: the TS SDK's `"a","b"`, a plain `a,b`, or a single value."""
+    raw = raw.strip()
+    if raw.startswith('"'):
+        return [item for item in next(csv.reader([raw], skipinitialspace=True)) if item != ""]
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid_field(name, f"{name} must be an integer, got {value!r}") from None
+
+
+def _nest(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = target
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise invalid_field(dotted, f"{dotted} conflicts with another parameter")
+    node[last] = value
+
+
+def query_to_body(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """A GET query as the equivalent POST body: arrays from repeated keys, commas or quoted lists."""
+    collected: dict[str, list[str]] = {}
+    for key, value in items:
+        collected.setdefault(key.removesuffix("[]"), []).append(value)
+    body: dict[str, Any] = {}
+    for name, values in collected.items():
+        if name in ARRAY_PARAMS:
+            # A title may hold commas of its own: only the quoted form splits it.
+            flat = [v for raw in values for v in (split_values(raw) if name != "title" else _titles(raw))]
+            if name in INT_ARRAYS:
+                _nest(body, name, [_int(name, v) for v in flat])
+            elif name == "severity":
+                _nest(body, name, [int(v) if v.lstrip("-").isdigit() else v for v in flat])
+            else:
+                _nest(body, name, flat)
+        elif name in INT_SCALARS:
+            _nest(body, name, _int(name, values[-1]))
+        elif name in BOOL_SCALARS:
+            if values[-1].lower() not in {"true", "false"}:
+                raise invalid_field(name, f"{name} must be true or false")
+            _nest(body, name, values[-1].lower() == "true")
+        elif name == "custom_fields":
+            try:
+                body[name] = json.loads(values[-1])
+            except ValueError:
+                raise invalid_field(name, "custom_fields must be a JSON object") from None
+        else:
+            _nest(body, name, values[-1])
+    return body
+
+
+def _titles(raw: str) -> list[str]:
+    return split_values(raw) if raw.strip().startswith('"') else [raw]
+
+
+# --- cursors ---------------------------------------------------------------------------------------
+
+
+def encode_cursor(position: list[Any], forward: bool, sort: list[str]) -> str:
+    """An opaque cursor: where a page ended, which way it went, and the order it belongs to."""
+    payload = json.dumps({"p": position, "d": "after" if forward else "before", "s": sort}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: list[str]) -> tuple[list[Any], bool]:
+    """(position, forward) of a cursor made for this sort order; invalid_field otherwise."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        position, direction, order = data["p"], data["d"], data["s"]
+        if not isinstance(position, list) or direction not in {"after", "before"}:
+            raise ValueError(cursor)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise invalid_field("cursor", "the cursor is not one this server handed out") from None
+    if order != sort:
+        raise invalid_field("cursor", "the cursor belongs to a different sort_by; start again without a cursor")
+    return position, direction == "after"
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError(cursor)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise invalid_field("cursor", "the cursor is not one this server handed out") from None
+    return offset

@@ -1,0 +1,200 @@
+"""Request bodies of DevRev's `incidents.*` operations, with DevRev's field names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+
+def _aware(value: datetime) -> datetime:
+    """DevRev sends `...Z`; a date-time without an offset is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class _Model(BaseModel):
+    # Unknown members are ignored here and kept in the raw payload.
+    model_config = ConfigDict(extra="ignore")
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_aware)]
+Id = Annotated[str, Field(min_length=1, max_length=256)]
+IdList = Annotated[list[Id], Field(max_length=500)]
+
+
+class CustomSchemaSpecDrop(_Model):
+    apps: list[str] = Field(default_factory=list)
+    subtype: StrictBool = False
+
+
+class CustomSchemaSpec(_Model):
+    apps: list[str] = Field(default_factory=list)
+    drop: CustomSchemaSpecDrop | None = None
+    subtype: str | None = None
+    tenant_fragment: StrictBool = False
+    validate_required_fields: StrictBool = False
+
+
+class ExternalSourceData(_Model):
+    closed_date: UtcDateTime | None = None
+    created_date: UtcDateTime | None = None
+    modified_date: UtcDateTime | None = None
+
+
+class ImpactCreate(_Model):
+    count: StrictInt | None = Field(None, ge=0)
+    customer_ids: IdList | None = None
+
+
+class SetIds(_Model):
+    set: IdList
+
+
+class ImpactUpdate(_Model):
+    count: StrictInt | None = Field(None, ge=0)
+    customer_ids: SetIds | IdList | None = None
+
+
+class StageCreate(_Model):
+    stage: Id
+    notes: str | None = Field(None, max_length=20000)
+
+
+class StageUpdate(_Model):
+    stage: Id | None = None
+    notes: str | None = Field(None, max_length=20000)
+
+
+class TagWithValue(_Model):
+    tag_id: Id
+    value: str | None = Field(None, max_length=1000)
+
+
+class SetTags(_Model):
+    set: list[TagWithValue] = Field(max_length=200)
+
+
+class IncidentsCreateRequest(_Model):
+    title: str = Field(min_length=1, max_length=500)
+    body: str | None = Field(None, max_length=65536)
+    acknowledged_date: UtcDateTime | None = None
+    identified_date: UtcDateTime | None = None
+    mitigated_date: UtcDateTime | None = None
+    target_close_date: UtcDateTime | None = None
+    applies_to_parts: IdList | None = None
+    artifacts: IdList | None = None
+    owned_by: IdList | None = None
+    pia: IdList | None = None
+    playbooks: IdList | None = None
+    related_docs: IdList | None = None
+    stakeholders: IdList | None = None
+    impacted_customers: IdList | None = None
+    custom_fields: dict[str, Any] | None = None
+    custom_schema_spec: CustomSchemaSpec | None = None
+    external_source_data: ExternalSourceData | None = None
+    impact: ImpactCreate | None = None
+    reported_by: StrictInt | None = Field(None, ge=0)
+    # An int64 per the spec; the community SDK sends labels such as "sev1".
+    severity: StrictInt | str | None = None
+    source: StrictInt | None = Field(None, ge=0)
+    stage: StageCreate | Id | None = None
+    stage_validation_options: list[Literal["allow_non_start"]] = Field(default_factory=list)
+    staged_info: dict[str, Any] | None = None
+    sync_metadata: dict[str, Any] | None = None
+    tags: list[TagWithValue] | None = Field(None, max_length=200)
+
+
+class IncidentsUpdateRequest(_Model):
+    id: Id
+    title: str | None = Field(None, min_length=1, max_length=500)
+    body: str | None = Field(None, max_length=65536)
+    acknowledged_date: UtcDateTime | None = None
+    identified_date: UtcDateTime | None = None
+    mitigated_date: UtcDateTime | None = None
+    target_close_date: UtcDateTime | None = None
+    # `{"set": [...]}` per the spec; a bare list is taken as a set too.
+    applies_to_parts: SetIds | IdList | None = None
+    artifacts: SetIds | IdList | None = None
+    owned_by: SetIds | IdList | None = None
+    pia: SetIds | IdList | None = None
+    playbooks: SetIds | IdList | None = None
+    related_docs: SetIds | IdList | None = None
+    stakeholders: SetIds | IdList | None = None
+    custom_fields: dict[str, Any] | None = None
+    custom_schema_spec: CustomSchemaSpec | None = None
+    external_source_data: ExternalSourceData | None = None
+    impact: ImpactUpdate | None = None
+    reported_by: StrictInt | None = Field(None, ge=0)
+    severity: StrictInt | str | None = None
+    source: StrictInt | None = Field(None, ge=0)
+    # An object per the spec; the community SDK sends the stage name as a string.
+    stage: StageUpdate | Id | None = None
+    stage_validation_options: list[Literal["allow_invalid_transition"]] = Field(default_factory=list)
+    staged_info: dict[str, Any] | None = None
+    sync_metadata: dict[str, Any] | None = None
+    tags: SetTags | list[TagWithValue] | None = None
+
+
+class IdRequest(_Model):
+    id: Id
+
+
+class DateRange(_Model):
+    type: Literal["range", "preset"]
+    after: UtcDateTime | None = None
+    before: UtcDateTime | None = None
+    preset_type: Literal["last_n_days", "next_n_days"] | None = None
+    days: int | None = Field(None, ge=0, le=4294967295)
+
+
+class StagedInfoFilter(_Model):
+    is_staged: StrictBool | None = None
+
+
+class SyncFilter(_Model):
+    status: list[str] | None = None
+    sync_history: list[str] | None = None
+    sync_unit: list[str] | None = None
+
+
+class SyncMetadataFilter(_Model):
+    external_reference: list[str] | None = None
+    origin_system: list[str] | None = None
+    last_sync_in: SyncFilter | None = None
+    last_sync_out: SyncFilter | None = None
+
+
+class IncidentsListRequest(_Model):
+    cursor: str | None = None
+    limit: StrictInt | None = None
+    mode: Literal["after", "before"] | None = None
+    sort_by: list[str] | None = None
+    applies_to_parts: list[str] | None = None
+    created_by: list[str] | None = None
+    owned_by: list[str] | None = None
+    pia: list[str] | None = None
+    playbooks: list[str] | None = None
+    related_docs: list[str] | None = None
+    impacted_customers: list[str] | None = None
+    reported_by: list[StrictInt] | None = None
+    severity: list[StrictInt | str] | None = None
+    source: list[StrictInt] | None = None
+    stage: list[str] | None = None
+    subtype: list[str] | None = None
+    title: list[str] | None = None
+    custom_fields: dict[str, Any] | None = None
+    staged_info: StagedInfoFilter | None = None
+    sync_metadata: SyncMetadataFilter | None = None
+    created_date: DateRange | None = None
+    modified_date: DateRange | None = None
+    acknowledged_date: DateRange | None = None
+    actual_close_date: DateRange | None = None
+    identified_date: DateRange | None = None
+    mitigated_date: DateRange | None = None
+    target_close_date: DateRange | None = None
+
+
+class IncidentsGroupRequest(IncidentsListRequest):
+    group_by: str = Field(min_length=1)
+    limit_per_group: StrictInt | None = None

@@ -1,0 +1,315 @@
+"""Rules of the DevRev door: create, get, update and delete incidents. Never imports FastAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from incidenthub.adapters.devrev import customfields, ids
+from incidenthub.adapters.devrev.errors import invalid_field, not_found
+from incidenthub.adapters.devrev.mapping import (
+    BLOCK,
+    BLOCK_LISTS,
+    DATE_COLUMNS,
+    SOURCE,
+    ReadContext,
+    block_of,
+    external_source_block,
+    to_devrev,
+)
+from incidenthub.adapters.devrev.repository import DevRevRepository
+from incidenthub.adapters.devrev.schemas import (
+    IncidentsCreateRequest,
+    IncidentsUpdateRequest,
+    SetIds,
+    SetTags,
+    StageCreate,
+    StageUpdate,
+    TagWithValue,
+)
+from incidenthub.adapters.devrev.settings import DevRevSettings, StageDef, load
+from incidenthub.auth.repository import TenantRepository
+from incidenthub.clock import utcnow
+from incidenthub.errors import Conflict
+from incidenthub.incidents import service as incidents_service
+from incidenthub.incidents.repository import IncidentRepository
+from incidenthub.models import Incident, Tenant
+
+COUNTER = "devrev_incident"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the tenant (id and slug) and the API key acting."""
+
+    tenant_id: str
+    tenant_slug: str
+    key_id: str
+
+    @property
+    def actor(self) -> str:
+        return ids.key_don(self.tenant_slug, self.key_id)
+
+
+def tenant_settings(session: Session, tenant_id: str) -> DevRevSettings:
+    tenant = session.get(Tenant, tenant_id)
+    return load(tenant.settings if tenant else None)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def shape(session: Session, caller: Caller, incidents: Sequence[Incident], settings: DevRevSettings) -> list[Any]:
+    """Incidents as DevRev objects, their tags and people looked up in one query each."""
+    repository = DevRevRepository(session)
+    tag_dons = {t["tag_id"] for i in incidents for t in block_of(i).get("tags") or []}
+    user_ids = {u for i in incidents for u in [*(i.owners or []), *(i.stakeholders or [])]}
+    context = ReadContext(
+        tenant_slug=caller.tenant_slug,
+        settings=settings,
+        tags=repository.tag_views(caller.tenant_id, caller.tenant_slug, tag_dons),
+        people=repository.people(caller.tenant_id, user_ids),
+        fragment_dons={
+            f.id: ids.fragment_don(caller.tenant_slug, f.id) for f in repository.fragments(caller.tenant_id)
+        },
+    )
+    return [to_devrev(incident, context) for incident in incidents]
+
+
+def find(session: Session, caller: Caller, incident_id: str, *, full: bool = False) -> Incident:
+    """The tenant's DevRev incident named by its DON, `INC-<n>`, or native id; not_found otherwise."""
+    repository = DevRevRepository(session)
+    number = ids.number_of(incident_id, caller.tenant_slug, "incident", ids.INCIDENT_PREFIX)
+    if number is not None:
+        incident = repository.by_don(caller.tenant_id, ids.incident_don(caller.tenant_slug, number))
+    else:
+        incident = repository.by_native_id(caller.tenant_id, incident_id.strip())
+    if incident is None:
+        raise not_found(f"incident {incident_id!r} does not exist")
+    if full:
+        incident = incidents_service.get_incident(session, caller.tenant_id, incident.id, full=True)
+    return incident
+
+
+def get(session: Session, caller: Caller, incident_id: str) -> dict[str, Any]:
+    incident = find(session, caller, incident_id)
+    return {"incident": shape(session, caller, [incident], tenant_settings(session, caller.tenant_id))[0]}
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+def _stage_request(stage: StageCreate | StageUpdate | str | None) -> tuple[str | None, str | None]:
+    if stage is None:
+        return None, None
+    if isinstance(stage, str):
+        return stage, None
+    return stage.stage, stage.notes
+
+
+def _tags(session: Session, caller: Caller, tags: Sequence[TagWithValue]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The block's `[{tag_id: <DON>, value}]` and the canonical tag names, tags created on first use."""
+    repository = DevRevRepository(session)
+    refs: list[dict[str, Any]] = []
+    names: list[str] = []
+    for item in tags:
+        tag = repository.resolve_tag(caller.tenant_id, caller.tenant_slug, item.tag_id)
+        don = ids.tag_don(caller.tenant_slug, tag.number)
+        if any(ref["tag_id"] == don for ref in refs):
+            continue
+        refs.append({"tag_id": don, "value": item.value})
+        names.append(tag.name)
+    return refs, names
+
+
+def _lifecycle(incident: Incident | None, settings: DevRevSettings, stage: str | None) -> dict[str, Any]:
+    """Canonical status and close times that follow the stage: a final state closes the incident."""
+    now = utcnow()
+    closed_at = incident.closed_at if incident else None
+    resolved_at = incident.resolved_at if incident else None
+    if settings.is_final(stage):
+        return {"status": "resolved", "closed_at": closed_at or now, "resolved_at": resolved_at or now}
+    return {"status": "created", "closed_at": None, "resolved_at": None}
+
+
+def create(session: Session, caller: Caller, request: IncidentsCreateRequest, raw: dict[str, Any]) -> dict[str, Any]:
+    """A new incident, numbered `INC-<n>` per tenant; every check passes before anything is written."""
+    settings = tenant_settings(session, caller.tenant_id)
+    repository = DevRevRepository(session)
+    severity = settings.severity(request.severity) if request.severity is not None else None
+    stage_value, stage_notes = _stage_request(request.stage)
+    stage: StageDef = settings.stage(stage_value) if stage_value else settings.start_stage()
+    settings.check_start(stage, "allow_non_start" in request.stage_validation_options)
+    reported_by = settings.open_enum("reported_by", request.reported_by) if request.reported_by is not None else None
+    source = settings.open_enum("source", request.source) if request.source is not None else None
+    impact = request.impact
+    count = settings.open_enum("impact.count", impact.count) if impact and impact.count is not None else None
+    custom = customfields.apply(
+        request.custom_fields,
+        request.custom_schema_spec,
+        repository.fragment_map(caller.tenant_id),
+        customfields.Outcome(custom_fields={}, fragment_ids=[], subtype=None),
+    )
+    tag_refs, tag_names = _tags(session, caller, request.tags or [])
+    number = TenantRepository(session).next_number(caller.tenant_id, COUNTER)
+    don = ids.incident_don(caller.tenant_slug, number)
+    customers = list(
+        dict.fromkeys([*(impact.customer_ids or [] if impact else []), *(request.impacted_customers or [])])
+    )
+    block: dict[str, Any] = {
+        "number": number,
+        **{name: list(getattr(request, name) or []) for name in BLOCK_LISTS},
+        "impact": {"count": count.id if count else None, "customer_ids": customers},
+        "reported_by": reported_by.id if reported_by else None,
+        "severity": severity.id if severity else None,
+        "source": source.id if source else None,
+        "stage_notes": stage_notes,
+        "tags": tag_refs,
+        "custom_schema_fragments": custom.fragment_ids,
+        "subtype": custom.subtype,
+        "custom_schema_spec": request.custom_schema_spec.model_dump() if request.custom_schema_spec else None,
+        "external_source_data": external_source_block(_dump(request.external_source_data)),
+        "staged_info": request.staged_info,
+        "sync_metadata": request.sync_metadata,
+        "created_by": caller.actor,
+        "modified_by": caller.actor,
+    }
+    fields: dict[str, Any] = {
+        "title": request.title,
+        "description": request.body,
+        "severity": severity.label if severity else None,
+        "stage": stage.name,
+        "number": ids.incident_display_id(number),
+        "owners": list(request.owned_by or []),
+        "stakeholders": list(request.stakeholders or []),
+        "tags": tag_names,
+        "custom_fields": custom.custom_fields,
+        "extra_metadata": {BLOCK: block},
+        "source_created_at": request.external_source_data.created_date if request.external_source_data else None,
+        **{column: getattr(request, name) for name, column in DATE_COLUMNS.items()},
+        **_lifecycle(None, settings, stage.name),
+    }
+    incident = incidents_service.create_from_source(
+        session, caller.tenant_id, SOURCE, don, fields, raw, actor=caller.actor, message="Incident created (DevRev)"
+    )
+    if incident is None:  # the counter never repeats, so only a broken counter gets here
+        raise Conflict(f"incident {don} already exists")
+    return {"incident": shape(session, caller, [incident], settings)[0]}
+
+
+def _dump(model: Any) -> dict[str, Any] | None:
+    return model.model_dump(exclude_none=True) if model is not None else None
+
+
+def _set_of(value: SetIds | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return list(value.set) if isinstance(value, SetIds) else list(value)
+
+
+def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, raw: dict[str, Any]) -> dict[str, Any]:
+    """Apply the members present in the request; an update that changes nothing writes nothing."""
+    incident = find(session, caller, request.id, full=True)
+    settings = tenant_settings(session, caller.tenant_id)
+    given = request.model_fields_set
+    block = block_of(incident)
+    changes: dict[str, Any] = {}
+    if "title" in given:
+        if request.title is None:
+            raise invalid_field("title", "title cannot be removed")
+        changes["title"] = request.title
+    if "body" in given:
+        changes["description"] = request.body
+    for name, column in DATE_COLUMNS.items():
+        if name in given:
+            changes[column] = getattr(request, name)
+    if "severity" in given:
+        severity = settings.severity(request.severity) if request.severity is not None else None
+        changes["severity"] = severity.label if severity else None
+        block["severity"] = severity.id if severity else None
+    for name, field_name in (("reported_by", "reported_by"), ("source", "source")):
+        if name in given:
+            value = getattr(request, name)
+            block[name] = settings.open_enum(field_name, value).id if value is not None else None
+    stage_value, stage_notes = _stage_request(request.stage)
+    if stage_value is not None:
+        target = settings.stage(stage_value)
+        settings.check_transition(
+            incident.stage, target, "allow_invalid_transition" in request.stage_validation_options
+        )
+        changes["stage"] = target.name
+        changes.update(_lifecycle(incident, settings, target.name))
+    if stage_notes is not None:
+        block["stage_notes"] = stage_notes
+    for name in BLOCK_LISTS:
+        if name in given:
+            block[name] = _set_of(getattr(request, name))
+    if "owned_by" in given:
+        changes["owners"] = _set_of(request.owned_by)
+    if "stakeholders" in given:
+        changes["stakeholders"] = _set_of(request.stakeholders)
+    if request.impact is not None:
+        impact = dict(block.get("impact") or {})
+        if request.impact.count is not None:
+            impact["count"] = settings.open_enum("impact.count", request.impact.count).id
+        if request.impact.customer_ids is not None:
+            impact["customer_ids"] = _set_of(request.impact.customer_ids)
+        block["impact"] = impact
+    if "custom_fields" in given or "custom_schema_spec" in given:
+        current = customfields.Outcome(
+            custom_fields=dict(incident.custom_fields or {}),
+            fragment_ids=list(block.get("custom_schema_fragments") or []),
+            subtype=block.get("subtype"),
+        )
+        spec = request.custom_schema_spec
+        fragments = DevRevRepository(session).fragment_map(caller.tenant_id)
+        outcome = customfields.apply(request.custom_fields, spec, fragments, current)
+        changes["custom_fields"] = outcome.custom_fields
+        block["custom_schema_fragments"] = outcome.fragment_ids
+        block["subtype"] = outcome.subtype
+        if spec is not None:
+            block["custom_schema_spec"] = spec.model_dump()
+    if request.tags is not None:
+        tags = request.tags.set if isinstance(request.tags, SetTags) else request.tags
+        block["tags"], changes["tags"] = _tags(session, caller, tags)
+    if "external_source_data" in given:
+        data = _dump(request.external_source_data)
+        block["external_source_data"] = external_source_block(data)
+        changes["source_created_at"] = (
+            request.external_source_data.created_date if request.external_source_data else None
+        )
+    for name in ("staged_info", "sync_metadata"):
+        if name in given:
+            block[name] = getattr(request, name)
+    return _commit(session, caller, incident, settings, changes, block, raw)
+
+
+def _commit(
+    session: Session,
+    caller: Caller,
+    incident: Incident,
+    settings: DevRevSettings,
+    changes: dict[str, Any],
+    block: dict[str, Any],
+    raw: dict[str, Any],
+) -> dict[str, Any]:
+    old_block = block_of(incident)
+    differs = block != old_block or any(getattr(incident, k) != v for k, v in changes.items())
+    if differs:
+        block["modified_by"] = caller.actor
+        changes["extra_metadata"] = {**(incident.extra_metadata or {}), BLOCK: block}
+        changed = incidents_service.apply_changes(incident, changes, actor=caller.actor, event="updated")
+        if changed:
+            incident.raw_payload = raw
+        session.flush()
+    return {"incident": shape(session, caller, [incident], settings)[0]}
+
+
+def delete(session: Session, caller: Caller, incident_id: str) -> dict[str, Any]:
+    incident = find(session, caller, incident_id)
+    IncidentRepository(session).delete(caller.tenant_id, incident.id)
+    session.expunge(incident)
+    return {}
