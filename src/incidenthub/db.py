@@ -21,8 +21,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
+
+from incidenthub.errors import FieldError, Invalid
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +127,13 @@ class WritePath:
 
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in the next transaction and return its result once that is committed."""
-        result: T = await asyncio.wrap_future(self.submit(work))
+        try:
+            result: T = await asyncio.wrap_future(self.submit(work))
+        except Exception as error:
+            if is_unstorable_value(error):
+                # A value the database cannot hold is the client's error, not ours: name it as such.
+                raise Invalid(_UNSTORABLE, [FieldError("body", _UNSTORABLE)]) from error
+            raise
         return result
 
     def _run(self) -> None:
@@ -184,6 +192,20 @@ class WritePath:
                         raise
                     outcomes.append((job, None, exc))
         return outcomes
+
+
+_UNSTORABLE = (
+    "a value cannot be stored: too long for its field, a number out of range, a NUL character, or NaN/Infinity"
+)
+
+
+def is_unstorable_value(error: BaseException) -> bool:
+    """Whether the database refused a value for what it is (length, range, NUL, NaN), not for a fault of ours."""
+    original = error.orig if isinstance(error, StatementError) else error
+    if isinstance(error, DataError) or isinstance(original, OverflowError):
+        return True
+    # psycopg refuses NUL characters before sending anything.
+    return isinstance(original, ValueError) and "NUL" in str(original)
 
 
 _ATTEMPTS = 3

@@ -18,11 +18,10 @@ from typing import IO, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import ijson
-from sqlalchemy.exc import SQLAlchemyError
 
 from incidenthub.adapters.govworx import SOURCE, mapping
 from incidenthub.auth.repository import TenantRepository
-from incidenthub.db import Database
+from incidenthub.db import Database, is_unstorable_value
 from incidenthub.errors import AppError, NotFound
 from incidenthub.incidents import ingest
 from incidenthub.incidents.commands import SourceIncident
@@ -171,8 +170,13 @@ def _upsert_batch(
             try:
                 with session.begin_nested():
                     result = ingest.upsert_from_source(session, tenant_id, command, actor=actor, match_rules=rules)
-            except (AppError, SQLAlchemyError) as error:
-                reject(record, getattr(error, "detail", None) or f"could not be stored: {error.__class__.__name__}")
+            except AppError as error:
+                reject(record, error.detail)
+                continue
+            except Exception as error:
+                if not is_unstorable_value(error):
+                    raise
+                reject(record, "a value cannot be stored: too long for its field, out of range, NUL, or NaN")
                 continue
             if result.created:
                 report.created += 1

@@ -1,0 +1,41 @@
+"""Values a database cannot hold (too long, NUL, NaN) are the client's error: never a 500, nothing stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.factories import Api
+
+SEED = json.loads((Path(__file__).parent / "data" / "govworx_seed_example.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**SEED, "sysId": "x" * 300},
+        {**SEED, "number": "a\u0000b"},
+        {**SEED, "callPosition": "p" * 200},
+        {**SEED, "cadExtra": float("inf")},
+    ],
+)
+def test_govworx_upload_of_unstorable_values(api: Api, body: dict) -> None:  # type: ignore[type-arg]
+    response = api.client.put(
+        "/api/v1/external/incident",
+        content=json.dumps(body),
+        headers={**api.acme, "Content-Type": "application/json"},
+    )
+    # SQLite stores what PostgreSQL refuses; either way the answer is a client answer.
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["errors"][0]["field"] == "body"
+        assert api.total() == 0
+
+
+def test_native_create_with_nul_character(api: Api) -> None:
+    response = api.create({"category": "sos", "title": "panic\u0000"})
+    assert response.status_code in (201, 422)
+    if response.status_code == 422:
+        assert api.total() == 0
