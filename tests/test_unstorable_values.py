@@ -13,25 +13,23 @@ SEED = json.loads((Path(__file__).parent / "data" / "govworx_seed_example.json")
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "field"),
     [
-        {**SEED, "sysId": "x" * 300},
-        {**SEED, "number": "a\u0000b"},
-        {**SEED, "callPosition": "p" * 200},
-        {**SEED, "cadExtra": float("inf")},
+        ({**SEED, "sysId": "x" * 300}, "sysId"),
+        ({**SEED, "number": "a\u0000b"}, "number"),
+        ({**SEED, "callPosition": "p" * 200}, "callPosition"),
+        ({**SEED, "cadExtra": float("inf")}, "cadExtra"),
     ],
 )
-def test_govworx_upload_of_unstorable_values(api: Api, body: dict) -> None:  # type: ignore[type-arg]
+def test_govworx_upload_of_unstorable_values(api: Api, body: dict, field: str) -> None:  # type: ignore[type-arg]
     response = api.client.put(
         "/api/v1/external/incident",
         content=json.dumps(body),
         headers={**api.acme, "Content-Type": "application/json"},
     )
-    # SQLite stores what PostgreSQL refuses; either way the answer is a client answer.
-    assert response.status_code in (200, 422), response.text
-    if response.status_code == 422:
-        assert response.json()["errors"][0]["field"] == "body"
-        assert api.total() == 0
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+    assert api.total() == 0
 
 
 def test_native_create_with_nul_character(api: Api) -> None:

@@ -103,6 +103,34 @@ def test_truncated_json_array_keeps_what_came_before(cli: GovWorx, tmp_path: Pat
     assert code == 1
     assert summary["created"] == 1
     assert summary["rejected"] == 1
+    (reject,) = [json.loads(line) for line in Path(summary["rejects"]).read_text().splitlines()]
+    assert reject["index"] == 2
+    assert "stops being valid JSON" in reject["reason"]
+
+
+def test_json_array_rejects_name_their_position_and_a_bom_is_fine(cli: GovWorx, tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([_record(1), _record(2, closedAt=None)]).encode())
+    code, summary = _import(path, "--format", "govworx")
+    assert code == 1
+    assert summary["created"] == 1
+    (reject,) = [json.loads(line) for line in Path(summary["rejects"]).read_text().splitlines()]
+    assert reject["index"] == 2
+    assert reject["record"]["sysId"] == "INC-2"
+
+
+def test_a_csv_line_that_is_not_utf8_is_rejected_alone(cli: GovWorx, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    head = b"sysId,number,incidentType,incidentDate,callTakerId,closedAt\n"
+    good = b"CSV-%d,26-1,Fire,2026-01-06T10:25:00Z,CT-1,2026-01-06T11:00:00Z\n"
+    bad = b"CSV-9,26-2,Caf\xe9,2026-01-06T10:25:00Z,CT-1,2026-01-06T11:00:00Z\n"
+    path.write_bytes(head + good % 1 + bad + good % 2)
+    code, summary = _import(path, "--format", "csv")
+    assert code == 1
+    assert (summary["created"], summary["rejected"]) == (2, 1)
+    (reject,) = [json.loads(line) for line in Path(summary["rejects"]).read_text().splitlines()]
+    assert reject["line"] == 3
+    assert reject["reason"] == "the line is not UTF-8 text"
 
 
 def test_convert_from_utc_false_reads_the_tenants_local_time(cli: GovWorx, tmp_path: Path) -> None:

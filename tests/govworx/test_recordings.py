@@ -138,3 +138,28 @@ def test_recordings_are_per_tenant_and_need_scopes(gw: GovWorx) -> None:
     )
     assert response.status_code == 403
     assert gw.client.get("/v1/recordings", headers={}).status_code == 401
+
+
+def test_a_match_is_revisited_when_the_incident_moves(gw: GovWorx) -> None:
+    incident_id = _call(gw, "A", "2026-01-06T10:23:00Z", "2026-01-06T10:28:00Z")
+    recording = _record(gw)
+    assert recording["incident_id"] == incident_id
+    _call(gw, "A", "2026-01-06T10:23:00Z", "2026-01-06T10:28:00Z", position="Position-07")
+    assert gw.client.get(f"/v1/incidents/{incident_id}/recordings", headers=gw.headers).json()["data"] == []
+    unmatched = gw.client.get("/v1/recordings?unmatched=true", headers=gw.headers).json()["data"]
+    assert [r["recording_id"] for r in unmatched] == [recording["recording_id"]]
+
+
+def test_recording_times_must_be_plausible(gw: GovWorx) -> None:
+    response = gw.client.post(
+        "/v1/recordings",
+        json={
+            "position": "P",
+            "started_at": "0001-01-01T00:00:00Z",
+            "ended_at": "0001-01-01T00:01:00Z",
+            "recorder_ref": "r",
+        },
+        headers=gw.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "started_at"

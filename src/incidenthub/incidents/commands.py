@@ -19,10 +19,10 @@ class PersonCommand:
 
 @dataclass(frozen=True)
 class NoteCommand:
-    """A note; `source_note_id` deduplicates repeats, else author + time + text do."""
+    """A note; `source_note_id` deduplicates repeats, else author + time + text (+ text alone if untimed)."""
 
     text: str
-    noted_at: datetime
+    noted_at: datetime | None
     author: str | None = None
     source_note_id: str | None = None
 
@@ -30,6 +30,8 @@ class NoteCommand:
     def dedupe_key(self) -> tuple[str, ...]:
         if self.source_note_id:
             return ("id", self.source_note_id)
+        if self.noted_at is None:
+            return ("untimed", self.author or "", self.text)
         return ("content", self.author or "", self.noted_at.isoformat(), self.text)
 
 
@@ -62,3 +64,9 @@ class SourceIncident:
     notes: list[NoteCommand] = field(default_factory=list)
     responders: list[ResponderCommand] = field(default_factory=list)
     related_external_ids: list[str] = field(default_factory=list)
+    # The payload keys the door maps onto canonical fields. Only the other keys of `raw` count as a change
+    # on their own, so `"40.7"` after `40.7`, or a trailing space, does not make a new revision.
+    known_keys: frozenset[str] = frozenset()
+
+    def extras(self, raw: dict[str, Any] | None) -> dict[str, Any]:
+        return {key: value for key, value in (raw or {}).items() if key not in self.known_keys}

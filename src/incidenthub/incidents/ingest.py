@@ -47,50 +47,59 @@ def upsert_from_source(
     fields: dict[str, Any] = dict(command.fields)
     if command.call_taker is not None:
         fields["call_taker"] = _person(session, tenant_id, command.call_taker)
-    incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True)
+    # Locked: two writers (the server and an import, say) updating one incident take turns.
+    incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True, for_update=True)
     created = False
     if incident is None:
         incident = service.create_from_source(
             session, tenant_id, command.source, command.external_id, fields, command.raw, actor=actor
         )
         if incident is None:  # a concurrent writer created it first: update theirs
-            incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True)
+            incident = repository.by_source_id(
+                tenant_id, command.source, command.external_id, full=True, for_update=True
+            )
             assert incident is not None  # noqa: S101 - it exists: the insert just collided with it
         else:
             created = True
-    changed: dict[str, Any] = {} if created else service.set_fields(incident, {**fields, "raw_payload": command.raw})
+    changed: dict[str, Any] = {} if created else service.set_fields(incident, fields)
     changed.update(_merge_notes(incident, command.notes))
     changed.update(_merge_responders(session, incident, command.responders))
     changed.update(_merge_links(session, incident, command.source, command.related_external_ids))
     if not created:
+        if command.extras(incident.raw_payload) != command.extras(command.raw):
+            changed["raw_payload"] = None  # fields the canonical model has no place for changed
+        if changed:
+            incident.raw_payload = command.raw
         service.record_change(incident, changed, actor=actor)
     session.flush()
-    if incident.call_position and (created or changed):
+    if created or changed:
         recordings_service.match_pending_for(session, incident, match_rules or MatchRules())
     return UpsertResult(incident.id, created, [] if created else list(changed), incident.revision)
 
 
 def _person(session: Session, tenant_id: str, person: PersonCommand) -> Personnel:
-    found, _ = PersonnelRepository(session).get_or_create(
-        tenant_id,
-        person.personnel_id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        display_name=person.display_name,
-    )
+    """The tenant's person with this personnel id; the names the source sends now are kept."""
+    names = {"first_name": person.first_name, "last_name": person.last_name, "display_name": person.display_name}
+    found, _ = PersonnelRepository(session).get_or_create(tenant_id, person.personnel_id, **names)
+    for field, value in names.items():
+        if value and getattr(found, field) != value:
+            setattr(found, field, value)
     return found
 
 
-def _note_key(note: Note) -> tuple[str, ...]:
+def _note_keys(note: Note) -> list[tuple[str, ...]]:
     if note.source_note_id:
-        return ("id", note.source_note_id)
-    return ("content", note.author or "", note.noted_at.isoformat(), note.text)
+        return [("id", note.source_note_id)]
+    author = note.author or ""
+    return [("content", author, note.noted_at.isoformat(), note.text), ("untimed", author, note.text)]
 
 
 def _merge_notes(incident: Incident, notes: list[NoteCommand]) -> dict[str, Any]:
-    known = {_note_key(note): note for note in incident.notes}
+    known = {key: note for note in incident.notes for key in _note_keys(note)}
     added = edited = 0
     for command in notes:
+        # A note the source sent without a time is stored at the incident's date (the column needs one).
+        noted_at = command.noted_at or incident.source_created_at or incident.created_at
         note = known.get(command.dedupe_key)
         if note is None:
             note = Note(
@@ -99,13 +108,18 @@ def _merge_notes(incident: Incident, notes: list[NoteCommand]) -> dict[str, Any]
                 source_note_id=command.source_note_id,
                 text=command.text,
                 author=command.author,
-                noted_at=command.noted_at,
+                noted_at=noted_at,
             )
             incident.notes.append(note)
-            known[command.dedupe_key] = note
+            for key in _note_keys(note):
+                known[key] = note
             added += 1
-        elif (note.text, note.author, note.noted_at) != (command.text, command.author, command.noted_at):
-            note.text, note.author, note.noted_at = command.text, command.author, command.noted_at
+        elif command.source_note_id and (note.text, note.author, note.noted_at) != (
+            command.text,
+            command.author,
+            noted_at,
+        ):
+            note.text, note.author, note.noted_at = command.text, command.author, noted_at
             edited += 1
     return {"notes": {"added": added, "edited": edited}} if added or edited else {}
 
@@ -119,6 +133,7 @@ def _merge_responders(session: Session, incident: Incident, responders: list[Res
     known = {_assignment_key(assignment): assignment for assignment in incident.assignments}
     added = updated = 0
     for command in responders:
+        person = _person(session, incident.tenant_id, command.person) if command.person else None
         assignment = known.get(command.key)
         if assignment is None:
             unit = None
@@ -128,7 +143,7 @@ def _merge_responders(session: Session, incident: Incident, responders: list[Res
                 tenant_id=incident.tenant_id,
                 incident_id=incident.id,
                 unit=unit,
-                personnel=_person(session, incident.tenant_id, command.person) if command.person else None,
+                personnel=person,
                 is_primary=False,
                 **{name: getattr(command, name) for name in _ASSIGNMENT_TIMES},
             )
@@ -146,18 +161,19 @@ def _merge_responders(session: Session, incident: Incident, responders: list[Res
 
 
 def _merge_links(session: Session, incident: Incident, source: str, related: list[str]) -> dict[str, Any]:
-    if not related:
-        return {}
+    """Make the incident's links into `source` exactly `related`: the upload says what it relates to now."""
+    repository = IncidentRepository(session)
+    wanted = [external_id for external_id in dict.fromkeys(related) if external_id != incident.external_id]
     existing = {
-        (link.related_source, link.related_external_id)
-        for link in IncidentRepository(session).outgoing_links(incident.id)
+        link.related_external_id: link
+        for link in repository.outgoing_links(incident.id)
+        if link.related_source == source
     }
-    new = [
-        external_id
-        for external_id in related
-        if (source, external_id) not in existing and external_id != incident.external_id
-    ]
-    for external_id in new:
+    added = [external_id for external_id in wanted if external_id not in existing]
+    removed = [external_id for external_id in existing if external_id not in wanted]
+    for external_id in removed:
+        session.delete(existing[external_id])
+    for external_id in added:
         session.add(
             IncidentLink(
                 tenant_id=incident.tenant_id,
@@ -167,4 +183,6 @@ def _merge_links(session: Session, incident: Incident, source: str, related: lis
                 kind="related",
             )
         )
-    return {"related_incidents": {"added": new}} if new else {}
+    if not added and not removed:
+        return {}
+    return {"related_incidents": {"added": added, "removed": removed}}

@@ -54,7 +54,10 @@ class IncidentRepository:
             query = query.options(*_FULL)
         return self.session.scalar(query)
 
-    def by_source_id(self, tenant_id: str, source: str, external_id: str, *, full: bool = False) -> Incident | None:
+    def by_source_id(
+        self, tenant_id: str, source: str, external_id: str, *, full: bool = False, for_update: bool = False
+    ) -> Incident | None:
+        """The incident a source knows by this id; `for_update` locks its row until the transaction ends."""
         query = select(Incident).where(
             Incident.tenant_id == tenant_id,
             Incident.source == source,
@@ -62,6 +65,8 @@ class IncidentRepository:
         )
         if full:
             query = query.options(*_FULL)
+        if for_update:
+            query = query.with_for_update(of=Incident)
         return self.session.scalar(query)
 
     def export_chunk(
@@ -101,7 +106,11 @@ class IncidentRepository:
         return result
 
     def outgoing_links(self, incident_id: str) -> list[IncidentLink]:
-        return list(self.session.scalars(select(IncidentLink).where(IncidentLink.incident_id == incident_id)))
+        return list(
+            self.session.scalars(
+                select(IncidentLink).where(IncidentLink.incident_id == incident_id).order_by(IncidentLink.seq)
+            )
+        )
 
     def insert_unless_exists(self, incident: Incident) -> bool:
         """Insert; False (and nothing written) when its (tenant, source, external_id) already exists."""

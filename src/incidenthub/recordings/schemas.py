@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from incidenthub.incidents.schemas import Stamp
 
 
+def _plausible(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
+
+
+When = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class RecordingCreate(BaseModel):
     position: str = Field(min_length=1, max_length=128, description="The call position (workstation) recorded")
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: When
+    ended_at: When
     recorder_ref: str = Field(min_length=1, max_length=1000, description="Where the audio is, in the recorder")
     caller_number: str | None = Field(None, max_length=64)
 

@@ -98,10 +98,13 @@ def register(session: Session, tenant_id: str, request: RecordingCreate, rules: 
 
 def match_pending_for(session: Session, incident: Incident, rules: MatchRules) -> None:
     """Re-match the recordings near an incident's call window (it just arrived or changed)."""
+    repository = RecordingRepository(session)
+    # Those matched to it before (its position or times may have changed), and those near its call now.
+    recordings = {r.id: r for r in repository.of_incident(incident.tenant_id, incident.id)}
     window = call_window(incident, rules)
-    if window is None or incident.call_position is None:
-        return
-    for recording in RecordingRepository(session).near(incident.tenant_id, incident.call_position, *window):
+    if window is not None and incident.call_position is not None:
+        recordings.update({r.id: r for r in repository.near(incident.tenant_id, incident.call_position, *window)})
+    for recording in recordings.values():
         _evaluate(session, recording, rules)
     session.flush()
 

@@ -8,9 +8,10 @@ back out in the upload format, so an export imports into another instance unchan
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,8 @@ from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.recordings.service import MatchRules
 
 BATCH = 500
+# A CSV cell may hold a long narrative or a JSON array of many notes.
+csv.field_size_limit(64 * 1024 * 1024)
 # Columns whose CSV cells hold JSON.
 _JSON_COLUMNS = ("notes", "responders")
 
@@ -57,6 +60,8 @@ class Record:
 
 
 def _json_records(stream: BinaryIO) -> Iterator[Record]:
+    if stream.read(3) != codecs.BOM_UTF8:
+        stream.seek(0)
     first = stream.read(1)
     while first and first.isspace():
         first = stream.read(1)
@@ -65,9 +70,9 @@ def _json_records(stream: BinaryIO) -> Iterator[Record]:
         number = 0
         try:
             for number, item in enumerate(ijson.items(stream, "item", use_float=True), start=1):
-                yield Record("record", number, item)
+                yield Record("index", number, item)
         except ijson.JSONError as error:
-            yield Record("record", number + 1, None, f"the file stops being valid JSON here: {error}")
+            yield Record("index", number + 1, None, f"the file stops being valid JSON here: {error}")
         return
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -78,25 +83,35 @@ def _json_records(stream: BinaryIO) -> Iterator[Record]:
             yield Record("line", number, line.decode("utf-8", "replace").rstrip("\n"), f"not valid JSON: {error}")
 
 
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    """Lines as text; bytes that are not UTF-8 become lone surrogates, so their row can be refused alone."""
+    for number, line in enumerate(stream):
+        text = line.decode("utf-8", "surrogateescape")
+        yield text.removeprefix("\ufeff") if number == 0 else text
+
+
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def _csv_records(stream: BinaryIO) -> Iterator[Record]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(_decoded_lines(stream))
     try:
-        yield from _csv_rows(csv.DictReader(text))
-    finally:
-        text.detach()  # the caller owns the binary stream: do not let the wrapper close it
-
-
-def _csv_rows(reader: csv.DictReader[str]) -> Iterator[Record]:
-    for row in reader:
-        payload: dict[str, Any] = {key: value for key, value in row.items() if key and value not in (None, "")}
-        error = None
-        for column in _JSON_COLUMNS:
-            if column in payload:
-                try:
-                    payload[column] = json.loads(payload[column])
-                except ValueError:
-                    error = f"column {column!r} does not hold a JSON array"
-        yield Record("line", reader.line_num, payload, error)
+        for row in reader:
+            if any(_NOT_UTF8.search(value or "") for value in row.values() if isinstance(value, str)):
+                yield Record("line", reader.line_num, None, "the line is not UTF-8 text")
+                continue
+            payload: dict[str, Any] = {key: value for key, value in row.items() if key and value not in (None, "")}
+            error = None
+            for column in _JSON_COLUMNS:
+                if column in payload:
+                    try:
+                        payload[column] = json.loads(payload[column])
+                    except ValueError:
+                        error = f"column {column!r} does not hold a JSON array"
+            yield Record("line", reader.line_num, payload, error)
+    except csv.Error as error:
+        # The rest of the file cannot be read reliably: report where it broke; what came before stays.
+        yield Record("line", reader.line_num + 1, None, f"the file cannot be read from here on: {error}")
 
 
 def read_records(stream: BinaryIO, fmt: str) -> Iterator[Record]:
@@ -135,10 +150,10 @@ def import_stream(
     def flush() -> None:
         _upsert_batch(database, tenant.id, batch, actor, rules, report, reject)
         batch.clear()
-        if on_progress is not None:
-            on_progress(report.total)
 
-    for record in read_records(stream, fmt):
+    for seen, record in enumerate(read_records(stream, fmt), start=1):
+        if on_progress is not None and seen % BATCH == 0:
+            on_progress(seen)
         if record.error is not None:
             reject(record, record.error)
             continue
@@ -151,6 +166,8 @@ def import_stream(
         if len(batch) >= BATCH:
             flush()
     flush()
+    if on_progress is not None:
+        on_progress(report.total)
     return report
 
 

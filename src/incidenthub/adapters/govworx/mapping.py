@@ -9,6 +9,7 @@ read with the offset in force before the change, i.e. it lands that many minutes
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -29,6 +30,18 @@ def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
+def _non_finite(value: Any, path: str) -> str | None:
+    """The path of the first NaN or Infinity in a JSON value (JSON itself has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found = _non_finite(child, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def parse_upload(raw: Any) -> UploadIncident:
     """Validate an upload body; Invalid (naming each field) when it is not acceptable."""
     if not isinstance(raw, dict):
@@ -36,11 +49,17 @@ def parse_upload(raw: Any) -> UploadIncident:
     if "id" in raw:
         message = "do not send 'id': identify the incident from your CAD with 'sysId'"
         raise Invalid(message, [FieldError("id", message)])
+    bad_number = _non_finite(raw, "")
+    if bad_number:
+        raise Invalid(f"{bad_number}: NaN and Infinity are not numbers", [FieldError(bad_number, "must be finite")])
     try:
         return UploadIncident.model_validate(raw)
     except ValidationError as error:
         fields = [FieldError(_field(tuple(e["loc"])), e["msg"]) for e in error.errors()]
         raise Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields) from None
+
+
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200
 
 
 class _Times:
@@ -54,13 +73,19 @@ class _Times:
         if value is None:
             return None
         try:
+            if len(value) < 16:  # a date alone is not a time: "2026-01-06" would silently mean midnight
+                raise ValueError(value)
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            self.errors.append(FieldError(field, f"not an ISO 8601 date-time: {value!r}"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.local)  # fold=0: see the module docstring
+            if not _FIRST_YEAR <= parsed.year <= _LAST_YEAR:
+                raise ValueError(value)
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            self.errors.append(
+                FieldError(field, f"not an ISO 8601 date-time between {_FIRST_YEAR} and {_LAST_YEAR}: {value!r}")
+            )
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=self.local)  # fold=0: see the module docstring
-        return parsed.astimezone(UTC)
 
 
 def _split_name(name: str | None) -> tuple[str | None, str | None]:
@@ -81,17 +106,18 @@ def to_command(upload: UploadIncident, raw: dict[str, Any], local: tzinfo | None
     elif picked_up is None:
         picked_up = received
     closed = time("closedAt", upload.closedAt)
-    notes = [
-        NoteCommand(
+    notes: dict[tuple[str, ...], NoteCommand] = {}
+    for i, note in enumerate(upload.notes or []):
+        if not note.note:
+            continue  # a note without text carries nothing; it stays in the raw payload
+        command = NoteCommand(
             text=note.note,
-            noted_at=time(f"notes.{i}.noteAt", note.noteAt) or incident_date or datetime.min.replace(tzinfo=UTC),
+            noted_at=time(f"notes.{i}.noteAt", note.noteAt),
             author=note.noteBy,
             source_note_id=note.noteId,
         )
-        for i, note in enumerate(upload.notes or [])
-        if note.note  # a note without text carries nothing; it stays in the raw payload
-    ]
-    responders: list[ResponderCommand] = []
+        notes[command.dedupe_key] = command  # the same note twice in one upload: the last one counts
+    responders: dict[tuple[str, str], ResponderCommand] = {}
     for i, item in enumerate(upload.responders or []):
         if not item.personnelId and not item.unitName:
             time.errors.append(FieldError(f"responders.{i}", "needs personnelId or unitName"))
@@ -99,17 +125,16 @@ def to_command(upload: UploadIncident, raw: dict[str, Any], local: tzinfo | None
         person = None
         if item.personnelId:
             person = PersonCommand(item.personnelId, item.personnelFirstName, item.personnelLastName)
-        responders.append(
-            ResponderCommand(
-                person=person,
-                unit_name=item.unitName,
-                dispatched_by=item.dispatchedBy,
-                dispatched_at=time(f"responders.{i}.dispatchedAt", item.dispatchedAt),
-                enroute_at=time(f"responders.{i}.enrouteAt", item.enrouteAt),
-                arrived_at=time(f"responders.{i}.arrivedAt", item.arrivedAt),
-                cleared_at=time(f"responders.{i}.clearedAt", item.clearedAt),
-            )
+        responder = ResponderCommand(
+            person=person,
+            unit_name=item.unitName,
+            dispatched_by=item.dispatchedBy,
+            dispatched_at=time(f"responders.{i}.dispatchedAt", item.dispatchedAt),
+            enroute_at=time(f"responders.{i}.enrouteAt", item.enrouteAt),
+            arrived_at=time(f"responders.{i}.arrivedAt", item.arrivedAt),
+            cleared_at=time(f"responders.{i}.clearedAt", item.clearedAt),
         )
+        responders[responder.key] = responder  # listed twice in one upload: the last one counts
     fields: dict[str, Any] = {
         "number": upload.number,
         "incident_type": upload.incidentType,
@@ -125,7 +150,7 @@ def to_command(upload: UploadIncident, raw: dict[str, Any], local: tzinfo | None
         "agency": upload.agency,
         "agency_type": upload.agencyType,
         "dispatch_queued_at": time("dispatchQueueAt", upload.dispatchQueueAt),
-        "dispatched_at": min((r.dispatched_at for r in responders if r.dispatched_at), default=None),
+        "dispatched_at": min((r.dispatched_at for r in responders.values() if r.dispatched_at), default=None),
         "disposition": upload.disposition,
         "address": upload.location,
         "latitude": upload.latitude,
@@ -148,8 +173,9 @@ def to_command(upload: UploadIncident, raw: dict[str, Any], local: tzinfo | None
         fields=fields,
         raw=raw,
         call_taker=PersonCommand(upload.callTakerId, first, last, upload.callTakerName),
-        notes=notes,
-        responders=responders,
+        notes=list(notes.values()),
+        responders=list(responders.values()),
+        known_keys=frozenset(UPLOAD_FIELDS),
         related_external_ids=[upload.relatedSysId] if upload.relatedSysId else [],
     )
 

@@ -7,9 +7,11 @@ string means the field is absent. Times stay text here: how to read an offset-le
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 
@@ -18,7 +20,11 @@ def _text(value: Any) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise PydanticCustomError("string_type", "must be a string or a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError("finite_number", "must be a finite number")
     text = str(value).strip()
+    if "\x00" in text:
+        raise PydanticCustomError("string_nul", "must not contain NUL characters")
     return text or None
 
 
@@ -29,6 +35,17 @@ def _required_text(value: Any) -> str:
     return text
 
 
+def _limit(length: int) -> Any:
+    """An after-validator: at most `length` characters (the column it is stored in)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > length:
+            raise PydanticCustomError("string_too_long", f"must have at most {length} characters")
+        return value
+
+    return AfterValidator(check)
+
+
 def _degrees(limit: float) -> Any:
     """A validator for a coordinate given as number or string, within [-limit, limit]."""
 
@@ -37,6 +54,8 @@ def _degrees(limit: float) -> Any:
         if text is None:
             return None
         try:
+            if not _DECIMAL.match(text):
+                raise ValueError(text)
             degrees = float(text)
         except ValueError:
             raise PydanticCustomError("float_parsing", "must be a decimal number of degrees") from None
@@ -47,31 +66,40 @@ def _degrees(limit: float) -> Any:
     return validate
 
 
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
 Text = Annotated[str | None, BeforeValidator(_text)]
 RequiredText = Annotated[str, BeforeValidator(_required_text)]
+# Lengths follow the columns the values land in.
+Id = Annotated[str | None, BeforeValidator(_text), _limit(256)]
+Short = Annotated[str | None, BeforeValidator(_text), _limit(64)]
+Label = Annotated[str | None, BeforeValidator(_text), _limit(128)]
+Name = Annotated[str | None, BeforeValidator(_text), _limit(200)]
+Place = Annotated[str | None, BeforeValidator(_text), _limit(500)]
+Time = Annotated[str | None, BeforeValidator(_text), _limit(64)]
 
 
 class UploadNote(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    noteId: Text = None
+    noteId: Id = None
     note: Text = None
-    noteBy: Text = None
-    noteAt: Text = None
+    noteBy: Name = None
+    noteAt: Time = None
 
 
 class UploadResponder(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    personnelId: Text = None
-    personnelFirstName: Text = None
-    personnelLastName: Text = None
-    unitName: Text = None
-    dispatchedBy: Text = None
-    dispatchedAt: Text = None
-    enrouteAt: Text = None
-    arrivedAt: Text = None
-    clearedAt: Text = None
+    personnelId: Label = None
+    personnelFirstName: Name = None
+    personnelLastName: Name = None
+    unitName: Label = None
+    dispatchedBy: Name = None
+    dispatchedAt: Time = None
+    enrouteAt: Time = None
+    arrivedAt: Time = None
+    clearedAt: Time = None
 
 
 class UploadIncident(BaseModel):
@@ -79,36 +107,36 @@ class UploadIncident(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    sysId: RequiredText
-    number: RequiredText
-    incidentType: RequiredText
-    incidentDate: RequiredText
-    callTakerId: RequiredText
-    closedAt: RequiredText
-    caseNumber: Text = None
-    priority: Text = None
-    callerNumber: Text = None
-    callerName: Text = None
-    agency: Text = None
-    agencyType: Text = None
-    dispatchQueueAt: Text = None
-    disposition: Text = None
-    location: Text = None
+    sysId: Annotated[RequiredText, _limit(256)]
+    number: Annotated[RequiredText, _limit(128)]
+    incidentType: Annotated[RequiredText, _limit(200)]
+    incidentDate: Annotated[RequiredText, _limit(64)]
+    callTakerId: Annotated[RequiredText, _limit(128)]
+    closedAt: Annotated[RequiredText, _limit(64)]
+    caseNumber: Label = None
+    priority: Short = None
+    callerNumber: Short = None
+    callerName: Name = None
+    agency: Label = None
+    agencyType: Short = None
+    dispatchQueueAt: Time = None
+    disposition: Name = None
+    location: Place = None
     latitude: Annotated[float | None, BeforeValidator(_degrees(90))] = None
     longitude: Annotated[float | None, BeforeValidator(_degrees(180))] = None
-    callPosition: Text = None
-    callTakerName: Text = None
-    callSource: Text = None
-    initialIncidentType: Text = None
+    callPosition: Label = None
+    callTakerName: Name = None
+    callSource: Label = None
+    initialIncidentType: Name = None
     additionalContext: Text = None
-    responseArea: Text = None
-    radioChannel: Text = None
-    callReceivedTime: Text = None
-    callPickupTime: Text = None
-    callHangupTime: Text = None
+    responseArea: Label = None
+    radioChannel: Label = None
+    callReceivedTime: Time = None
+    callPickupTime: Time = None
+    callHangupTime: Time = None
     notes: list[UploadNote] | None = None
     responders: list[UploadResponder] | None = None
-    relatedSysId: Text = None
+    relatedSysId: Id = None
 
 
 class UploadResult(BaseModel):
