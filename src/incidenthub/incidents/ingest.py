@@ -61,10 +61,12 @@ def upsert_from_source(
             assert incident is not None  # noqa: S101 - it exists: the insert just collided with it
         else:
             created = True
-    changed: dict[str, Any] = {} if created else service.set_fields(incident, fields)
-    changed.update(_merge_notes(incident, command.notes))
-    changed.update(_merge_responders(session, incident, command.responders))
-    changed.update(_merge_links(session, incident, command.source, command.related_external_ids))
+    # One flush at the end rather than one before every lookup below.
+    with session.no_autoflush:
+        changed: dict[str, Any] = {} if created else service.set_fields(incident, fields)
+        changed.update(_merge_notes(incident, command.notes))
+        changed.update(_merge_responders(session, incident, command.responders))
+        changed.update(_merge_links(session, incident, command.source, command.related_external_ids, created))
     if not created:
         if command.extras(incident.raw_payload) != command.extras(command.raw):
             changed["raw_payload"] = None  # fields the canonical model has no place for changed
@@ -160,15 +162,11 @@ def _merge_responders(session: Session, incident: Incident, responders: list[Res
     return {"responders": {"added": added, "updated": updated}} if added or updated else {}
 
 
-def _merge_links(session: Session, incident: Incident, source: str, related: list[str]) -> dict[str, Any]:
+def _merge_links(session: Session, incident: Incident, source: str, related: list[str], new: bool) -> dict[str, Any]:
     """Make the incident's links into `source` exactly `related`: the upload says what it relates to now."""
-    repository = IncidentRepository(session)
     wanted = [external_id for external_id in dict.fromkeys(related) if external_id != incident.external_id]
-    existing = {
-        link.related_external_id: link
-        for link in repository.outgoing_links(incident.id)
-        if link.related_source == source
-    }
+    outgoing = [] if new else IncidentRepository(session).outgoing_links(incident.id)
+    existing = {link.related_external_id: link for link in outgoing if link.related_source == source}
     added = [external_id for external_id in wanted if external_id not in existing]
     removed = [external_id for external_id in existing if external_id not in wanted]
     for external_id in removed:
