@@ -1,8 +1,10 @@
 """Rules of dispatch: units, their status and location, assignments, and the lifecycle that follows them.
 
 - A unit is on at most one incident at a time: assigning it elsewhere clears it from the first.
+- A new assignment starts as dispatched (`dispatched_at` = now); the unit's status before it stamps nothing.
 - A unit status change stamps the matching time of its open assignment once (first value wins); a
-  skipped step stays empty. Every change of a unit on a call is written to that incident's timeline.
+  skipped step stays empty and is never filled in once a later step has a time. Every change of a unit on
+  a call is written to that incident's timeline.
 - The incident follows its units forward only: first assignment -> assigned, first enroute ->
   responding, first on scene -> on_scene.
 """
@@ -251,10 +253,12 @@ def advance(incident: Incident, target: str, *, actor: str | None = None, at: da
 
 
 def _step(incident: Incident, assignment: Assignment, status: str, *, actor: str | None) -> str | None:
-    """Stamp the assignment time of a response step if still empty; advance the incident. The field stamped."""
+    """Stamp the assignment time of a response step if still empty and no later step has a time yet;
+    advance the incident. The field stamped."""
     field, lifecycle_target = STEPS[status]
+    later = [f for step, (f, _) in STEPS.items() if _ASSIGNMENT_ORDER.index(step) > _ASSIGNMENT_ORDER.index(status)]
     stamped = None
-    if getattr(assignment, field) is None:
+    if getattr(assignment, field) is None and all(getattr(assignment, f) is None for f in later):
         setattr(assignment, field, utcnow())
         stamped = field
     current = assignment.status or "dispatched"
@@ -370,9 +374,9 @@ def assign(
     )
     if unit is not None and (is_primary or (is_primary is None and primary_of(incident) is None)):
         make_primary(incident, assignment, actor=actor)
+    # Every new assignment starts as dispatched: the unit's current status says nothing about this call,
+    # so no later step is stamped until the unit's status changes.
     advance(incident, "assigned", actor=actor, at=now)
-    if unit is not None and unit.status in STEPS:  # already on the way or there: that step starts now
-        _step(incident, assignment, unit.status, actor=actor)
     return assignment
 
 
