@@ -24,6 +24,8 @@ def test_invalid_request_type(sonoran: Sonoran) -> None:
 def test_invalid_community_id(sonoran: Sonoran) -> None:
     _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="NOPE"), "INVALID COMMUNITY ID")
     _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community=""), "INVALID COMMUNITY ID")
+    _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="COMM\x00A"), "INVALID COMMUNITY ID")
+    _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="C" * 300), "INVALID COMMUNITY ID")
 
 
 def test_invalid_api_key(sonoran: Sonoran) -> None:

@@ -27,6 +27,7 @@ from incidenthub.runtime import Runtime, runtime_of
 from incidenthub.sonoran import service
 
 router = APIRouter(tags=["sonoran v1"])
+COMMUNITY_ID_MAX = 128  # tenants.sonoran_community_id
 
 
 def render_error(_request: Request, error: AppError) -> Response:
@@ -39,8 +40,11 @@ def render_error(_request: Request, error: AppError) -> Response:
 def _authenticate(runtime: Runtime, body: dict[str, Any], scope: str) -> Principal:
     """The community `id` names the tenant; the `key` must be one of that tenant's keys, with `scope`."""
     community, key = body.get("id"), body.get("key")
+    community = str(community) if community else None
+    if community is not None and ("\x00" in community or len(community) > COMMUNITY_ID_MAX):
+        community = None  # no tenant can have it (and PostgreSQL refuses a NUL even in a lookup)
     with runtime.database.read_sessions() as session:
-        tenant = TenantRepository(session).by_sonoran_community_id(str(community)) if community else None
+        tenant = TenantRepository(session).by_sonoran_community_id(community) if community else None
     principal = None
     if isinstance(key, str) and key:
         try:
