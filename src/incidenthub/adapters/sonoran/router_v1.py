@@ -37,8 +37,8 @@ def render_error(_request: Request, error: AppError) -> Response:
     return PlainTextResponse(text, status_code=status)
 
 
-def _authenticate(runtime: Runtime, body: dict[str, Any], scope: str) -> Principal:
-    """The community `id` names the tenant; the `key` must be one of that tenant's keys, with `scope`."""
+def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Principal:
+    """The community `id` names the tenant; the `key` must be one of that tenant's keys, with an accepted scope."""
     community, key = body.get("id"), body.get("key")
     community = str(community) if community else None
     if community is not None and ("\x00" in community or len(community) > COMMUNITY_ID_MAX):
@@ -60,7 +60,7 @@ def _authenticate(runtime: Runtime, body: dict[str, Any], scope: str) -> Princip
         raise V1Error(v1.INVALID_COMMUNITY_ID)
     if principal is None or principal.tenant_id != tenant.id:
         raise V1Error(v1.INVALID_API_KEY)
-    if not scopes.grants(principal.scopes, scope):
+    if not any(scopes.grants(principal.scopes, scope) for scope in accepted):
         raise V1Error(v1.ENDPOINT_NOT_ENABLED)
     return principal
 
@@ -85,7 +85,8 @@ async def general(name: str, request: Request) -> Response:
     body = await _body(request)
     v1.envelope_type("general", name, body)
     runtime = runtime_of(request)
-    principal = await run_in_threadpool(_authenticate, runtime, body, "dispatch:read")
+    # Sonoran.js calls these on start-up with its one integration key: reading or writing dispatch will do.
+    principal = await run_in_threadpool(_authenticate, runtime, body, "dispatch:read", "dispatch:write")
     if name == "get_version":
         return PlainTextResponse(str(mapping.SUBSCRIPTION_VERSION))
 

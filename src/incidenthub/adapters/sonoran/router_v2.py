@@ -32,6 +32,8 @@ CallId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 _READ = Depends(require("dispatch:read"))
 _WRITE = Depends(require("dispatch:write"))
+# Sonoran.js / Sonoran.py ask version and servers on start-up with their one integration key.
+_START_UP = Depends(require("dispatch:read", "dispatch:write"))
 
 
 def render_error(request: Request, error: AppError) -> Response:
@@ -287,12 +289,12 @@ def get_units(
 
 
 @router.get("/general/version", summary="Get version")
-def get_version(principal: Principal = _READ) -> dict[str, Any]:
+def get_version(principal: Principal = _START_UP) -> dict[str, Any]:
     return {"version": mapping.SUBSCRIPTION_VERSION, "name": mapping.SUBSCRIPTION_NAME}
 
 
 @router.get("/general/servers", summary="Get servers")
-def get_servers(session: Session = Depends(read_session), principal: Principal = _READ) -> dict[str, Any]:
+def get_servers(session: Session = Depends(read_session), principal: Principal = _START_UP) -> dict[str, Any]:
     return {"servers": service.servers(session, principal.tenant_id)}
 
 
