@@ -124,3 +124,17 @@ def test_enroute_after_on_scene_leaves_enroute_empty(sonoran: Sonoran) -> None:
     sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 3}])
     responder = sonoran.incident(call_id)["responders"][0]
     assert responder["arrived_at"] and responder["enroute_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "item"),
+    [
+        ("unit_status", {"apiId": "STEAM:1", "status": 3, "serverId": 2}),
+        ("unit_location", {"apiId": "STEAM:1", "location": "Mission Row", "serverId": 2}),
+        ("unit_panic", {"apiId": "STEAM:1", "isPanic": True, "serverId": 2}),
+    ],
+)
+def test_unit_endpoints_check_the_server(sonoran: Sonoran, name: str, item: dict[str, object]) -> None:
+    response = sonoran.v1(name, [item])
+    assert (response.status_code, response.text) == (400, "INVALID SERVER ID: 2")
+    assert sonoran.ok("get_active_units", [{"includeOffline": True}]).json() == []

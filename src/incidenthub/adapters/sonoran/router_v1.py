@@ -218,14 +218,18 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
     if name == "unit_status":
 
         def status(s: Session, u: v1.UnitStatusItem) -> str:
+            service.require_server(s, tenant, u.serverId)
             service.unit_status(s, tenant, u.targets(), u.status, actor)
             return v1.UNIT_STATUS_UPDATED
 
         return _each(v1.parse(v1.UnitStatusItem, items), status)
     if name == "unit_location":
-        updates = [update for item in v1.parse(v1.UnitLocationItem, items) for update in v1.location_update(item)]
+        located = v1.parse(v1.UnitLocationItem, items)
+        updates = [update for item in located for update in v1.location_update(item)]
 
         def locate(s: Session, _: None) -> str:
+            for server_id in dict.fromkeys(item.serverId for item in located):
+                service.require_server(s, tenant, server_id)
             service.unit_locations(s, tenant, updates)
             return v1.UNIT_LOCATION_UPDATED
 
@@ -233,6 +237,7 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
     if name == "unit_panic":
 
         def panic(s: Session, p: v1.UnitPanicItem) -> str:
+            service.require_server(s, tenant, p.serverId)
             service.unit_panic(s, tenant, p.targets(), p.isPanic)
             return v1.UNIT_PANIC_UPDATED
 

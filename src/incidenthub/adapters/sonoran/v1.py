@@ -283,6 +283,7 @@ def call_fields(item: NewDispatchItem | EditDispatchItem) -> CallFields:
         track_primary=item.trackPrimary,
         meta_data=item.metaData,
         delete_after_minutes=item.deleteAfterMinutes if isinstance(item, NewDispatchItem) else None,
+        primary=item.primary if isinstance(item, EditDispatchItem) else None,
     )
 
 
