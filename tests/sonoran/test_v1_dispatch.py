@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests.sonoran import helpers
 from tests.sonoran.helpers import Sonoran, seed_example
 
 
@@ -293,3 +296,15 @@ def test_detach_only_looks_units_up(sonoran: Sonoran) -> None:
     units = sonoran.ok("get_active_units", [{"includeOffline": True}]).json()
     assert [u["data"]["apiId1"] for u in units] == ["STEAM:1"]  # no unit was made up
     assert len(sonoran.call(call_id)["idents"]) == 1
+
+
+def test_the_seed_is_read_from_shared_and_matches_the_committed_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        helpers.strip_comments('{"a": "x // y,}", // note\n "b": [1, 2,], // end\n}')
+        == '{"a": "x // y,}", \n "b": [1, 2] \n}'
+    )
+    committed = json.loads((helpers.DATA / "new_dispatch.json").read_text())
+    if helpers.SEED.is_file():  # beside the repository (a developer's tree, CI's clone): the seed itself
+        assert helpers.parse_seed(helpers.SEED.read_text()) == committed
+    monkeypatch.setattr(helpers, "SEED", helpers.SEED.with_name("no-such-seed.txt"))
+    assert helpers.seed_example() == committed  # elsewhere the committed copy stands in
