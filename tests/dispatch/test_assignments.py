@@ -125,8 +125,13 @@ def test_unit_moves_between_incidents(api: Api) -> None:
     a10 = _unit(api, "A-10")
     _assign(api, first, unit_id=a10)
     _assign(api, second, unit_id=a10)
-    old = api.incident(first)["responders"][0]
-    assert old["cleared_at"] and old["status"] == "cleared"
+    before = api.incident(first)["revision"]
+    _assign(api, second, unit_id=a10)  # already there: nothing changes on the first
+    previous = api.incident(first)
+    old = previous["responders"][0]
+    assert old["cleared_at"] and old["status"] == "cleared" and previous["revision"] == before
+    cleared = [e for e in previous["timeline"] if e["event"] == "unit_cleared"]
+    assert len(cleared) == 1 and cleared[0]["message"] == f"A-10 reassigned to {second}"
     assert api.client.get(f"/v1/units/{a10}", headers=api.acme).json()["incident_id"] == second
     _status(api, a10, "enroute")
     assert api.incident(first)["status"] == "assigned"

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
@@ -36,7 +37,7 @@ from incidenthub.dispatch.schemas import (
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
 from incidenthub.incidents import service as incident_service
 from incidenthub.incidents.schemas import PersonRef, ResponderRead, UnitRef
-from incidenthub.models import Assignment, Incident, Personnel, Unit
+from incidenthub.models import Assignment, Incident, Personnel, TimelineEvent, Unit
 
 IDENT_COUNTER = "unit_ident"
 # A unit status that is a step of the response, the assignment time it stamps, and where the incident goes.
@@ -231,8 +232,26 @@ def change_unit_location(session: Session, tenant_id: str, unit_id: str, request
 def record(
     incident: Incident, event: str, message: str, *, actor: str | None, data: dict[str, Any] | None = None
 ) -> None:
+    """A timeline event on the incident; bumps its revision. The incident need not have its timeline loaded."""
     now = utcnow()
-    incident_service._event(incident, event, message=message, actor=actor, data=data, at=now)
+    session = object_session(incident)
+    if session is not None and "timeline" in inspect(incident).unloaded:
+        # Only the incident's row is loaded (e.g. the call a unit is moved off): add the event without
+        # loading the whole timeline.
+        session.add(
+            TimelineEvent(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                occurred_at=now,
+                event=event,
+                status=incident.status,
+                message=message,
+                actor=actor,
+                data=data,
+            )
+        )
+    else:
+        incident_service._event(incident, event, message=message, actor=actor, data=data, at=now)
     incident.revision += 1
     incident.updated_at = now
 
@@ -381,10 +400,12 @@ def assign(
 
 
 def _release_elsewhere(session: Session, incident: Incident, unit: Unit, *, actor: str | None) -> None:
+    """Clear the unit's open assignment on any other incident, loading only that incident's row."""
     for other in AssignmentRepository(session).open_of_units(unit.tenant_id, [unit.id]):
         if other.incident_id == incident.id:
             continue
-        previous = incident_service.get_incident(session, unit.tenant_id, other.incident_id, full=True)
+        previous = incident_service.get_incident(session, unit.tenant_id, other.incident_id)
+        other.unit = unit  # known already: clear() names it without loading it again
         clear(previous, other, actor=actor, reason=f"reassigned to {incident.external_id or incident.id}")
 
 
