@@ -79,9 +79,45 @@ def test_status_stamps_once_skipped_step_stays_empty_and_lifecycle_follows(api: 
         "responding",
         "on_scene",
     ]
-    # The lifecycle never goes back.
+    # The lifecycle never goes back, and a step after a later one is never stamped.
     _status(api, a11, "enroute")
-    assert api.incident(incident_id)["status"] == "on_scene"
+    incident = api.incident(incident_id)
+    assert incident["status"] == "on_scene"
+    late = {r["unit"]["call_sign"]: r for r in incident["responders"]}["A-11"]
+    assert late["enroute_at"] is None and late["status"] == "on_scene"
+    assert [e["data"]["stamped"] for e in incident["timeline"] if e["event"] == "unit_status"][-1] is None
+
+
+def test_enroute_after_on_scene_is_never_stamped(api: Api) -> None:
+    incident_id = api.create_id()
+    a10 = _unit(api, "A-10")
+    _assign(api, incident_id, unit_id=a10)
+    _status(api, a10, "on_scene")
+    _status(api, a10, "enroute")
+    responder = api.incident(incident_id)["responders"][0]
+    assert responder["arrived_at"] and responder["enroute_at"] is None and responder["status"] == "on_scene"
+
+
+def test_a_units_old_status_does_not_carry_to_a_new_call(api: Api) -> None:
+    first, second = api.create_id(), api.create_id()
+    a10, a11 = _unit(api, "A-10"), _unit(api, "A-11")
+    _assign(api, first, unit_id=a10)
+    _status(api, a10, "on_scene")
+    _status(api, a11, "enroute")  # enroute while on no call at all
+
+    moved = _assign(api, second, unit_id=a10)
+    fresh = _assign(api, second, unit_id=a11)
+
+    for responder in (moved, fresh):
+        assert responder["dispatched_at"] and responder["status"] == "dispatched"
+        assert responder["enroute_at"] is None and responder["arrived_at"] is None
+    incident = api.incident(second)
+    assert incident["status"] == "assigned"
+    assert [e for e in incident["timeline"] if e["event"] == "unit_status"] == []
+    _status(api, a10, "enroute")  # a status change on the new call stamps it
+    responders = {r["unit"]["call_sign"]: r for r in api.incident(second)["responders"]}
+    assert responders["A-10"]["enroute_at"] and responders["A-10"]["arrived_at"] is None
+    assert api.incident(second)["status"] == "responding"
 
 
 def test_unit_moves_between_incidents(api: Api) -> None:
@@ -89,8 +125,13 @@ def test_unit_moves_between_incidents(api: Api) -> None:
     a10 = _unit(api, "A-10")
     _assign(api, first, unit_id=a10)
     _assign(api, second, unit_id=a10)
-    old = api.incident(first)["responders"][0]
-    assert old["cleared_at"] and old["status"] == "cleared"
+    before = api.incident(first)["revision"]
+    _assign(api, second, unit_id=a10)  # already there: nothing changes on the first
+    previous = api.incident(first)
+    old = previous["responders"][0]
+    assert old["cleared_at"] and old["status"] == "cleared" and previous["revision"] == before
+    cleared = [e for e in previous["timeline"] if e["event"] == "unit_cleared"]
+    assert len(cleared) == 1 and cleared[0]["message"] == f"A-10 reassigned to {second}"
     assert api.client.get(f"/v1/units/{a10}", headers=api.acme).json()["incident_id"] == second
     _status(api, a10, "enroute")
     assert api.incident(first)["status"] == "assigned"
@@ -103,6 +144,8 @@ def test_assignment_update_status_and_clear(api: Api) -> None:
     url = f"/v1/incidents/{incident_id}/assignments/{assignment['assignment_id']}"
     on_scene = api.client.patch(url, json={"status": "on_scene"}, headers=api.acme).json()
     assert on_scene["arrived_at"] and on_scene["enroute_at"] is None
+    late = api.client.patch(url, json={"status": "enroute"}, headers=api.acme).json()
+    assert late["enroute_at"] is None and late["status"] == "on_scene"
     cleared = api.client.patch(url, json={"status": "cleared"}, headers=api.acme).json()
     assert cleared["cleared_at"] and cleared["status"] == "cleared"
     assert api.client.patch(url, json={"status": "enroute"}, headers=api.acme).status_code == 409

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from incidenthub.dispatch.repository import UnitRepository
+from incidenthub.models import Unit
 from tests.factories import Api
 
 
@@ -85,3 +87,14 @@ def test_scopes_and_tenant_isolation(api: Api) -> None:
     assert api.client.get("/v1/units", headers=api.globex).json()["data"] == []
     status = api.client.post(f"/v1/units/{unit['unit_id']}/status", json={"status": "busy"}, headers=api.globex)
     assert status.status_code == 404
+
+
+@pytest.mark.parametrize("ident", [2**40, 2**31, 0, -1])
+def test_ident_lookup_out_of_range_finds_nothing(api: Api, ident: int) -> None:
+    unit_id = _unit(api, "A-10")["unit_id"]
+    with api.database.transaction() as session:
+        unit = session.get(Unit, unit_id)
+        assert unit is not None
+        units = UnitRepository(session)
+        assert units.by_ident(unit.tenant_id, 1) is unit
+        assert units.by_ident(unit.tenant_id, ident) is None

@@ -14,13 +14,79 @@ from incidenthub.db import Database
 from tests.factories import bearer, make_key
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "sonoran"
+# The contract itself: shared/ sits beside the repository root (here and in CI's clone).
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "sonoran-new-dispatch.txt"
 DISPATCH_SCOPES = ["dispatch:read", "dispatch:write"]
 
 
+def _skip_blank(text: str, index: int) -> int:
+    """The index of the next character that is neither whitespace nor inside a `//` comment."""
+    while index < len(text):
+        if text[index].isspace():
+            index += 1
+        elif text.startswith("//", index):
+            while index < len(text) and text[index] != "\n":
+                index += 1
+        else:
+            break
+    return index
+
+
+def strip_comments(text: str) -> str:
+    """JSON with `// ...` comments and trailing commas, as plain JSON (string contents are left alone)."""
+    out: list[str] = []
+    in_string = escaped = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if in_string:
+            out.append(char)
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+            out.append(char)
+        elif text.startswith("//", index):
+            while index < len(text) and text[index] != "\n":
+                index += 1
+            continue
+        elif char == "," and text[_skip_blank(text, index + 1) : _skip_blank(text, index + 1) + 1] in ("}", "]"):
+            pass  # a trailing comma
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def parse_seed(text: str) -> dict[str, Any]:
+    """The new_dispatch request body of the seed: the top-level `{ ... }` block that holds NEW_DISPATCH."""
+    lines = text.splitlines()
+    for start, line in enumerate(lines):
+        if line.strip() != "{":
+            continue
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].rstrip() == "}")
+        block = "\n".join(lines[start : end + 1])
+        if '"NEW_DISPATCH"' in block:
+            body: dict[str, Any] = json.loads(strip_comments(block))
+            return body
+    raise AssertionError("the seed holds no NEW_DISPATCH example")
+
+
 def seed_example() -> dict[str, Any]:
-    """The seed's new_dispatch example, comments (and the trailing comma) stripped."""
-    body: dict[str, Any] = json.loads((DATA / "new_dispatch.json").read_text())
-    return body
+    """The seed's new_dispatch example, comments (and the trailing comma) stripped, read from the seed itself.
+
+    Where shared/ is not beside the repository, the committed copy stands in; where both are, they must match.
+    """
+    committed: dict[str, Any] = json.loads((DATA / "new_dispatch.json").read_text())
+    if not SEED.is_file():
+        return committed
+    parsed = parse_seed(SEED.read_text())
+    assert parsed == committed, f"tests/data/sonoran/new_dispatch.json no longer matches {SEED}"
+    return parsed
 
 
 class Sonoran:

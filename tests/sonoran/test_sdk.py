@@ -10,13 +10,10 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
+import sonoran as sonoran_sdk  # `sonoran-py`, a dev dependency: missing, this test fails rather than skips
 from incidenthub.app import create_app
 from incidenthub.config import Settings
 from tests.sonoran.helpers import Sonoran
-
-sonoran_sdk = pytest.importorskip(
-    "sonoran", reason="the official SDK `sonoran-py` is not installed (pip install -e '.[dev]')"
-)
 
 
 def _free_port() -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tests.sonoran import helpers
 from tests.sonoran.helpers import Sonoran, seed_example
 
 
@@ -242,3 +245,66 @@ def test_set_call_postal_and_primary(sonoran: Sonoran) -> None:
         sonoran.ok("set_call_primary", [{"callId": call_id, "primary": -1}]).text == f"CALL {call_id} PRIMARY CLEARED"
     )
     assert sonoran.call(call_id)["primary"] is None
+
+
+def test_edit_dispatch_primary_is_an_edit_applied_in_the_same_transaction(sonoran: Sonoran) -> None:
+    call_id = sonoran.new_call(units=["STEAM:1", "STEAM:2"])
+    first, second = sonoran.call(call_id)["idents"]
+    assert sonoran.ok("edit_dispatch", [{"callId": call_id, "primary": second}]).text == (
+        f"DISPATCH CALL {call_id} UPDATED"
+    )
+    assert sonoran.call(call_id)["primary"] == second
+    unknown = sonoran.v1("edit_dispatch", [{"callId": call_id, "title": "Changed", "primary": 999}])
+    assert (unknown.status_code, unknown.text) == (400, "INVALID IDENT ID: 999")
+    call = sonoran.call(call_id)
+    assert call["title"] == "Call" and call["primary"] == second  # nothing of the failed edit stayed
+    sonoran.ok("edit_dispatch", [{"callId": call_id, "title": "Changed", "primary": -1}])
+    call = sonoran.call(call_id)
+    assert call["title"] == "Changed" and call["primary"] is None and call["idents"] == [first, second]
+    other = sonoran.new_call(units=["STEAM:3"])
+    sonoran.ok("edit_dispatch", [{"callId": other, "primary": first, "status": 2}])  # primary, then closed
+    assert sonoran.call(call_id)["idents"] == [second]
+    closed = sonoran.v1("edit_dispatch", [{"callId": other, "primary": second}])
+    assert (closed.status_code, closed.text) == (400, f"CALL {other} IS CLOSED")
+
+
+def test_a_call_without_priority_gets_the_documented_default(sonoran: Sonoran) -> None:
+    sonoran.ok("new_dispatch", [{"title": "No priority"}])
+    assert sonoran.call(1)["priority"] == 2
+    incident = sonoran.incident(1)
+    assert incident["priority"] == "2" and incident["severity"] == "medium"
+
+
+def test_new_dispatch_with_an_unknown_primary_and_no_units_creates_the_call(sonoran: Sonoran) -> None:
+    body = seed_example()
+    del body["data"][0]["units"]  # the seed's `primary: 123` names no unit this community has
+    body["id"], body["key"] = "COMM-A", sonoran.key_a
+    response = sonoran.client.post("/emergency/new_dispatch", json=body)
+    assert (response.status_code, response.text) == (200, "NEW DISPATCH CREATED - ID: 1")
+    call = sonoran.call(1)
+    assert call["idents"] == [] and call["primary"] is None and call["title"] == "Traffic Stop"
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 2}])
+    ident = sonoran.ok("get_active_units").json()[0]["id"]
+    sonoran.ok("new_dispatch", [{"title": "Known", "primary": ident}])
+    assert sonoran.call(2)["idents"] == [ident] and sonoran.call(2)["primary"] == ident
+
+
+def test_detach_only_looks_units_up(sonoran: Sonoran) -> None:
+    call_id = sonoran.new_call(units=["STEAM:1"])
+    text = sonoran.ok("detach_unit", [{"units": ["STEAM:404"], "account": "acc-404"}]).text
+    assert text == "UNITS DETACHED"
+    units = sonoran.ok("get_active_units", [{"includeOffline": True}]).json()
+    assert [u["data"]["apiId1"] for u in units] == ["STEAM:1"]  # no unit was made up
+    assert len(sonoran.call(call_id)["idents"]) == 1
+
+
+def test_the_seed_is_read_from_shared_and_matches_the_committed_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        helpers.strip_comments('{"a": "x // y,}", // note\n "b": [1, 2,], // end\n}')
+        == '{"a": "x // y,}", \n "b": [1, 2] \n}'
+    )
+    committed = json.loads((helpers.DATA / "new_dispatch.json").read_text())
+    if helpers.SEED.is_file():  # beside the repository (a developer's tree, CI's clone): the seed itself
+        assert helpers.parse_seed(helpers.SEED.read_text()) == committed
+    monkeypatch.setattr(helpers, "SEED", helpers.SEED.with_name("no-such-seed.txt"))
+    assert helpers.seed_example() == committed  # elsewhere the committed copy stands in

@@ -24,6 +24,8 @@ def test_invalid_request_type(sonoran: Sonoran) -> None:
 def test_invalid_community_id(sonoran: Sonoran) -> None:
     _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="NOPE"), "INVALID COMMUNITY ID")
     _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community=""), "INVALID COMMUNITY ID")
+    _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="COMM\x00A"), "INVALID COMMUNITY ID")
+    _plain_400(sonoran.v1("new_dispatch", [{"title": "x"}], community="C" * 300), "INVALID COMMUNITY ID")
 
 
 def test_invalid_api_key(sonoran: Sonoran) -> None:
@@ -86,6 +88,21 @@ def test_get_version_and_servers(sonoran: Sonoran) -> None:
     servers = sonoran.ok("get_servers", category="general").json()
     assert [s["id"] for s in servers["servers"]] == [1]
     _plain_400(sonoran.v1("get_version", category="general", key="bad"), "INVALID API KEY")
+
+
+def test_start_up_calls_accept_a_write_only_integration_key(sonoran: Sonoran) -> None:
+    """Sonoran.js calls get_version and get_servers on start-up with its one key, which writes."""
+    writer = sonoran.key(["dispatch:write"])
+    assert sonoran.ok("get_version", category="general", key=writer).text == "3"
+    assert [s["id"] for s in sonoran.ok("get_servers", category="general", key=writer).json()["servers"]] == [1]
+    headers = {"Authorization": f"Bearer {writer}"}
+    assert sonoran.client.get("/v2/general/version", headers=headers).json()["version"] == 3
+    assert sonoran.client.get("/v2/general/servers", headers=headers).json()["servers"][0]["id"] == 1
+    nothing = sonoran.key(["incidents:read"])
+    _plain_400(
+        sonoran.v1("get_version", category="general", key=nothing), "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY"
+    )
+    assert sonoran.client.get("/v2/general/servers", headers={"Authorization": f"Bearer {nothing}"}).status_code == 403
 
 
 def test_tenant_isolation(sonoran: Sonoran) -> None:

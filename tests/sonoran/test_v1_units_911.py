@@ -100,3 +100,41 @@ def test_get_active_units_hides_offline_and_pages(sonoran: Sonoran) -> None:
     assert len(sonoran.ok("get_active_units", [{"includeOffline": True}]).json()) == 4
     assert len(sonoran.ok("get_active_units", [{"includeOffline": True, "limit": 2, "offset": 3}]).json()) == 1
     assert sonoran.v1("get_active_units", [{"limit": 101}]).status_code == 400
+
+
+def test_a_units_old_status_does_not_carry_to_a_new_call(sonoran: Sonoran) -> None:
+    first = sonoran.new_call(units=["STEAM:1"])
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 4}])
+    second = sonoran.new_call(units=["STEAM:1"])
+    incident = sonoran.incident(second)
+    assert incident["status"] == "assigned"
+    responder = incident["responders"][0]
+    assert responder["status"] == "dispatched" and responder["dispatched_at"]
+    assert responder["enroute_at"] is None and responder["arrived_at"] is None
+    assert sonoran.incident(first)["responders"][0]["cleared_at"]
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 3}])
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 4}])
+    responder = sonoran.incident(second)["responders"][0]
+    assert responder["enroute_at"] and responder["arrived_at"] and responder["enroute_at"] <= responder["arrived_at"]
+
+
+def test_enroute_after_on_scene_leaves_enroute_empty(sonoran: Sonoran) -> None:
+    call_id = sonoran.new_call(units=["STEAM:1"])
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 4}])
+    sonoran.ok("unit_status", [{"apiId": "STEAM:1", "status": 3}])
+    responder = sonoran.incident(call_id)["responders"][0]
+    assert responder["arrived_at"] and responder["enroute_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "item"),
+    [
+        ("unit_status", {"apiId": "STEAM:1", "status": 3, "serverId": 2}),
+        ("unit_location", {"apiId": "STEAM:1", "location": "Mission Row", "serverId": 2}),
+        ("unit_panic", {"apiId": "STEAM:1", "isPanic": True, "serverId": 2}),
+    ],
+)
+def test_unit_endpoints_check_the_server(sonoran: Sonoran, name: str, item: dict[str, object]) -> None:
+    response = sonoran.v1(name, [item])
+    assert (response.status_code, response.text) == (400, "INVALID SERVER ID: 2")
+    assert sonoran.ok("get_active_units", [{"includeOffline": True}]).json() == []

@@ -196,3 +196,11 @@ def test_tenant_isolation(sonoran: Sonoran) -> None:
     _problem(sonoran.v2("PATCH", f"{S}/dispatch-calls/1", key=sonoran.key_b, json={"title": "x"}), 404)
     _problem(sonoran.v2("POST", f"{S}/dispatch-calls/close", key=sonoran.key_b, json={"callIds": [1]}), 404)
     assert sonoran.incident(1)["status"] == "assigned"
+
+
+def test_detach_of_an_unknown_unit_makes_none_up(sonoran: Sonoran) -> None:
+    _create(sonoran)
+    detached = sonoran.v2("DELETE", f"{S}/dispatch-calls/attachments", json={"communityUserIds": "player-404"})
+    assert detached.status_code == 200 and detached.json() == {"identIds": []}
+    units = sonoran.v2("GET", f"{S}/units", params={"includeOffline": True}).json()
+    assert [u["data"]["communityUserId"] for u in units] == ["player-1234"]

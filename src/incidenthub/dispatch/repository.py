@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.models import Assignment, Personnel, Unit
 
+MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
+
 
 class UnitRepository:
     def __init__(self, session: Session) -> None:
@@ -44,6 +46,8 @@ class UnitRepository:
         )
 
     def by_ident(self, tenant_id: str, ident_id: int) -> Unit | None:
+        if not 0 < ident_id <= MAX_IDENT:  # never handed out; and PostgreSQL's integer cast would overflow
+            return None
         return self.session.scalar(
             select(Unit).where(Unit.tenant_id == tenant_id, Unit.extra["ident_id"].as_integer() == ident_id).limit(1)
         )

@@ -1,8 +1,10 @@
 """Rules of dispatch: units, their status and location, assignments, and the lifecycle that follows them.
 
 - A unit is on at most one incident at a time: assigning it elsewhere clears it from the first.
+- A new assignment starts as dispatched (`dispatched_at` = now); the unit's status before it stamps nothing.
 - A unit status change stamps the matching time of its open assignment once (first value wins); a
-  skipped step stays empty. Every change of a unit on a call is written to that incident's timeline.
+  skipped step stays empty and is never filled in once a later step has a time. Every change of a unit on
+  a call is written to that incident's timeline.
 - The incident follows its units forward only: first assignment -> assigned, first enroute ->
   responding, first on scene -> on_scene.
 """
@@ -13,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
@@ -34,7 +37,7 @@ from incidenthub.dispatch.schemas import (
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
 from incidenthub.incidents import service as incident_service
 from incidenthub.incidents.schemas import PersonRef, ResponderRead, UnitRef
-from incidenthub.models import Assignment, Incident, Personnel, Unit
+from incidenthub.models import Assignment, Incident, Personnel, TimelineEvent, Unit
 
 IDENT_COUNTER = "unit_ident"
 # A unit status that is a step of the response, the assignment time it stamps, and where the incident goes.
@@ -229,8 +232,26 @@ def change_unit_location(session: Session, tenant_id: str, unit_id: str, request
 def record(
     incident: Incident, event: str, message: str, *, actor: str | None, data: dict[str, Any] | None = None
 ) -> None:
+    """A timeline event on the incident; bumps its revision. The incident need not have its timeline loaded."""
     now = utcnow()
-    incident_service._event(incident, event, message=message, actor=actor, data=data, at=now)
+    session = object_session(incident)
+    if session is not None and "timeline" in inspect(incident).unloaded:
+        # Only the incident's row is loaded (e.g. the call a unit is moved off): add the event without
+        # loading the whole timeline.
+        session.add(
+            TimelineEvent(
+                tenant_id=incident.tenant_id,
+                incident_id=incident.id,
+                occurred_at=now,
+                event=event,
+                status=incident.status,
+                message=message,
+                actor=actor,
+                data=data,
+            )
+        )
+    else:
+        incident_service._event(incident, event, message=message, actor=actor, data=data, at=now)
     incident.revision += 1
     incident.updated_at = now
 
@@ -251,10 +272,12 @@ def advance(incident: Incident, target: str, *, actor: str | None = None, at: da
 
 
 def _step(incident: Incident, assignment: Assignment, status: str, *, actor: str | None) -> str | None:
-    """Stamp the assignment time of a response step if still empty; advance the incident. The field stamped."""
+    """Stamp the assignment time of a response step if still empty and no later step has a time yet;
+    advance the incident. The field stamped."""
     field, lifecycle_target = STEPS[status]
+    later = [f for step, (f, _) in STEPS.items() if _ASSIGNMENT_ORDER.index(step) > _ASSIGNMENT_ORDER.index(status)]
     stamped = None
-    if getattr(assignment, field) is None:
+    if getattr(assignment, field) is None and all(getattr(assignment, f) is None for f in later):
         setattr(assignment, field, utcnow())
         stamped = field
     current = assignment.status or "dispatched"
@@ -370,17 +393,19 @@ def assign(
     )
     if unit is not None and (is_primary or (is_primary is None and primary_of(incident) is None)):
         make_primary(incident, assignment, actor=actor)
+    # Every new assignment starts as dispatched: the unit's current status says nothing about this call,
+    # so no later step is stamped until the unit's status changes.
     advance(incident, "assigned", actor=actor, at=now)
-    if unit is not None and unit.status in STEPS:  # already on the way or there: that step starts now
-        _step(incident, assignment, unit.status, actor=actor)
     return assignment
 
 
 def _release_elsewhere(session: Session, incident: Incident, unit: Unit, *, actor: str | None) -> None:
+    """Clear the unit's open assignment on any other incident, loading only that incident's row."""
     for other in AssignmentRepository(session).open_of_units(unit.tenant_id, [unit.id]):
         if other.incident_id == incident.id:
             continue
-        previous = incident_service.get_incident(session, unit.tenant_id, other.incident_id, full=True)
+        previous = incident_service.get_incident(session, unit.tenant_id, other.incident_id)
+        other.unit = unit  # known already: clear() names it without loading it again
         clear(previous, other, actor=actor, reason=f"reassigned to {incident.external_id or incident.id}")
 
 

@@ -7,7 +7,7 @@ lifecycle are the dispatch service's. Services flush, never commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -175,6 +175,14 @@ def _resolve(session: Session, tenant_id: str, target: Target) -> Unit:
     return unit
 
 
+def _lookup(session: Session, tenant_id: str, target: Target) -> Unit | None:
+    """The unit a Sonoran target names, if the tenant has it; never registers one."""
+    units = UnitRepository(session)
+    if target.kind == "ident":
+        return units.by_ident(tenant_id, int(target.value))
+    return units.by_external_id(tenant_id, str(target.value))
+
+
 def _units(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[Unit]:
     resolved: dict[str, Unit] = {}
     for target in targets:
@@ -198,10 +206,17 @@ def _close(session: Session, view: CallView, actor: str | None, message: str = "
 
 
 def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str | None = None) -> CallView:
-    """A new dispatch call: its units attached (the first one primary), its notes added."""
+    """A new dispatch call: its units attached (the first one primary), its notes added.
+
+    Without units, `primary` attaches the unit with that ident if the tenant has one; an unknown ident is
+    ignored (the seed's own example names `primary: 123`). Without priority the call gets DEFAULT_PRIORITY.
+    """
     require_server(session, tenant_id, command.server_id)
     call_id = TenantRepository(session).next_number(tenant_id, mapping.CALL_COUNTER)
-    changes = mapping.canonical_changes(command.fields, {})
+    call_fields = command.fields
+    if call_fields.priority is None:
+        call_fields = replace(call_fields, priority=mapping.DEFAULT_PRIORITY)
+    changes = mapping.canonical_changes(call_fields, {})
     state = {**changes.pop("sonoran_state"), "serverId": command.server_id, "kind": DISPATCH}
     status = command.fields.status if command.fields.status is not None else 0
     state.setdefault("status", status)
@@ -231,7 +246,8 @@ def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str 
     view = CallView(call, incident)
     units = _units(session, tenant_id, command.targets)
     if not units and command.primary is not None and command.primary > 0:
-        units = _units(session, tenant_id, [Target("ident", command.primary)])
+        primary = _lookup(session, tenant_id, Target("ident", command.primary))
+        units = [primary] if primary is not None else []
     for index, unit in enumerate(units):
         dispatch.assign(session, incident, unit, is_primary=index == 0, actor=actor)
     if status == mapping.CLOSED:
@@ -249,7 +265,8 @@ def edit_dispatch(
     raw: dict[str, Any],
     actor: str | None = None,
 ) -> CallView:
-    """Change the fields sent; metaData replaces the stored object; status 2 closes the call."""
+    """Change the fields sent; metaData replaces the stored object; `primary` is set as set_call_primary
+    sets it (before a status 2 closes the call); all in the caller's transaction."""
     if not fields.sent():
         raise NothingToEdit()
     view = _call(session, tenant_id, server_id, call_id, DISPATCH)
@@ -261,6 +278,8 @@ def edit_dispatch(
     changes["custom_fields"] = {**(incident.custom_fields or {}), "sonoran": state}
     changes["raw_payload"] = raw
     incident_service.apply_changes(incident, changes, actor=actor, event="updated")
+    if fields.primary is not None:
+        _set_primary(session, tenant_id, view, fields.primary, actor)
     if fields.status == mapping.CLOSED:
         _close(session, view, actor)
     elif fields.status is not None:
@@ -314,9 +333,13 @@ def attach(
 def detach(
     session: Session, tenant_id: str, server_id: int, targets: Sequence[Target], actor: str | None = None
 ) -> list[int]:
-    """Detach units from whichever call they are on (Sonoran's detach names no call)."""
+    """Detach units from whichever call they are on (Sonoran's detach names no call).
+
+    Units are only looked up: one the tenant does not have is on no call, so there is nothing to detach.
+    """
     require_server(session, tenant_id, server_id)
-    units = _units(session, tenant_id, targets)
+    found = (_lookup(session, tenant_id, target) for target in targets)
+    units = list({unit.id: unit for unit in found if unit is not None}.values())
     for assignment in AssignmentRepository(session).open_of_units(tenant_id, [u.id for u in units]):
         incident = incident_service.get_incident(session, tenant_id, assignment.incident_id, full=True)
         dispatch.clear(incident, assignment, actor=actor, reason="detached")
@@ -368,15 +391,19 @@ def set_primary(
         incident_service.apply_changes(
             incident, {"custom_fields": {**(incident.custom_fields or {}), "sonoran": state}}
         )
-    if ident < 0:
-        dispatch.clear_primary(incident, actor=actor)
-    else:
-        if view.call.closed:
-            raise CallClosed(call_id)
-        unit = _resolve(session, tenant_id, Target("ident", ident))
-        dispatch.assign(session, incident, unit, is_primary=True, actor=actor)
+    _set_primary(session, tenant_id, view, ident, actor)
     session.flush()
     return view
+
+
+def _set_primary(session: Session, tenant_id: str, view: CallView, ident: int, actor: str | None) -> None:
+    if ident < 0:
+        dispatch.clear_primary(view.incident, actor=actor)
+        return
+    if view.call.closed:
+        raise CallClosed(view.call.call_id)
+    unit = _resolve(session, tenant_id, Target("ident", ident))
+    dispatch.assign(session, view.incident, unit, is_primary=True, actor=actor)
 
 
 def new_emergency(session: Session, tenant_id: str, command: NewEmergencyCall, actor: str | None = None) -> CallView:

@@ -25,6 +25,8 @@ CALL_STATUSES: dict[int, str] = {0: "created", 1: "dispatching", 2: "resolved"}
 CLOSED = 2
 # priority 1 is the most urgent.
 PRIORITY_SEVERITY: dict[int, str] = {1: "high", 2: "medium", 3: "low"}
+# A dispatch call created without a priority (v1 leaves it optional) gets this one (README: Mappings).
+DEFAULT_PRIORITY = 2
 # UNIT_STATUS -> canonical unit status, and the names v2 answers with.
 UNIT_STATUSES: dict[int, str] = {
     0: "unavailable",
@@ -94,6 +96,7 @@ class CallFields:
     track_primary: bool | None = None
     meta_data: dict[str, Any] | None = None
     delete_after_minutes: int | None = None
+    primary: int | None = None  # edit only: the ident to make primary (-1 clears); applied as set_call_primary
 
     def sent(self) -> bool:
         return any(value is not None for value in vars(self).values())
@@ -233,7 +236,7 @@ def dispatch_call_json(call: SonoranCall, incident: Incident, *, iso_time: bool 
         "callId": call.call_id,
         "origin": _int(state.get("origin"), 0),
         "status": _int(state.get("status"), 0),
-        "priority": _int(state.get("priority"), 0),
+        "priority": _int(state.get("priority"), DEFAULT_PRIORITY),
         "block": incident.block or "",
         "address": incident.address or "",
         "postal": incident.postal or "",

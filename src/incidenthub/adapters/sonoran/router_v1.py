@@ -27,6 +27,7 @@ from incidenthub.runtime import Runtime, runtime_of
 from incidenthub.sonoran import service
 
 router = APIRouter(tags=["sonoran v1"])
+COMMUNITY_ID_MAX = 128  # tenants.sonoran_community_id
 
 
 def render_error(_request: Request, error: AppError) -> Response:
@@ -36,11 +37,14 @@ def render_error(_request: Request, error: AppError) -> Response:
     return PlainTextResponse(text, status_code=status)
 
 
-def _authenticate(runtime: Runtime, body: dict[str, Any], scope: str) -> Principal:
-    """The community `id` names the tenant; the `key` must be one of that tenant's keys, with `scope`."""
+def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Principal:
+    """The community `id` names the tenant; the `key` must be one of that tenant's keys, with an accepted scope."""
     community, key = body.get("id"), body.get("key")
+    community = str(community) if community else None
+    if community is not None and ("\x00" in community or len(community) > COMMUNITY_ID_MAX):
+        community = None  # no tenant can have it (and PostgreSQL refuses a NUL even in a lookup)
     with runtime.database.read_sessions() as session:
-        tenant = TenantRepository(session).by_sonoran_community_id(str(community)) if community else None
+        tenant = TenantRepository(session).by_sonoran_community_id(community) if community else None
     principal = None
     if isinstance(key, str) and key:
         try:
@@ -56,7 +60,7 @@ def _authenticate(runtime: Runtime, body: dict[str, Any], scope: str) -> Princip
         raise V1Error(v1.INVALID_COMMUNITY_ID)
     if principal is None or principal.tenant_id != tenant.id:
         raise V1Error(v1.INVALID_API_KEY)
-    if not scopes.grants(principal.scopes, scope):
+    if not any(scopes.grants(principal.scopes, scope) for scope in accepted):
         raise V1Error(v1.ENDPOINT_NOT_ENABLED)
     return principal
 
@@ -81,7 +85,8 @@ async def general(name: str, request: Request) -> Response:
     body = await _body(request)
     v1.envelope_type("general", name, body)
     runtime = runtime_of(request)
-    principal = await run_in_threadpool(_authenticate, runtime, body, "dispatch:read")
+    # Sonoran.js calls these on start-up with its one integration key: reading or writing dispatch will do.
+    principal = await run_in_threadpool(_authenticate, runtime, body, "dispatch:read", "dispatch:write")
     if name == "get_version":
         return PlainTextResponse(str(mapping.SUBSCRIPTION_VERSION))
 
@@ -213,14 +218,18 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
     if name == "unit_status":
 
         def status(s: Session, u: v1.UnitStatusItem) -> str:
+            service.require_server(s, tenant, u.serverId)
             service.unit_status(s, tenant, u.targets(), u.status, actor)
             return v1.UNIT_STATUS_UPDATED
 
         return _each(v1.parse(v1.UnitStatusItem, items), status)
     if name == "unit_location":
-        updates = [update for item in v1.parse(v1.UnitLocationItem, items) for update in v1.location_update(item)]
+        located = v1.parse(v1.UnitLocationItem, items)
+        updates = [update for item in located for update in v1.location_update(item)]
 
         def locate(s: Session, _: None) -> str:
+            for server_id in dict.fromkeys(item.serverId for item in located):
+                service.require_server(s, tenant, server_id)
             service.unit_locations(s, tenant, updates)
             return v1.UNIT_LOCATION_UPDATED
 
@@ -228,6 +237,7 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
     if name == "unit_panic":
 
         def panic(s: Session, p: v1.UnitPanicItem) -> str:
+            service.require_server(s, tenant, p.serverId)
             service.unit_panic(s, tenant, p.targets(), p.isPanic)
             return v1.UNIT_PANIC_UPDATED
 

@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from incidenthub.adapters.sonoran import mapping, v2
+from incidenthub.adapters.sonoran.fields import MAX_INT
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.errors import AppError, FieldError, Invalid
@@ -25,9 +26,14 @@ from incidenthub.sonoran import service
 router = APIRouter(prefix="/v2", tags=["sonoran v2"])
 SERVER = "/emergency/servers/{serverId}"
 T = TypeVar("T")
+# Path and query integers, bounded as the body's are (fields.Id / fields.Offset).
+ServerId = Annotated[int, Path(ge=1, le=MAX_INT)]
+CallId = Annotated[int, Path(ge=1, le=MAX_INT)]
 
 _READ = Depends(require("dispatch:read"))
 _WRITE = Depends(require("dispatch:write"))
+# Sonoran.js / Sonoran.py ask version and servers on start-up with their one integration key.
+_START_UP = Depends(require("dispatch:read", "dispatch:write"))
 
 
 def render_error(request: Request, error: AppError) -> Response:
@@ -66,7 +72,7 @@ def _call(view: service.CallView) -> dict[str, Any]:
 
 @router.post(SERVER + "/dispatch-calls", status_code=201, summary="Create dispatch call")
 async def create_dispatch_call(
-    serverId: int, body: v2.DispatchCallCreate, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.DispatchCallCreate, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     command = body.command(serverId, await request.json())
     return await _write(
@@ -79,7 +85,7 @@ async def create_dispatch_call(
 
 @router.patch(SERVER + "/dispatch-calls/{callId}", summary="Update dispatch call (metaData replaces)")
 async def update_dispatch_call(
-    serverId: int, callId: int, body: v2.DispatchCallUpdate, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, body: v2.DispatchCallUpdate, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     raw = await request.json()
     return await _write(
@@ -94,9 +100,9 @@ async def update_dispatch_call(
 
 @router.get(SERVER + "/calls", summary="Get calls")
 def get_calls(
-    serverId: int,
+    serverId: ServerId,
     closedLimit: Annotated[int, Query(ge=0, le=100)] = 10,
-    closedOffset: Annotated[int, Query(ge=0)] = 0,
+    closedOffset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     type: Annotated[int, Query()] = mapping.CALL_TYPE_ALL,
     session: Session = Depends(read_session),
     principal: Principal = _READ,
@@ -114,7 +120,7 @@ def get_calls(
 
 @router.post(SERVER + "/dispatch-calls/close", summary="Close dispatch calls")
 async def close_dispatch_calls(
-    serverId: int, body: v2.CloseCalls, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.CloseCalls, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     closed = await _write(
         request,
@@ -127,7 +133,7 @@ async def close_dispatch_calls(
 
 @router.post(SERVER + "/dispatch-calls/{callId}/attachments", summary="Attach units")
 async def attach_units(
-    serverId: int, callId: int, body: v2.Attach, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, body: v2.Attach, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     _, idents = await _write(
         request,
@@ -140,7 +146,7 @@ async def attach_units(
 
 @router.delete(SERVER + "/dispatch-calls/attachments", summary="Detach units")
 async def detach_units(
-    serverId: int, request: Request, body: Annotated[v2.Detach, Body()], principal: Principal = _WRITE
+    serverId: ServerId, request: Request, body: Annotated[v2.Detach, Body()], principal: Principal = _WRITE
 ) -> dict[str, Any]:
     idents = await _write(
         request,
@@ -153,7 +159,7 @@ async def detach_units(
 
 @router.post(SERVER + "/dispatch-calls/{callId}/notes", summary="Add call note")
 async def add_note(
-    serverId: int, callId: int, body: v2.AddNote, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, body: v2.AddNote, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     note = mapping.NoteIn(content=body.note, label=body.label, type=body.noteType)
     await _write(
@@ -167,7 +173,7 @@ async def add_note(
 
 @router.patch(SERVER + "/dispatch-calls/{callId}/postal", summary="Update call postal")
 async def set_postal(
-    serverId: int, callId: int, body: v2.SetPostal, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, body: v2.SetPostal, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     await _write(
         request,
@@ -180,7 +186,7 @@ async def set_postal(
 
 @router.patch(SERVER + "/dispatch-calls/{callId}/primary", summary="Update call primary")
 async def set_primary(
-    serverId: int, callId: int, body: v2.SetPrimary, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, body: v2.SetPrimary, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     view = await _write(
         request,
@@ -195,7 +201,7 @@ async def set_primary(
 
 @router.post(SERVER + "/calls/911", summary="Create 911 call")
 async def create_911_call(
-    serverId: int, body: v2.EmergencyCallCreate, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.EmergencyCallCreate, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     command = body.command(serverId, await request.json())
     view = await _write(
@@ -209,7 +215,7 @@ async def create_911_call(
 
 @router.delete(SERVER + "/calls/911/{callId}", summary="Remove 911 call")
 async def remove_911_call(
-    serverId: int, callId: int, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, callId: CallId, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     await _write(
         request,
@@ -225,7 +231,7 @@ async def remove_911_call(
 
 @router.patch(SERVER + "/units/status", summary="Set unit status")
 async def set_unit_status(
-    serverId: int, body: v2.UnitStatus, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.UnitStatus, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     updated = await _write(
         request,
@@ -238,7 +244,7 @@ async def set_unit_status(
 
 @router.patch(SERVER + "/units/panic", summary="Set unit panic")
 async def set_unit_panic(
-    serverId: int, body: v2.UnitPanic, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.UnitPanic, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     updated = await _write(
         request,
@@ -251,7 +257,7 @@ async def set_unit_panic(
 
 @router.patch(SERVER + "/unit-locations", summary="Update unit locations")
 async def update_unit_locations(
-    serverId: int, body: v2.UnitLocations, request: Request, principal: Principal = _WRITE
+    serverId: ServerId, body: v2.UnitLocations, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     updates = [update for item in body.updates for update in item.updates()]
     updated = await _write(
@@ -265,11 +271,11 @@ async def update_unit_locations(
 
 @router.get(SERVER + "/units", summary="Get active units")
 def get_units(
-    serverId: int,
+    serverId: ServerId,
     includeOffline: bool = False,
     onlyUnits: bool = True,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
     session: Session = Depends(read_session),
     principal: Principal = _READ,
 ) -> list[dict[str, Any]]:
@@ -283,12 +289,12 @@ def get_units(
 
 
 @router.get("/general/version", summary="Get version")
-def get_version(principal: Principal = _READ) -> dict[str, Any]:
+def get_version(principal: Principal = _START_UP) -> dict[str, Any]:
     return {"version": mapping.SUBSCRIPTION_VERSION, "name": mapping.SUBSCRIPTION_NAME}
 
 
 @router.get("/general/servers", summary="Get servers")
-def get_servers(session: Session = Depends(read_session), principal: Principal = _READ) -> dict[str, Any]:
+def get_servers(session: Session = Depends(read_session), principal: Principal = _START_UP) -> dict[str, Any]:
     return {"servers": service.servers(session, principal.tenant_id)}
 
 

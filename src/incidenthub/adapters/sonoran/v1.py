@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from incidenthub.adapters.sonoran.fields import (
+    Account,
+    Address,
+    ApiId,
+    Block,
+    Caller,
+    Code,
+    EmergencyMeta,
+    Id,
+    Meta,
+    Minutes,
+    NoteLabel,
+    NoteType,
+    Offset,
+    Postal,
+    PrimaryIdent,
+    Str,
+    Title,
+    UnitLocationText,
+)
 from incidenthub.adapters.sonoran.mapping import (
     CallFields,
     LocationUpdate,
@@ -79,11 +99,6 @@ def data_items(body: dict[str, Any], *, required: bool) -> list[dict[str, Any]]:
     return data
 
 
-def _stringify(value: Any) -> Any:
-    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
-Str = Annotated[str, BeforeValidator(_stringify)]
 Origin = Literal[0, 1, 2, 3]
 CallStatus = Literal[0, 1, 2]
 Priority = Literal[1, 2, 3]
@@ -93,20 +108,20 @@ UnitStatusCode = Literal[0, 1, 2, 3, 4, 100]
 class _Item(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    serverId: int = Field(1, ge=1)
+    serverId: Id = 1
 
 
 class _CallItem(_Item):
-    callId: int = Field(ge=1)
+    callId: Id
 
 
 class _UnitTargets(_Item):
     """A unit named by API id(s), account UUID or ident ids."""
 
-    apiId: Str | None = None
-    units: list[Str] = Field(default_factory=list)
-    account: str | None = None
-    identIds: list[int] = Field(default_factory=list)
+    apiId: ApiId | None = None
+    units: list[ApiId] = Field(default_factory=list)
+    account: Account | None = None
+    identIds: list[Id] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _named(self) -> _UnitTargets:
@@ -124,8 +139,8 @@ class NoteItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     time: Str | None = None
-    label: Str | None = None
-    type: str = "text"
+    label: NoteLabel | None = None
+    type: NoteType = "text"
     content: Str
 
 
@@ -133,39 +148,39 @@ class NewDispatchItem(_Item):
     origin: Origin = 0
     status: CallStatus = 0
     priority: Priority | None = None
-    block: Str | None = None
-    address: Str | None = None
-    postal: Str | None = None
-    title: Str | None = None
-    code: Str | None = None
-    primary: int | None = None
+    block: Block | None = None
+    address: Address | None = None
+    postal: Postal | None = None
+    title: Title | None = None
+    code: Code | None = None
+    primary: PrimaryIdent | None = None
     trackPrimary: bool | None = None
     description: Str | None = None
     notes: list[NoteItem] = Field(default_factory=list)
-    metaData: dict[str, Any] | None = None
-    units: list[Str] = Field(default_factory=list)
-    accounts: list[str] = Field(default_factory=list)
-    deleteAfterMinutes: int | None = Field(None, ge=0)
+    metaData: Meta | None = None
+    units: list[ApiId] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
+    deleteAfterMinutes: Minutes | None = None
 
 
 class EditDispatchItem(_CallItem):
     origin: Origin | None = None
     status: CallStatus | None = None
     priority: Priority | None = None
-    block: Str | None = None
-    address: Str | None = None
-    postal: Str | None = None
-    title: Str | None = None
-    code: Str | None = None
-    primary: int | None = None
+    block: Block | None = None
+    address: Address | None = None
+    postal: Postal | None = None
+    title: Title | None = None
+    code: Code | None = None
+    primary: PrimaryIdent | None = None
     trackPrimary: bool | None = None
     description: Str | None = None
-    metaData: dict[str, Any] | None = None
+    metaData: Meta | None = None
 
 
 class GetCallsItem(_Item):
     closedLimit: int = Field(10, ge=0, le=100)
-    closedOffset: int = Field(0, ge=0)
+    closedOffset: Offset = 0
     type: Literal[0, 1, 100] = 100
 
 
@@ -178,7 +193,7 @@ class DetachItem(_UnitTargets):
 
 
 class AddNoteItem(_CallItem):
-    label: Str | None = None
+    label: NoteLabel | None = None
     note: Str = Field(min_length=1)
     noteType: Literal["text", "link"] = "text"
 
@@ -188,21 +203,21 @@ class CloseItem(_CallItem):
 
 
 class PostalItem(_CallItem):
-    postal: Str
+    postal: Postal
 
 
 class PrimaryItem(_CallItem):
-    primary: int
+    primary: PrimaryIdent
     trackPrimary: bool | None = None
 
 
 class Call911Item(_Item):
     isEmergency: bool = True
-    caller: Str | None = None
-    location: Str | None = None
+    caller: Caller | None = None
+    location: Address | None = None
     description: Str | None = None
-    metaData: dict[str, Any] = Field(default_factory=dict)
-    deleteAfterMinutes: int | None = Field(None, ge=0)
+    metaData: EmergencyMeta = Field(default_factory=dict)
+    deleteAfterMinutes: Minutes | None = None
 
 
 class Remove911Item(_CallItem):
@@ -216,12 +231,12 @@ class UnitStatusItem(_UnitTargets):
 class Coordinates(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    x: float
-    y: float
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
 
 
 class UnitLocationItem(_UnitTargets):
-    location: Str | None = None
+    location: UnitLocationText | None = None
     coordinates: Coordinates | None = None
 
 
@@ -233,7 +248,7 @@ class ActiveUnitsItem(_Item):
     onlyUnits: bool = True
     includeOffline: bool = False
     limit: int = Field(100, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -268,6 +283,7 @@ def call_fields(item: NewDispatchItem | EditDispatchItem) -> CallFields:
         track_primary=item.trackPrimary,
         meta_data=item.metaData,
         delete_after_minutes=item.deleteAfterMinutes if isinstance(item, NewDispatchItem) else None,
+        primary=item.primary if isinstance(item, EditDispatchItem) else None,
     )
 
 

@@ -6,8 +6,29 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from incidenthub.adapters.sonoran.fields import (
+    Account,
+    Address,
+    ApiId,
+    Block,
+    Caller,
+    Code,
+    EmergencyMeta,
+    Handle,
+    Id,
+    Meta,
+    Minutes,
+    NoteLabel,
+    NoteType,
+    Postal,
+    PrimaryIdent,
+    ServerName,
+    Str,
+    Title,
+    UnitLocationText,
+)
 from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
-from incidenthub.adapters.sonoran.v1 import CallStatus, Origin, Priority, Str, UnitStatusCode
+from incidenthub.adapters.sonoran.v1 import CallStatus, Origin, Priority, UnitStatusCode
 
 _TARGET_KEYS = ("communityUserIds", "communityUserId", "accounts", "accountUuid", "identIds", "roblox", "discord")
 
@@ -21,13 +42,13 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    communityUserIds: list[Str] | None = None
-    communityUserId: Str | None = None
-    accounts: list[str] | None = None
-    accountUuid: str | None = None
-    identIds: list[int] | None = None
-    roblox: Str | None = None
-    discord: Str | None = None
+    communityUserIds: list[ApiId] | None = None
+    communityUserId: ApiId | None = None
+    accounts: list[Account] | None = None
+    accountUuid: Account | None = None
+    identIds: list[Id] | None = None
+    roblox: Handle | None = None
+    discord: Handle | None = None
 
     @field_validator("communityUserIds", "accounts", "identIds", mode="before")
     @classmethod
@@ -56,8 +77,8 @@ class _NamedTargets(Targets):
 class NoteV2(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    label: Str | None = None
-    type: str = "text"
+    label: NoteLabel | None = None
+    type: NoteType = "text"
     content: Str
 
 
@@ -65,17 +86,17 @@ class DispatchCallCreate(Targets):
     origin: Origin
     status: CallStatus
     priority: Priority
-    title: Str
-    block: Str | None = None
-    address: Str | None = None
-    postal: Str | None = None
-    code: Str | None = None
+    title: Title
+    block: Block | None = None
+    address: Address | None = None
+    postal: Postal | None = None
+    code: Code | None = None
     description: Str | None = None
     trackPrimary: bool | None = None
-    primary: int | None = None
+    primary: PrimaryIdent | None = None
     notes: list[NoteV2] = Field(default_factory=list)
-    metaData: dict[str, Any] | None = None
-    deleteAfterMinutes: int | None = Field(None, ge=0)
+    metaData: Meta | None = None
+    deleteAfterMinutes: Minutes | None = None
 
     @model_validator(mode="after")
     def _target(self) -> DispatchCallCreate:
@@ -116,14 +137,14 @@ class DispatchCallUpdate(BaseModel):
     origin: Origin | None = None
     status: CallStatus | None = None
     priority: Priority | None = None
-    title: Str | None = None
-    block: Str | None = None
-    address: Str | None = None
-    postal: Str | None = None
-    code: Str | None = None
+    title: Title | None = None
+    block: Block | None = None
+    address: Address | None = None
+    postal: Postal | None = None
+    code: Code | None = None
     description: Str | None = None
     trackPrimary: bool | None = None
-    metaData: dict[str, Any] | None = None
+    metaData: Meta | None = None
 
     def fields(self) -> CallFields:
         return CallFields(
@@ -142,7 +163,7 @@ class DispatchCallUpdate(BaseModel):
 
 
 class CloseCalls(BaseModel):
-    callIds: list[int] = Field(min_length=1)
+    callIds: list[Id] = Field(min_length=1)
 
 
 class Attach(_NamedTargets):
@@ -157,16 +178,16 @@ class AddNote(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     note: Str = Field(min_length=1)
-    noteType: str = "text"
-    label: Str | None = None
+    noteType: NoteType = "text"
+    label: NoteLabel | None = None
 
 
 class SetPostal(BaseModel):
-    postal: Str
+    postal: Postal
 
 
 class SetPrimary(BaseModel):
-    identId: int
+    identId: PrimaryIdent
     trackPrimary: bool | None = None
 
 
@@ -174,11 +195,11 @@ class EmergencyCallCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     isEmergency: bool = True
-    caller: Str | None = None
-    location: Str | None = None
+    caller: Caller | None = None
+    location: Address | None = None
     description: Str | None = None
-    deleteAfterMinutes: int | None = Field(None, ge=0)
-    metaData: dict[str, Any] = Field(default_factory=dict)
+    deleteAfterMinutes: Minutes | None = None
+    metaData: EmergencyMeta = Field(default_factory=dict)
 
     def command(self, server_id: int, raw: dict[str, Any]) -> NewEmergencyCall:
         return NewEmergencyCall(
@@ -204,15 +225,15 @@ class UnitPanic(_NamedTargets):
 class Coordinates(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    x: float
-    y: float
-    z: float | None = None
-    w: float | None = None
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)
+    z: float | None = Field(None, allow_inf_nan=False)
+    w: float | None = Field(None, allow_inf_nan=False)
 
 
 class LocationItem(Targets):
-    identId: int | None = None
-    location: Str | None = None
+    identId: Id | None = None
+    location: UnitLocationText | None = None
     coordinates: Coordinates | None = None
 
     @model_validator(mode="after")
@@ -234,8 +255,8 @@ class UnitLocations(BaseModel):
 class Server(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    id: int = Field(ge=1)
-    name: str | None = None
+    id: Id
+    name: ServerName | None = None
 
 
 class Servers(BaseModel):
