@@ -1,9 +1,11 @@
 """Engines, sessions, and the single write path that group-commits.
 
-Reads use ordinary sessions. Writes are functions handed to `WritePath`: one thread runs them,
-many to a transaction (each inside its own savepoint, so one failing leaves the others intact),
-commits once, and only then resolves each caller's future. On SQLite that thread is the only
-writer of the process, so concurrent requests never fight over the database lock.
+Reads use ordinary sessions. Writes are functions handed to `WritePath`: one thread runs them, many
+to a transaction, commits once, and only then resolves each caller's future. A batch first runs
+without savepoints; if one of its writes raises, the transaction is rolled back and the batch runs
+again with a savepoint around each write, so the failing one is answered with its error and the
+others still commit. On SQLite that thread is the only writer of the process, so concurrent requests
+never fight over the database lock.
 """
 
 from __future__ import annotations
@@ -94,7 +96,27 @@ class Database:
 @dataclass
 class _Job:
     work: Callable[[Session], Any]
+    alone: bool = False
     future: Future[Any] = field(default_factory=Future)
+
+
+class _JobFailed(Exception):
+    """A job of an optimistic batch raised: the batch runs again with a savepoint around each job."""
+
+
+def _groups(batch: list[_Job]) -> Iterator[list[_Job]]:
+    """The batch cut so that every job that must run alone gets a transaction of its own."""
+    current: list[_Job] = []
+    for job in batch:
+        if job.alone:
+            if current:
+                yield current
+                current = []
+            yield [job]
+        else:
+            current.append(job)
+    if current:
+        yield current
 
 
 class WritePath:
@@ -120,8 +142,10 @@ class WritePath:
             self._thread.join()
             self._thread = None
 
-    def submit(self, work: Callable[[Session], T]) -> Future[T]:
-        job = _Job(work)
+    def submit(self, work: Callable[[Session], T], *, alone: bool = False) -> Future[T]:
+        """Queue `work`; `alone` gives it a transaction of its own (bookkeeping that must not hold locks
+        while other writes run, such as an API key's last use)."""
+        job = _Job(work, alone)
         self._queue.put(job)
         return job.future
 
@@ -152,22 +176,25 @@ class WritePath:
                     stopping = True
                     break
                 batch.append(job)
-            self._commit(batch)
+            for group in _groups(batch):
+                self._commit(group)
 
     def _commit(self, batch: list[_Job]) -> None:
         running = [job for job in batch if job.future.set_running_or_notify_cancel()]
-        for attempt in range(1, _ATTEMPTS + 1):
+        if not running:
+            return
+        try:
             try:
-                outcomes = self._attempt(running)
-                break
-            except Exception as exc:
-                if _is_transient(exc) and attempt < _ATTEMPTS:
-                    log.info("write batch of %d hit %s; retrying", len(running), type(exc.__cause__).__name__)
-                    continue
-                # Nothing of this batch was committed: every caller hears why.
-                for job in running:
-                    job.future.set_exception(exc)
-                return
+                # Optimistic first: the whole batch, no savepoints. If a job raises, that transaction is
+                # rolled back and the batch runs again with a savepoint around each job.
+                outcomes = self._with_retries(running, isolated=len(running) == 1)
+            except _JobFailed:
+                outcomes = self._with_retries(running, isolated=True)
+        except Exception as exc:
+            # Nothing of this batch was committed: every caller hears why.
+            for job in running:
+                job.future.set_exception(exc)
+            return
         self.batches += 1
         self.jobs += len(outcomes)
         for job, result, error in outcomes:
@@ -176,8 +203,18 @@ class WritePath:
             else:
                 job.future.set_exception(error)
 
-    def _attempt(self, jobs: list[_Job]) -> list[tuple[_Job, Any, Exception | None]]:
-        """Run the jobs in one transaction, each in a savepoint when there are several; commit."""
+    def _with_retries(self, jobs: list[_Job], *, isolated: bool) -> list[tuple[_Job, Any, Exception | None]]:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                return self._attempt(jobs, isolated=isolated)
+            except Exception as exc:
+                if not (_is_transient(exc) and attempt < _ATTEMPTS):
+                    raise
+                log.info("write batch of %d hit %s; retrying", len(jobs), type(exc.__cause__).__name__)
+        raise AssertionError("unreachable")
+
+    def _attempt(self, jobs: list[_Job], *, isolated: bool) -> list[tuple[_Job, Any, Exception | None]]:
+        """Run the jobs in one transaction and commit; `isolated`: each in a savepoint, failures kept apart."""
         outcomes: list[tuple[_Job, Any, Exception | None]] = []
         with self._database.write_sessions() as session, session.begin():
             for job in jobs:
@@ -185,11 +222,16 @@ class WritePath:
                     outcomes.append((job, job.work(session), None))
                     continue
                 try:
-                    with session.begin_nested():
+                    if isolated:
+                        with session.begin_nested():
+                            outcomes.append((job, job.work(session), None))
+                    else:
                         outcomes.append((job, job.work(session), None))
                 except Exception as exc:
                     if _is_transient(exc):
                         raise
+                    if not isolated:
+                        raise _JobFailed from exc
                     outcomes.append((job, None, exc))
         return outcomes
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ class Runtime:
     settings: Settings
     database: Database
     writes: WritePath
+    # When this process last queued a last_used_at write for each key (monotonic seconds).
+    key_touches: dict[str, float] = field(default_factory=dict)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from math import inf
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -21,12 +23,16 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
     """Verify a key and keep its last_used_at fresh (written at most once per interval)."""
     with runtime.database.read_sessions() as session:
         principal = auth_service.authenticate(session, raw_key)
-    interval = timedelta(seconds=runtime.settings.key_touch_interval_seconds)
-    if principal.last_used_at is None or utcnow() - principal.last_used_at > interval:
-        # Its own short transaction, not the group-committed write path: a key row locked inside a
-        # batch would let two writers on PostgreSQL deadlock over it.
-        with runtime.database.transaction() as session:
-            auth_service.touch_key(session, principal.key_id)
+    interval = runtime.settings.key_touch_interval_seconds
+    stale = principal.last_used_at is None or utcnow() - principal.last_used_at > timedelta(seconds=interval)
+    now = time.monotonic()
+    if stale and now - runtime.key_touches.get(principal.key_id, -inf) >= interval:
+        # Queued on the write path in a transaction of its own: the request does not wait for it, SQLite
+        # keeps one writer, and no batch holds the key's row while it inserts (two PostgreSQL writers
+        # could otherwise deadlock over it).
+        runtime.key_touches[principal.key_id] = now
+        key_id = principal.key_id
+        runtime.writes.submit(lambda s: auth_service.touch_key(s, key_id), alone=True)
     return principal
 
 

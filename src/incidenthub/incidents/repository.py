@@ -113,7 +113,16 @@ class IncidentRepository:
         )
 
     def insert_unless_exists(self, incident: Incident) -> bool:
-        """Insert; False (and nothing written) when its (tenant, source, external_id) already exists."""
+        """Insert; False (and nothing written) when its (tenant, source, external_id) already exists.
+
+        Callers look the source id up first in the same transaction. On SQLite that transaction holds the
+        database's write lock from its start (BEGIN IMMEDIATE), so nobody can insert it in between and the
+        savepoint that catches a collision on PostgreSQL is not needed.
+        """
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.add(incident)
+            self.session.flush()
+            return True
         try:
             with self.session.begin_nested():
                 self.session.add(incident)
