@@ -53,7 +53,13 @@ def _tags(devrev: DevRev) -> list[str]:
 
 @pytest.mark.parametrize(
     "tag_id",
-    ["TAG-99", "tag-5", "don:core:incidenthub:devo/acme:tag/99", "don:core:incidenthub:devo/globex:tag/1"],
+    [
+        "TAG-99",
+        "tag-5",
+        "don:core:incidenthub:devo/acme:tag/99",
+        "don:core:incidenthub:devo/globex:tag/1",
+        "don:core:incidenthub:devo/acme:incident/1",
+    ],
 )
 def test_tag_ids_that_do_not_resolve_are_invalid(devrev: DevRev, tag_id: str) -> None:
     devrev.create({"title": "globex", "tags": [{"tag_id": "theirs"}]}, headers=devrev.globex)

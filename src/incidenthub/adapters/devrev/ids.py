@@ -70,10 +70,9 @@ def number_of(value: str, tenant_slug: str, kind: str, prefix: str) -> int | Non
 
 
 def is_id_of(value: str, kind: str, prefix: str) -> bool:
-    """Whether a value is written as an id of `kind` (any tenant's DON, or `<PREFIX>-<n>`), not as a name."""
-    parsed = parse_don(value.strip())
-    if parsed is not None:
-        return parsed[1] == kind
+    """Whether a value is written as an id (any DON: of any tenant or kind; or `<PREFIX>-<n>`), not as a name."""
+    if parse_don(value.strip()) is not None:
+        return True
     match = _DISPLAY.match(value.strip())
     return match is not None and match["prefix"].upper() == prefix
 

@@ -103,7 +103,9 @@ def query_to_body(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
             try:
                 body[name] = inputs.loads(values[-1])
             except ValueError:
-                raise invalid_field(name, "custom_fields must be a JSON object") from None
+                raise invalid_field(
+                    name, f"custom_fields must be a JSON object (no NaN, at most {inputs.MAX_DEPTH} levels deep)"
+                ) from None
         else:
             _nest(body, name, values[-1])
     return body
