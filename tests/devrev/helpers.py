@@ -12,6 +12,33 @@ from incidenthub.db import Database
 from incidenthub.models import Incident, Tenant, TimelineEvent
 from tests.factories import make_key, make_tenant
 
+# Every column a DevRev request may write.
+SNAPSHOT_COLUMNS = (
+    "id",
+    "revision",
+    "updated_at",
+    "created_at",
+    "title",
+    "description",
+    "stage",
+    "status",
+    "severity",
+    "number",
+    "owners",
+    "stakeholders",
+    "tags",
+    "custom_fields",
+    "extra_metadata",
+    "raw_payload",
+    "source_created_at",
+    "acknowledged_at",
+    "identified_at",
+    "mitigated_at",
+    "target_close_at",
+    "closed_at",
+    "resolved_at",
+)
+
 
 class DevRev:
     """Tenants `acme` and `globex`, each with an all-scopes key sent the TS SDK's way (no `Bearer `)."""
@@ -55,7 +82,7 @@ class DevRev:
 
             tags = session.scalar(select(func.count()).select_from(Tag))
             return (
-                tuple((r.id, r.revision, r.updated_at, r.title, r.stage, r.severity, r.extra_metadata) for r in rows),
+                tuple(tuple(getattr(r, column) for column in SNAPSHOT_COLUMNS) for r in rows),
                 events,
                 tags,
             )

@@ -151,7 +151,9 @@ def test_not_found(seeded: DevRev, incident_id: str) -> None:
 
 
 def test_a_don_of_another_tenant_is_not_found(seeded: DevRev) -> None:
-    assert_devrev_error(seeded.post("get", {"id": "don:core:incidenthub:devo/globex:incident/1"}), 404, "not_found")
+    theirs = seeded.create({"title": "globex"}, headers=seeded.globex)
+    assert theirs["id"] == "don:core:incidenthub:devo/globex:incident/1"
+    assert_devrev_error(seeded.post("get", {"id": theirs["id"]}), 404, "not_found")
 
 
 def test_unknown_operation_and_wrong_method_are_devrev_shaped(seeded: DevRev) -> None:

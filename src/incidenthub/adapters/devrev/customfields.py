@@ -7,6 +7,7 @@ one requested fragment defines it, and is stored under its prefixed key.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from incidenthub.adapters.devrev.errors import bad_request, customization_error
+from incidenthub.adapters.devrev.inputs import FIRST_YEAR, INT64_MAX, INT64_MIN, LAST_YEAR, utc
 from incidenthub.adapters.devrev.schemas import CustomSchemaSpec
 from incidenthub.clock import iso_utc
 
@@ -75,6 +77,9 @@ def _wanted(spec: CustomSchemaSpec, fragments: dict[tuple[str, str], Fragment]) 
     found = []
     for kind, name, where in wanted:
         fragment = fragments.get((kind, name))
+        if fragment is None and kind == "tenant_fragment":
+            # The spec recommends tenant_fragment: true for human-facing tools: no fragment is an empty one.
+            continue
         if fragment is None:
             label = "the tenant fragment" if kind == "tenant_fragment" else f"{kind.replace('_', ' ')} {name!r}"
             raise customization_error("fragment_not_found", where, f"{label} is not registered for this organisation")
@@ -114,10 +119,14 @@ def check_value(key: str, definition: FieldDef, value: Any) -> Any:
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise wrong()
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise wrong("value_out_of_range", "int (64-bit)")
         return value
     if kind == "double":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise wrong()
+        if not math.isfinite(value) or (isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX):
+            raise wrong("value_out_of_range", "double (finite)")
         return value
     if kind == "bool":
         if not isinstance(value, bool):
@@ -135,18 +144,23 @@ def check_value(key: str, definition: FieldDef, value: Any) -> Any:
         try:
             if not isinstance(value, str) or len(value) != 10:
                 raise ValueError(value)
-            return date.fromisoformat(value).isoformat()
+            parsed_date = date.fromisoformat(value)
+            if not FIRST_YEAR <= parsed_date.year <= LAST_YEAR:
+                raise ValueError(value)
+            return parsed_date.isoformat()
         except ValueError:
-            raise wrong("date_parse_error", "date (YYYY-MM-DD)") from None
+            raise wrong("date_parse_error", f"date (YYYY-MM-DD, years {FIRST_YEAR}-{LAST_YEAR})") from None
     try:  # timestamp
         if not isinstance(value, str):
             raise ValueError(value)
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
             raise ValueError(value)
-        return iso_utc(parsed)
+        return iso_utc(utc(parsed))
     except ValueError:
-        raise wrong("timestamp_parse_error", "timestamp (ISO 8601 with offset)") from None
+        raise wrong(
+            "timestamp_parse_error", f"timestamp (ISO 8601 with offset, years {FIRST_YEAR}-{LAST_YEAR})"
+        ) from None
 
 
 def apply(

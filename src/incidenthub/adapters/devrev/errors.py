@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from typing import Any
@@ -125,8 +126,9 @@ def _translate(error: AppError) -> tuple[int, str, dict[str, Any]]:
         return 409, "conflict", {}
     if isinstance(error, PayloadTooLarge) or error.status_code == 413:
         return 413, "request_entity_too_large", {}
-    if isinstance(error, RateLimited):
-        return 429, "too_many_requests", {}
+    if isinstance(error, RateLimited) or error.status_code == 429:
+        retry_after = getattr(error, "retry_after", None)
+        return 429, "too_many_requests", {"retry_after": max(1, math.ceil(retry_after))} if retry_after else {}
     if error.status_code >= 500:
         return 500, "internal_error", {"reference_id": uuid.uuid4().hex}
     return error.status_code, "bad_request", {}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from incidenthub.adapters.devrev.inputs import ascii_int
+
 PARTITION = "incidenthub"
 INCIDENT_PREFIX = "INC"
 TAG_PREFIX = "TAG"
 
 _DON = re.compile(r"^don:(?P<service>[a-z]+):(?P<partition>[^:]+):devo/(?P<org>[^:]+):(?P<kind>[a-z_]+)/(?P<key>.+)$")
-_DISPLAY = re.compile(r"^(?P<prefix>[A-Za-z]+)-(?P<number>\d+)$")
+_DISPLAY = re.compile(r"^(?P<prefix>[A-Za-z]+)-(?P<number>[0-9]+)$")
 
 
 def don(tenant_slug: str, kind: str, key: str | int, service: str = "core") -> str:
@@ -58,13 +60,21 @@ def number_of(value: str, tenant_slug: str, kind: str, prefix: str) -> int | Non
     parsed = parse_don(value)
     if parsed is not None:
         org, found_kind, key = parsed
-        if org == tenant_slug and found_kind == kind and key.isdigit():
-            return int(key)
+        if org == tenant_slug and found_kind == kind and key.isascii() and key.isdigit():
+            return ascii_int(key)
         return None
     match = _DISPLAY.match(value.strip())
     if match is not None and match["prefix"].upper() == prefix:
-        return int(match["number"])
+        return ascii_int(match["number"])
     return None
+
+
+def is_id_of(value: str, kind: str, prefix: str) -> bool:
+    """Whether a value is written as an id (any DON: of any tenant or kind; or `<PREFIX>-<n>`), not as a name."""
+    if parse_don(value.strip()) is not None:
+        return True
+    match = _DISPLAY.match(value.strip())
+    return match is not None and match["prefix"].upper() == prefix
 
 
 def last_segment(value: str) -> str:

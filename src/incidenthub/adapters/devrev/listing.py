@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from incidenthub.adapters.devrev import inputs
 from incidenthub.adapters.devrev import query as cursors
 from incidenthub.adapters.devrev.errors import invalid_field, value_not_permitted
 from incidenthub.adapters.devrev.repository import (
@@ -27,6 +28,7 @@ MAX_LIMIT = 100
 DEFAULT_SORT = ["created_date:desc"]
 DEFAULT_GROUPS = 10
 DEFAULT_PER_GROUP = 50
+MAX_CURSOR_STRING = 1000  # the longest string a sort key holds (a title is 500)
 GROUPABLE = ("severity", "stage", "reported_by", "source", "subtype")
 
 
@@ -63,11 +65,29 @@ def _encode(values: list[Any]) -> list[Any]:
     return [v.isoformat() if isinstance(v, datetime) else v for v in values]
 
 
+def _position(value: Any, kind: str) -> Any:
+    """One cursor position as its key's kind holds it; ValueError when it cannot be one."""
+    if kind == "dt":
+        if not isinstance(value, str):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError(value)
+        return inputs.utc(parsed, 1, 9999)
+    if kind == "str":
+        if not isinstance(value, str) or "\x00" in value or len(value) > MAX_CURSOR_STRING:
+            raise ValueError(value)
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not inputs.INT64_MIN <= value <= inputs.INT64_MAX:
+        raise ValueError(value)
+    return value
+
+
 def _decode(values: list[Any], keys: list[SortKey]) -> list[Any]:
     if len(values) != len(keys):
         raise invalid_field("cursor", "the cursor is not one this server handed out")
     try:
-        return [datetime.fromisoformat(v) if k.kind == "dt" else v for v, k in zip(values, keys, strict=True)]
+        return [_position(v, k.kind) for v, k in zip(values, keys, strict=True)]
     except (TypeError, ValueError):
         raise invalid_field("cursor", "the cursor is not one this server handed out") from None
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from incidenthub.adapters.devrev import inputs
 from incidenthub.adapters.devrev.errors import invalid_field
 
 # Members of the list/group requests that are arrays (everything else is a scalar).
@@ -52,10 +53,18 @@ def split_values(raw: str) -> list[str]:
 
 
 def _int(name: str, value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise invalid_field(name, f"{name} must be an integer, got {value!r}") from None
+    number = inputs.ascii_int(value)
+    if number is None:
+        raise invalid_field(name, f"{name} must be a 64-bit integer, got {value!r}")
+    return number
+
+
+def _severity(value: str) -> int | str:
+    """A severity id when the value is written in ASCII digits, else a label (`sev1`)."""
+    number = inputs.ascii_int(value)
+    if number is None and inputs.looks_like_int(value):
+        raise invalid_field("severity", f"severity must be a 64-bit integer or a label, got {value!r}")
+    return value if number is None else number
 
 
 def _nest(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -81,7 +90,7 @@ def query_to_body(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
             if name in INT_ARRAYS:
                 _nest(body, name, [_int(name, v) for v in flat])
             elif name == "severity":
-                _nest(body, name, [int(v) if v.lstrip("-").isdigit() else v for v in flat])
+                _nest(body, name, [_severity(v) for v in flat])
             else:
                 _nest(body, name, flat)
         elif name in INT_SCALARS:
@@ -92,9 +101,11 @@ def query_to_body(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
             _nest(body, name, values[-1].lower() == "true")
         elif name == "custom_fields":
             try:
-                body[name] = json.loads(values[-1])
+                body[name] = inputs.loads(values[-1])
             except ValueError:
-                raise invalid_field(name, "custom_fields must be a JSON object") from None
+                raise invalid_field(
+                    name, f"custom_fields must be a JSON object (no NaN, at most {inputs.MAX_DEPTH} levels deep)"
+                ) from None
         else:
             _nest(body, name, values[-1])
     return body
@@ -117,7 +128,7 @@ def decode_cursor(cursor: str, sort: list[str]) -> tuple[list[Any], bool]:
     """(position, forward) of a cursor made for this sort order; invalid_field otherwise."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = inputs.loads(base64.urlsafe_b64decode(padded.encode()))
         position, direction, order = data["p"], data["d"], data["s"]
         if not isinstance(position, list) or direction not in {"after", "before"}:
             raise ValueError(cursor)
@@ -128,6 +139,10 @@ def decode_cursor(cursor: str, sort: list[str]) -> tuple[list[Any], bool]:
     return position, direction == "after"
 
 
+# No tenant has this many groups; a larger offset is a forged cursor.
+MAX_OFFSET = 1_000_000
+
+
 def encode_offset(offset: int) -> str:
     return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
 
@@ -135,8 +150,8 @@ def encode_offset(offset: int) -> str:
 def decode_offset(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        offset = json.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
-        if not isinstance(offset, int) or offset < 0:
+        offset = inputs.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
             raise ValueError(cursor)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise invalid_field("cursor", "the cursor is not one this server handed out") from None

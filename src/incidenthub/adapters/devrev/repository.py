@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     and_,
+    cast,
     exists,
     false,
     func,
@@ -54,8 +57,25 @@ def has_any(column: Any, path: tuple[str, ...], values: Sequence[str], dialect: 
     return exists(select(1).select_from(elements).where(elements.c.value.in_(list(values))))
 
 
+def as_int64(element: Any) -> Any:
+    """A JSON element holding an integer we stored, as a 64-bit integer (`as_integer()` is 32-bit on PostgreSQL)."""
+    return cast(element.as_string(), BigInteger)
+
+
+# A custom field key as stored: `[<fragment prefix>__]<name>` (see customfields); nothing else reaches a JSON path.
+CUSTOM_KEY = re.compile(r"^(?:[a-z][a-z0-9_-]{0,63}__)?[a-z][a-z0-9_]{0,63}$")
+
+
+def custom_equals(key: str, value: Any, dialect: str) -> ColumnElement[bool]:
+    """Whether custom field `key` equals the JSON scalar `value` (any of a list)."""
+    if dialect == "postgresql":
+        # Containment compares JSON values as they are: no cast can fail on a field of another type.
+        return type_coerce(Incident.custom_fields, postgresql.JSONB).contains({key: value})
+    return json_equals(Incident.custom_fields[(key,)], value)
+
+
 def json_equals(element: Any, value: Any) -> ColumnElement[bool]:
-    """A JSON element compared with a plain value of the element's own JSON type."""
+    """A JSON element compared with a plain value of the element's own JSON type (SQLite: 64-bit integers)."""
     if isinstance(value, bool):
         return element.as_boolean() == value  # type: ignore[no-any-return]
     if isinstance(value, int):
@@ -93,9 +113,9 @@ def sort_expression(name: str) -> tuple[Any, Kind] | None:
     if name == "stage":
         return func.coalesce(Incident.stage, ""), "str"
     if name == "display_id":
-        return meta("number").as_integer(), "int"
+        return as_int64(meta("number")), "int"
     if name in {"severity", "reported_by", "source"}:
-        return func.coalesce(meta(name).as_integer(), -1), "int"
+        return func.coalesce(as_int64(meta(name)), -1), "int"
     return None
 
 
@@ -206,9 +226,12 @@ class DevRevRepository:
         return self.session.scalar(select(Tag).where(Tag.tenant_id == tenant_id, Tag.name == name))
 
     def resolve_tag(self, tenant_id: str, tenant_slug: str, tag_id: str) -> Tag:
-        """The tag a `tag_id` names: its DON or `TAG-<n>`, else its name, created on first use."""
-        number = ids.number_of(tag_id, tenant_slug, "tag", ids.TAG_PREFIX)
-        if number is not None and (tag := self.tag_by_number(tenant_id, number)) is not None:
+        """The tag a `tag_id` names: its DON or `TAG-<n>`, which must exist here, else its name, made on first use."""
+        if ids.is_id_of(tag_id, "tag", ids.TAG_PREFIX):
+            number = ids.number_of(tag_id, tenant_slug, "tag", ids.TAG_PREFIX)
+            tag = self.tag_by_number(tenant_id, number) if number is not None else None
+            if tag is None:
+                raise invalid_field("tags", f"tag {tag_id!r} does not exist in this organisation")
             return tag
         name = tag_id.strip()
         existing = self.tag_by_name(tenant_id, name)
@@ -290,10 +313,17 @@ def _range(column: Any, spec: DateRange, name: str, now: datetime) -> list[Colum
         ]
     if spec.preset_type is None or spec.days is None:
         raise invalid_field(name, f"{name}: a preset needs preset_type and days")
-    span = timedelta(days=spec.days)
     if spec.preset_type == "last_n_days":
-        return [column >= now - span, column <= now]
-    return [column >= now, column <= now + span]
+        return [column >= _shift(now, -spec.days), column <= now]
+    return [column >= now, column <= _shift(now, spec.days)]
+
+
+def _shift(now: datetime, days: int) -> datetime:
+    """`now` moved by `days`, clamped to the first and last instants a datetime holds."""
+    try:
+        return now + timedelta(days=days)
+    except OverflowError:
+        return _EPOCH if days < 0 else datetime.max.replace(tzinfo=UTC)
 
 
 def list_conditions(
@@ -315,9 +345,9 @@ def list_conditions(
     for name in ("reported_by", "source"):
         values = getattr(request, name)
         if values:
-            conditions.append(meta(name).as_integer().in_(values))
+            conditions.append(as_int64(meta(name)).in_(values))
     if request.severity:
-        conditions.append(meta("severity").as_integer().in_([settings.severity(v).id for v in request.severity]))
+        conditions.append(as_int64(meta("severity")).in_([settings.severity(v).id for v in request.severity]))
     if request.stage:
         conditions.append(Incident.stage.in_([settings.stage(v).name for v in request.stage]))
     if request.subtype:
@@ -325,9 +355,12 @@ def list_conditions(
     if request.title:
         conditions.append(Incident.title.in_(request.title))
     for key, wanted in (request.custom_fields or {}).items():
+        if not CUSTOM_KEY.match(key):
+            raise invalid_field("custom_fields", f"custom_fields: {key!r} is not a custom field key")
         values = wanted if isinstance(wanted, list) else [wanted]
-        element = Incident.custom_fields[(key,)]
-        conditions.append(or_(*[json_equals(element, v) for v in values]) if values else false())
+        if any(isinstance(v, dict | list) for v in values):
+            raise invalid_field("custom_fields", f"custom_fields.{key}: filter by scalar values or a list of them")
+        conditions.append(or_(*[custom_equals(key, v, dialect) for v in values]) if values else false())
     if request.staged_info is not None and request.staged_info.is_staged is not None:
         staged = func.coalesce(meta("staged_info", "is_staged").as_boolean(), False)
         conditions.append(staged == request.staged_info.is_staged)
@@ -354,7 +387,7 @@ def group_expression(group_by: str) -> Any | None:
     if group_by == "stage":
         return Incident.stage
     if group_by in {"severity", "reported_by", "source"}:
-        return meta(group_by).as_integer()
+        return as_int64(meta(group_by))
     if group_by == "subtype":
         return meta("subtype").as_string()
     return None

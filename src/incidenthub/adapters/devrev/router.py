@@ -6,7 +6,6 @@ Bodies are parsed here (not by FastAPI) so that every failure is DevRev-shaped: 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from incidenthub.adapters.devrev import listing, service
-from incidenthub.adapters.devrev.errors import DevRevError, bad_request, from_validation
+from incidenthub.adapters.devrev import inputs, listing, service
+from incidenthub.adapters.devrev.errors import DevRevError, bad_request, from_validation, invalid_field
 from incidenthub.adapters.devrev.query import query_to_body
 from incidenthub.adapters.devrev.schemas import (
     IdRequest,
@@ -29,6 +28,7 @@ from incidenthub.adapters.devrev.schemas import (
 from incidenthub.adapters.devrev.service import Caller
 from incidenthub.auth.dependencies import principal_for_key
 from incidenthub.auth.service import Principal
+from incidenthub.db import is_unstorable_value
 from incidenthub.errors import Unauthorized
 from incidenthub.runtime import runtime_of
 
@@ -82,7 +82,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = inputs.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DevRevError(400, "parse_error", f"the request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -91,6 +91,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _parse(model: type[M], data: dict[str, Any]) -> M:
+    try:
+        inputs.check_values(data)
+    except inputs.InputError as exc:
+        raise invalid_field(exc.path or "body", f"{exc.path or 'body'}: {exc.message}") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -102,7 +106,13 @@ async def _read(request: Request, work: Callable[[Session], T]) -> T:
         with runtime_of(request).database.read_sessions() as session:
             return work(session)
 
-    return await run_in_threadpool(run)
+    try:
+        return await run_in_threadpool(run)
+    except Exception as error:
+        if is_unstorable_value(error):
+            # Parsing refuses what it knows; whatever else the database cannot compare is still the client's.
+            raise bad_request("a value of the request cannot be compared with stored data") from error
+        raise
 
 
 @router.post("/incidents.create", status_code=201, responses=_ERRORS, summary="Create incident (DevRev)")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
+from incidenthub.adapters.devrev.inputs import INT64_MAX, INT64_MIN, utc
+
 
 def _aware(value: datetime) -> datetime:
-    """DevRev sends `...Z`; a date-time without an offset is taken as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """DevRev sends `...Z`; a date-time without an offset is taken as UTC. Stored: years 1900-2200."""
+    return utc(value)
+
+
+def _bound(value: datetime) -> datetime:
+    """A filter's end: any year a datetime can hold after conversion to UTC."""
+    return utc(value, 1, 9999)
 
 
 class _Model(BaseModel):
@@ -19,6 +26,10 @@ class _Model(BaseModel):
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_aware)]
+BoundDateTime = Annotated[datetime, AfterValidator(_bound)]
+# DevRev's int64 enums (reported_by, source, impact count) are non-negative; severity ids may be any int64.
+EnumId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
+Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
 IdList = Annotated[list[Id], Field(max_length=500)]
 
@@ -43,7 +54,7 @@ class ExternalSourceData(_Model):
 
 
 class ImpactCreate(_Model):
-    count: StrictInt | None = Field(None, ge=0)
+    count: EnumId | None = None
     customer_ids: IdList | None = None
 
 
@@ -52,7 +63,7 @@ class SetIds(_Model):
 
 
 class ImpactUpdate(_Model):
-    count: StrictInt | None = Field(None, ge=0)
+    count: EnumId | None = None
     customer_ids: SetIds | IdList | None = None
 
 
@@ -94,10 +105,10 @@ class IncidentsCreateRequest(_Model):
     custom_schema_spec: CustomSchemaSpec | None = None
     external_source_data: ExternalSourceData | None = None
     impact: ImpactCreate | None = None
-    reported_by: StrictInt | None = Field(None, ge=0)
+    reported_by: EnumId | None = None
     # An int64 per the spec; the community SDK sends labels such as "sev1".
-    severity: StrictInt | str | None = None
-    source: StrictInt | None = Field(None, ge=0)
+    severity: Int64 | str | None = None
+    source: EnumId | None = None
     stage: StageCreate | Id | None = None
     stage_validation_options: list[Literal["allow_non_start"]] = Field(default_factory=list)
     staged_info: dict[str, Any] | None = None
@@ -125,9 +136,9 @@ class IncidentsUpdateRequest(_Model):
     custom_schema_spec: CustomSchemaSpec | None = None
     external_source_data: ExternalSourceData | None = None
     impact: ImpactUpdate | None = None
-    reported_by: StrictInt | None = Field(None, ge=0)
-    severity: StrictInt | str | None = None
-    source: StrictInt | None = Field(None, ge=0)
+    reported_by: EnumId | None = None
+    severity: Int64 | str | None = None
+    source: EnumId | None = None
     # An object per the spec; the community SDK sends the stage name as a string.
     stage: StageUpdate | Id | None = None
     stage_validation_options: list[Literal["allow_invalid_transition"]] = Field(default_factory=list)
@@ -142,9 +153,10 @@ class IdRequest(_Model):
 
 class DateRange(_Model):
     type: Literal["range", "preset"]
-    after: UtcDateTime | None = None
-    before: UtcDateTime | None = None
+    after: BoundDateTime | None = None
+    before: BoundDateTime | None = None
     preset_type: Literal["last_n_days", "next_n_days"] | None = None
+    # A uint32 per the spec; a span past the calendar's ends is clamped to them.
     days: int | None = Field(None, ge=0, le=4294967295)
 
 
@@ -177,9 +189,9 @@ class IncidentsListRequest(_Model):
     playbooks: list[str] | None = None
     related_docs: list[str] | None = None
     impacted_customers: list[str] | None = None
-    reported_by: list[StrictInt] | None = None
-    severity: list[StrictInt | str] | None = None
-    source: list[StrictInt] | None = None
+    reported_by: list[Int64] | None = None
+    severity: list[Int64 | str] | None = None
+    source: list[Int64] | None = None
     stage: list[str] | None = None
     subtype: list[str] | None = None
     title: list[str] | None = None

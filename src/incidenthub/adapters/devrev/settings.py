@@ -8,13 +8,15 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from incidenthub.adapters.devrev import ids
 from incidenthub.adapters.devrev.errors import value_not_permitted
+from incidenthub.adapters.devrev.inputs import INT64_MAX
 
 SETTINGS_KEY = "devrev"
 
 
 class EnumValue(BaseModel):
-    id: int = Field(ge=0)
-    label: str = Field(min_length=1, max_length=64)
+    id: int = Field(ge=0, le=INT64_MAX)
+    # An incident keeps its severity label in a 32-character column.
+    label: str = Field(min_length=1, max_length=32)
     ordinal: int | None = None
 
     def view(self) -> dict[str, Any]:
