@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint format bench migrate clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
+$(BIN)/pip:
+	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Reinstall only when the project's metadata changed.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -135,3 +135,52 @@ def test_openapi_documents_the_problem_answers(api: Api) -> None:
         assert status in create["responses"], status
     assert "application/problem+json" in create["responses"]["422"]["content"]
     assert "Problem" in spec["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"category": "sos", "title": "a\u0000b"}, "title"),
+        ({"category": "sos", "metadata": {"k\u0000": 1}}, "metadata.k\u0000"),
+        ({"category": "sos", "metadata": {"score": float("nan")}}, "metadata.score"),
+        ({"category": "sos", "location": {"coordinates": [float("inf"), 6.5]}}, "location.coordinates.0"),
+        ({"category": "sos", "location": {"coordinates": [True, False]}}, "location.coordinates.0"),
+        ({"category": "sos", "location": {"coordinates": ["3.3", "6.5"]}}, "location.coordinates.0"),
+        ({"category": "sos", "is_drill": "yes"}, "is_drill"),
+    ],
+)
+def test_values_no_database_keeps_are_422_on_every_backend(api: Api, body: dict, field: str) -> None:  # type: ignore[type-arg]
+    import json
+
+    response = api.client.post(
+        "/v1/incidents", content=json.dumps(body), headers={**api.acme, "Content-Type": "application/json"}
+    )
+    assert_problem(response, 422, field)
+    assert api.total() == 0
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/incidents/inc_%00",
+        "/v1/incidents?external_id=a%00b",
+        "/v1/incidents?source=%00",
+        "/api/v1/external/user/single?userId=%00",
+    ],
+)
+def test_nul_in_the_url_is_400(api: Api, path: str) -> None:
+    assert_problem(api.client.get(path, headers=api.acme), 400, "url")
+
+
+@pytest.mark.parametrize("query", ["from_date=0001-01-01T00:00:00%2B14:00", "to_date=9999-12-31T23:59:59-23:00"])
+def test_dates_beyond_utc_are_422(api: Api, query: str) -> None:
+    field = query.split("=")[0]
+    assert_problem(api.client.get(f"/v1/incidents?{query}", headers=api.acme), 422, field)
+
+
+def test_deeply_nested_json_is_a_malformed_request(api: Api) -> None:
+    response = api.client.post(
+        "/v1/incidents", content=b"[" * 100_000, headers={**api.acme, "Content-Type": "application/json"}
+    )
+    body = assert_problem(response, 400)
+    assert body["title"] == "Malformed request"

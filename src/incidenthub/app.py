@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
@@ -68,7 +68,10 @@ def validation_error(error: RequestValidationError) -> AppError:
         detail = "the request body must be JSON: send `Content-Type: application/json`"
         return UnsupportedMediaType(detail, [FieldError("body", detail)])
     fields = [
-        FieldError(
+        # A value no database can store is found inside the body; its own path names the field.
+        FieldError(item["ctx"]["field"], item["ctx"]["reason"])
+        if item.get("type") == "unstorable"
+        else FieldError(
             _field_path(tuple(item.get("loc", ()))),
             str(item.get("msg", "invalid")).removeprefix("Value error, "),
         )
@@ -108,6 +111,13 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """No id or filter holds a NUL character, and databases refuse them: a clear 400 in the door's format."""
+    if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b""):
+        message = "NUL characters are not allowed in the URL"
+        raise MalformedRequest(message, [FieldError("url", message)])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -189,13 +199,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
         return JSONResponse(body, status_code=200 if database_ok else 503)
 
-    app.include_router(incidents_router, prefix="/v1")
-    app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False)
-    app.include_router(recordings_router, prefix="/v1")
-    app.include_router(govworx_router)
-    app.include_router(dispatch_router, prefix="/v1")
+    # Doors that read ids and filters from the URL (DevRev checks its own, naming each parameter).
+    url_checks = [Depends(refuse_nul_in_url)]
+    app.include_router(incidents_router, prefix="/v1", dependencies=url_checks)
+    app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=url_checks)
+    app.include_router(recordings_router, prefix="/v1", dependencies=url_checks)
+    app.include_router(govworx_router, dependencies=url_checks)
+    app.include_router(dispatch_router, prefix="/v1", dependencies=url_checks)
     app.include_router(sonoran_v1.router)
-    app.include_router(sonoran_v2.router)
+    app.include_router(sonoran_v2.router, dependencies=url_checks)
     app.include_router(devrev_router)
     app.include_router(devrev_native_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

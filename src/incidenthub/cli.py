@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from incidenthub.auth import service as auth_service
+from incidenthub.clock import as_utc, iso_utc
 from incidenthub.config import get_settings
 from incidenthub.db import Database
 from incidenthub.errors import AppError
@@ -76,7 +77,7 @@ def serve(
 
     settings = get_settings()
     host = host or settings.host
-    port = port or settings.port
+    port = settings.port if port is None else port
     database = Database(settings.database_url)
     upgrade(database)
     with database.transaction() as session:
@@ -142,7 +143,11 @@ def _parse_time(option: str, value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         err.print(f"[red]error:[/red] {option} needs an offset, e.g. 2027-01-01T00:00:00Z", highlight=False)
         raise typer.Exit(code=2)
-    return parsed
+    try:
+        return as_utc(parsed)
+    except OverflowError:
+        err.print(f"[red]error:[/red] {option} {value!r} is out of range", highlight=False)
+        raise typer.Exit(code=2) from None
 
 
 @key_app.command("create")
@@ -170,7 +175,7 @@ def key_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_...
     try:
         with database.transaction() as session:
             key = auth_service.revoke_key(session, key_id)
-            view = {"id": key.id, "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None}
+            view = {"id": key.id, "revoked_at": iso_utc(key.revoked_at) if key.revoked_at else None}
     except AppError as error:
         raise _fail(error) from None
     _print_json(view)

@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 def _sqlite_engine(url: str, begin: str) -> Engine:
     # pysqlite's own transaction handling breaks SAVEPOINT; take it over (SQLAlchemy docs' recipe).
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -73,7 +73,10 @@ class Database:
             # Writers take the lock up front so a read-then-write never fails half way.
             self.write_engine = _sqlite_engine(self.url, "BEGIN IMMEDIATE")
         else:
-            self.read_engine = create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # hide_parameters: request values (names, phone numbers) stay out of error logs.
+            self.read_engine = create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+            )
             self.write_engine = self.read_engine
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)

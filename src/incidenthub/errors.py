@@ -90,7 +90,12 @@ class InternalError(AppError):
 class HttpError(AppError):
     """A framework-level HTTP error (unknown route, wrong method, body too large) as an AppError."""
 
-    _TITLES: ClassVar[dict[int, str]] = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    _TITLES: ClassVar[dict[int, str]] = {
+        400: "Malformed request",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Payload too large",
+    }
 
     def __init__(self, status_code: int, detail: str) -> None:
         super().__init__(detail)

@@ -46,8 +46,13 @@ def from_error(error: AppError) -> dict[str, Any]:
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries for the problem statuses a route can answer."""
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
-        status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": _DESCRIPTIONS[status]}
+        status: {
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+            "description": _DESCRIPTIONS[status],
+        }
         for status in statuses
     }
 

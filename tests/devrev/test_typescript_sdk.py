@@ -29,15 +29,19 @@ def _node_and_sdk() -> tuple[str, str | None]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         return "", "Node.js and npm are needed to run @devrev/typescript-sdk (not found on PATH)"
-    if not SDK.exists():
-        installed = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+    # npm writes this file last: without it an earlier install stopped half way, so install again.
+    if not (HERE / "node_modules" / ".package-lock.json").exists() or not SDK.exists():
+        try:
+            installed = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+                cwd=HERE,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return "", "npm ci did not finish within 300 s (is the npm registry reachable?)"
         if installed.returncode != 0 or not SDK.exists():
             return "", f"npm could not install @devrev/typescript-sdk: {installed.stderr.strip()[-500:]}"
     return node, None

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.auth import scopes as scope_names
 from incidenthub.auth.repository import ApiKeyRepository, TenantRepository
-from incidenthub.clock import as_utc, iso_utc, utcnow
+from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Unauthorized
 from incidenthub.models import ApiKey, Tenant
 
@@ -87,8 +87,8 @@ def create_tenant(
     sonoran_community_id: str | None = None,
 ) -> Tenant:
     """A new tenant; the slug defaults to the slugified name."""
-    if not name.strip():
-        raise Invalid("name must not be empty", [FieldError("name", "must not be empty")])
+    if not name.strip() or len(name) > 200:
+        raise Invalid("name must have 1 to 200 characters", [FieldError("name", "1 to 200 characters")])
     slug = slug if slug is not None else slugify(name)
     if not _SLUG_RE.match(slug):
         raise Invalid(
@@ -153,7 +153,7 @@ def create_key(
             f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(sorted(scope_names.KNOWN))}",
             [FieldError("scope", "unknown scope")],
         )
-    if expires_at is not None and as_utc(expires_at) <= utcnow():
+    if expires_at is not None and expires_at <= utcnow():
         raise Invalid("expires_at is in the past", [FieldError("expires_at", "must be in the future")])
     lookup = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_LOOKUP_LENGTH))
     secret = KEY_PREFIX + lookup + "_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_SECRET_LENGTH))
@@ -183,7 +183,7 @@ def revoke_key(session: Session, key_id: str) -> ApiKey:
 def authenticate(session: Session, raw_key: str) -> Principal:
     """The principal of a presented key; any failure is the same 401, whatever the reason."""
     rejected = Unauthorized("missing or invalid API key")
-    if not raw_key.startswith(KEY_PREFIX):
+    if not raw_key.startswith(KEY_PREFIX) or "\x00" in raw_key:
         raise rejected
     lookup, _, _secret = raw_key[len(KEY_PREFIX) :].partition("_")
     if len(lookup) != _LOOKUP_LENGTH:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import as_utc
+from incidenthub.errors import FieldError, Invalid
 from incidenthub.incidents import service
 from incidenthub.incidents.repository import IncidentFilter
 from incidenthub.incidents.schemas import (
@@ -32,14 +33,17 @@ from incidenthub.runtime import read_session, runtime_of
 router = APIRouter(tags=["incidents"])
 
 _AUTH = responses(401, 403)
-_WRITE = responses(400, 401, 403, 413, 422)
+_WRITE = responses(400, 401, 403, 413, 415, 422)
 
 
-def _utc(value: datetime | None) -> datetime | None:
+def _utc(name: str, value: datetime | None) -> datetime | None:
     """Query times without an offset are taken as UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
+    except OverflowError:  # e.g. year 1 with a positive offset: before the first UTC instant
+        raise Invalid(f"{name}: out of range", [FieldError(name, "out of range")]) from None
 
 
 @router.post(
@@ -88,8 +92,8 @@ def list_incidents(
         severity=severity,
         source=source,
         external_id=external_id,
-        created_from=_utc(from_date),
-        created_to=_utc(to_date),
+        created_from=_utc("from_date", from_date),
+        created_to=_utc("to_date", to_date),
     )
     return service.list_incidents(session, principal.tenant_id, filters, page, limit)
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictFloat,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from incidenthub.clock import iso_utc
+from incidenthub.inputs import unstorable
 
 Category = Literal["sos", "vehicle", "location_threat", "medical", "fire", "other"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -20,6 +31,18 @@ STATUSES: tuple[str, ...] = get_args(Status)
 RESOLUTION_OUTCOMES: tuple[str, ...] = get_args(ResolutionOutcome)
 
 Stamp = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+
+
+class _Storable(BaseModel):
+    """A request body whose strings hold no NUL and whose numbers are finite (what databases can keep)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        bad = unstorable(data)
+        if bad:
+            raise PydanticCustomError("unstorable", "{field}: {reason}", {"field": bad[0], "reason": bad[1]})
+        return data
 
 
 class SubjectIn(BaseModel):
@@ -35,7 +58,7 @@ class SubjectIn(BaseModel):
 class LocationIn(BaseModel):
     """Where: GeoJSON order `[longitude, latitude]`, plus free text."""
 
-    coordinates: list[float] | None = Field(None, description="[longitude, latitude], GeoJSON order")
+    coordinates: list[StrictFloat] | None = Field(None, description="[longitude, latitude], GeoJSON order")
     address: str | None = Field(None, max_length=500)
     landmark: str | None = Field(None, max_length=500)
 
@@ -54,7 +77,7 @@ class LocationIn(BaseModel):
         return value
 
 
-class IncidentCreate(BaseModel):
+class IncidentCreate(_Storable):
     """Sety's CreateIncidentRequest."""
 
     category: Category
@@ -63,21 +86,21 @@ class IncidentCreate(BaseModel):
     description: str | None = Field(None, max_length=20000)
     subject: SubjectIn | None = None
     location: LocationIn | None = None
-    is_drill: bool = False
+    is_drill: StrictBool = False
     idempotency_key: str | None = Field(None, min_length=1, max_length=256)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-class NoteCreate(BaseModel):
+class NoteCreate(_Storable):
     note: str = Field(min_length=1, max_length=20000)
     author: str | None = Field(None, max_length=200)
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(_Storable):
     reason: str | None = Field(None, max_length=2000)
 
 
-class StatusChange(BaseModel):
+class StatusChange(_Storable):
     status: Status
     message: str | None = Field(None, max_length=2000)
     resolution_outcome: ResolutionOutcome | None = None

@@ -9,7 +9,6 @@ read with the offset in force before the change, i.e. it lands that many minutes
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -20,6 +19,7 @@ from incidenthub.adapters.govworx.schemas import UploadIncident
 from incidenthub.clock import iso_utc
 from incidenthub.errors import FieldError, Invalid
 from incidenthub.incidents.commands import NoteCommand, PersonCommand, ResponderCommand, SourceIncident
+from incidenthub.inputs import unstorable
 from incidenthub.models import Incident
 
 # The upload's fields in the vendor's order (the columns of a CSV export).
@@ -30,18 +30,6 @@ def _field(location: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in location)
 
 
-def _non_finite(value: Any, path: str) -> str | None:
-    """The path of the first NaN or Infinity in a JSON value (JSON itself has neither)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path
-    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for key, child in children:
-        found = _non_finite(child, f"{path}.{key}" if path else str(key))
-        if found:
-            return found
-    return None
-
-
 def parse_upload(raw: Any) -> UploadIncident:
     """Validate an upload body; Invalid (naming each field) when it is not acceptable."""
     if not isinstance(raw, dict):
@@ -49,9 +37,9 @@ def parse_upload(raw: Any) -> UploadIncident:
     if "id" in raw:
         message = "do not send 'id': identify the incident from your CAD with 'sysId'"
         raise Invalid(message, [FieldError("id", message)])
-    bad_number = _non_finite(raw, "")
-    if bad_number:
-        raise Invalid(f"{bad_number}: NaN and Infinity are not numbers", [FieldError(bad_number, "must be finite")])
+    bad = unstorable(raw)
+    if bad:
+        raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
     try:
         return UploadIncident.model_validate(raw)
     except ValidationError as error:
