@@ -37,3 +37,27 @@ def test_native_create_with_nul_character(api: Api) -> None:
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "title", "message": "must not contain NUL characters"}]
     assert api.total() == 0
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def test_native_body_nested_too_deep_is_422(api: Api) -> None:
+    body = '{"category": "sos", "metadata": {"x": ' + _nested(40) + "}}"
+    response = api.client.post("/v1/incidents", content=body, headers={**api.acme, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["message"] == "nested deeper than 32 levels"
+    assert error["field"].startswith("metadata.x.0.0")
+    assert api.total() == 0
+
+
+def test_govworx_body_nested_too_deep_is_422(api: Api) -> None:
+    body = json.dumps(SEED)[:-1] + ', "cadExtra": ' + _nested(900) + "}"
+    response = api.client.put(
+        "/api/v1/external/incident", content=body, headers={**api.acme, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["message"] == "nested deeper than 32 levels"
+    assert api.total() == 0

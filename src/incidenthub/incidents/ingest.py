@@ -74,7 +74,8 @@ def upsert_from_source(
             incident.raw_payload = command.raw
         service.record_change(incident, changed, actor=actor)
     session.flush()
-    if created or changed:
+    # A new incident can only match recordings at its call position; a changed one may also lose its own.
+    if (created and incident.call_position) or (not created and changed):
         recordings_service.match_pending_for(session, incident, match_rules or MatchRules())
     return UpsertResult(incident.id, created, [] if created else list(changed), incident.revision)
 

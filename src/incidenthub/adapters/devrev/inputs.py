@@ -13,9 +13,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from incidenthub.inputs import MAX_DEPTH as MAX_DEPTH
+from incidenthub.inputs import check_depth as check_depth
+
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
-MAX_DEPTH = 32
 # Years a stored date may have: wide enough for any real incident, far from datetime's edges.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 _ASCII_INT = re.compile(r"-?[0-9]+")
@@ -49,18 +51,6 @@ def loads(raw: str | bytes) -> Any:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
     check_depth(data)
     return data
-
-
-def check_depth(data: Any) -> None:
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
 
 
 def _join(path: str, part: str | int) -> str:
