@@ -110,20 +110,7 @@ class DispatchCallCreate(Targets):
     def command(self, server_id: int, raw: dict[str, Any]) -> NewCall:
         return NewCall(
             server_id=server_id,
-            fields=CallFields(
-                origin=self.origin,
-                status=self.status,
-                priority=self.priority,
-                block=self.block,
-                address=self.address,
-                postal=self.postal,
-                title=self.title,
-                code=self.code,
-                description=self.description,
-                track_primary=self.trackPrimary,
-                meta_data=self.metaData,
-                delete_after_minutes=self.deleteAfterMinutes,
-            ),
+            fields=_call_fields(self, delete_after_minutes=self.deleteAfterMinutes),
             targets=self.targets(),
             notes=[NoteIn(content=n.content, label=n.label, type=n.type) for n in self.notes],
             primary=self.primary,
@@ -147,19 +134,25 @@ class DispatchCallUpdate(BaseModel):
     metaData: Meta | None = None
 
     def fields(self) -> CallFields:
-        return CallFields(
-            origin=self.origin,
-            status=self.status,
-            priority=self.priority,
-            block=self.block,
-            address=self.address,
-            postal=self.postal,
-            title=self.title,
-            code=self.code,
-            description=self.description,
-            track_primary=self.trackPrimary,
-            meta_data=self.metaData,
-        )
+        return _call_fields(self)
+
+
+def _call_fields(call: DispatchCallCreate | DispatchCallUpdate, delete_after_minutes: int | None = None) -> CallFields:
+    """The call fields both the create and the update body carry, under their canonical names."""
+    return CallFields(
+        origin=call.origin,
+        status=call.status,
+        priority=call.priority,
+        block=call.block,
+        address=call.address,
+        postal=call.postal,
+        title=call.title,
+        code=call.code,
+        description=call.description,
+        track_primary=call.trackPrimary,
+        meta_data=call.metaData,
+        delete_after_minutes=delete_after_minutes,
+    )
 
 
 class CloseCalls(BaseModel):
