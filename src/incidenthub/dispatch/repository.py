@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from incidenthub.models import Assignment, Personnel, Unit
+from incidenthub.models import Assignment, Incident, Personnel, Unit
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
 
@@ -136,16 +136,18 @@ class AssignmentRepository:
         )
 
     def open_of_units(self, tenant_id: str, unit_ids: Sequence[str]) -> list[Assignment]:
-        """Assignments not yet cleared of these units, oldest first."""
+        """Assignments of these units that hold them now (not cleared, on an active incident), oldest first."""
         if not unit_ids:
             return []
         return list(
             self.session.scalars(
                 select(Assignment)
+                .join(Incident, Incident.id == Assignment.incident_id)
                 .where(
                     Assignment.tenant_id == tenant_id,
                     Assignment.unit_id.in_(list(unit_ids)),
                     Assignment.cleared_at.is_(None),
+                    Incident.status.not_in(("resolved", "cancelled")),  # incidents.changes.FINAL
                 )
                 .order_by(Assignment.created_at, Assignment.id)
             )

@@ -4,7 +4,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from incidenthub.models import Personnel
+
+
+class IncidentFields(TypedDict, total=False):
+    """The canonical fields a door may set on an incident; a misspelt name is a type error."""
+
+    number: str | None
+    case_number: str | None
+    title: str | None
+    description: str | None
+    category: str | None
+    incident_type: str | None
+    initial_incident_type: str | None
+    priority: str | None
+    severity: str | None
+    status: str
+    stage: str | None
+    disposition: str | None
+    resolution_outcome: str | None
+    resolution_notes: str | None
+    subject: dict[str, Any] | None
+    caller_name: str | None
+    caller_number: str | None
+    agency: str | None
+    agency_type: str | None
+    response_area: str | None
+    radio_channel: str | None
+    call_source: str | None
+    call_position: str | None
+    call_taker: Personnel | None
+    address: str | None
+    block: str | None
+    postal: str | None
+    landmark: str | None
+    latitude: float | None
+    longitude: float | None
+    source_created_at: datetime | None
+    call_received_at: datetime | None
+    call_picked_up_at: datetime | None
+    call_hung_up_at: datetime | None
+    dispatch_queued_at: datetime | None
+    dispatched_at: datetime | None
+    acknowledged_at: datetime | None
+    identified_at: datetime | None
+    mitigated_at: datetime | None
+    target_close_at: datetime | None
+    closed_at: datetime | None
+    resolved_at: datetime | None
+    cancelled_at: datetime | None
+    is_drill: bool
+    tags: list[Any]
+    owners: list[Any]
+    stakeholders: list[Any]
+    custom_fields: dict[str, Any]
+    extra_metadata: dict[str, Any]
+    raw_payload: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -58,7 +116,7 @@ class SourceIncident:
 
     source: str
     external_id: str
-    fields: dict[str, Any]
+    fields: IncidentFields
     raw: dict[str, Any]
     call_taker: PersonCommand | None = None
     notes: list[NoteCommand] = field(default_factory=list)

@@ -12,15 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from incidenthub.dispatch import assignments
 from incidenthub.dispatch.repository import PersonnelRepository, UnitRepository
-from incidenthub.incidents import service
-from incidenthub.incidents.commands import NoteCommand, PersonCommand, ResponderCommand, SourceIncident
+from incidenthub.incidents import changes
+from incidenthub.incidents.commands import IncidentFields, NoteCommand, PersonCommand, ResponderCommand, SourceIncident
 from incidenthub.incidents.repository import IncidentRepository
-from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel
+from incidenthub.models import Incident, IncidentLink, Note, Personnel
 from incidenthub.recordings import service as recordings_service
 from incidenthub.recordings.service import MatchRules
-
-_ASSIGNMENT_TIMES = ("dispatched_by", "dispatched_at", "enroute_at", "arrived_at", "cleared_at")
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,14 @@ def upsert_from_source(
 ) -> UpsertResult:
     """Create or update the incident `command` describes; see the module docstring for the rules."""
     repository = IncidentRepository(session)
-    fields: dict[str, Any] = dict(command.fields)
+    fields: IncidentFields = {**command.fields}
     if command.call_taker is not None:
         fields["call_taker"] = _person(session, tenant_id, command.call_taker)
     # Locked: two writers (the server and an import, say) updating one incident take turns.
     incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True, for_update=True)
     created = False
     if incident is None:
-        incident = service.create_from_source(
+        incident = changes.create(
             session, tenant_id, command.source, command.external_id, fields, command.raw, actor=actor
         )
         if incident is None:  # a concurrent writer created it first: update theirs
@@ -63,16 +62,16 @@ def upsert_from_source(
             created = True
     # One flush at the end rather than one before every lookup below.
     with session.no_autoflush:
-        changed: dict[str, Any] = {} if created else service.set_fields(incident, fields)
+        changed: dict[str, Any] = {} if created else changes.set_fields(incident, fields)
         changed.update(_merge_notes(incident, command.notes))
-        changed.update(_merge_responders(session, incident, command.responders))
+        changed.update(_merge_responders(session, incident, command.responders, actor))
         changed.update(_merge_links(session, incident, command.source, command.related_external_ids, created))
     if not created:
         if command.extras(incident.raw_payload) != command.extras(command.raw):
             changed["raw_payload"] = None  # fields the canonical model has no place for changed
         if changed:
             incident.raw_payload = command.raw
-        service.record_change(incident, changed, actor=actor)
+        changes.record_change(incident, changed, actor=actor)
     session.flush()
     # A new incident can only match recordings at its call position; a changed one may also lose its own.
     if (created and incident.call_position) or (not created and changed):
@@ -127,40 +126,28 @@ def _merge_notes(incident: Incident, notes: list[NoteCommand]) -> dict[str, Any]
     return {"notes": {"added": added, "edited": edited}} if added or edited else {}
 
 
-def _assignment_key(assignment: Assignment) -> tuple[str, str]:
-    person = assignment.personnel.personnel_id if assignment.personnel else ""
-    return (person, assignment.unit.call_sign if assignment.unit else "")
-
-
-def _merge_responders(session: Session, incident: Incident, responders: list[ResponderCommand]) -> dict[str, Any]:
-    known = {_assignment_key(assignment): assignment for assignment in incident.assignments}
-    added = updated = 0
+def _merge_responders(
+    session: Session, incident: Incident, responders: list[ResponderCommand], actor: str | None
+) -> dict[str, Any]:
+    """The responders of the upload, through the one set of assignment rules."""
+    reported = []
     for command in responders:
-        person = _person(session, incident.tenant_id, command.person) if command.person else None
-        assignment = known.get(command.key)
-        if assignment is None:
-            unit = None
-            if command.unit_name:
-                unit, _ = UnitRepository(session).get_or_create(incident.tenant_id, command.unit_name)
-            assignment = Assignment(
-                tenant_id=incident.tenant_id,
-                incident_id=incident.id,
+        unit = None
+        if command.unit_name:
+            unit, _ = UnitRepository(session).get_or_create(incident.tenant_id, command.unit_name)
+        reported.append(
+            assignments.Reported(
                 unit=unit,
-                personnel=person,
-                is_primary=False,
-                **{name: getattr(command, name) for name in _ASSIGNMENT_TIMES},
+                person=_person(session, incident.tenant_id, command.person) if command.person else None,
+                dispatched_by=command.dispatched_by,
+                dispatched_at=command.dispatched_at,
+                enroute_at=command.enroute_at,
+                arrived_at=command.arrived_at,
+                cleared_at=command.cleared_at,
             )
-            incident.assignments.append(assignment)
-            known[command.key] = assignment
-            added += 1
-            continue
-        differs = False
-        for name in _ASSIGNMENT_TIMES:
-            if getattr(assignment, name) != getattr(command, name):
-                setattr(assignment, name, getattr(command, name))
-                differs = True
-        updated += differs
-    return {"responders": {"added": added, "updated": updated}} if added or updated else {}
+        )
+    counts = assignments.report(session, incident, reported, actor=actor)
+    return {"responders": counts} if counts else {}
 
 
 def _merge_links(session: Session, incident: Incident, source: str, related: list[str], new: bool) -> dict[str, Any]:

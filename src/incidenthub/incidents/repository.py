@@ -48,10 +48,14 @@ class IncidentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident | None:
+    def get(self, tenant_id: str, incident_id: str, *, full: bool = False, for_update: bool = False) -> Incident | None:
+        """One incident; `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's
+        writers already hold the database's write lock)."""
         query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id == incident_id)
         if full:
             query = query.options(*_FULL)
+        if for_update:
+            query = query.with_for_update(of=Incident)
         return self.session.scalar(query)
 
     def by_source_id(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from incidenthub.clock import iso_utc, utcnow
+from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.incidents import changes
+from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentFilter, IncidentRepository
 from incidenthub.incidents.schemas import (
     IncidentCreate,
@@ -21,47 +21,15 @@ from incidenthub.incidents.schemas import (
     StatusChange,
 )
 from incidenthub.incidents.shaping import NATIVE_SOURCE, note_read, to_read
-from incidenthub.models import Incident, Note, Personnel, TimelineEvent
+from incidenthub.models import Incident, Note
 
 MAX_PAGE_SIZE = 100
-
-# The lifecycle, in order. A change may skip forward (CADs skip steps), never go back.
-LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
-FINAL = frozenset({"resolved", "cancelled"})
 
 
 @dataclass(frozen=True)
 class Created:
     incident: IncidentRead
     idempotent: bool
-
-
-def _event(
-    incident: Incident,
-    event: str,
-    *,
-    message: str | None = None,
-    actor: str | None = None,
-    data: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> TimelineEvent:
-    row = TimelineEvent(
-        tenant_id=incident.tenant_id,
-        incident_id=incident.id,
-        occurred_at=at or utcnow(),
-        event=event,
-        status=incident.status,
-        message=message,
-        actor=actor,
-        data=data,
-    )
-    incident.timeline.append(row)
-    return row
-
-
-def _touch(incident: Incident, at: datetime) -> None:
-    incident.revision += 1
-    incident.updated_at = at
 
 
 def create_incident(
@@ -76,7 +44,7 @@ def create_incident(
     location = request.location
     subject = request.subject.model_dump() if request.subject else None
     coordinates = location.coordinates if location else None
-    fields: dict[str, Any] = {
+    fields: IncidentFields = {
         "category": request.category,
         "severity": request.severity,
         "title": request.title,
@@ -91,7 +59,7 @@ def create_incident(
         "is_drill": request.is_drill,
         "extra_metadata": request.metadata,
     }
-    incident = create_from_source(session, tenant_id, NATIVE_SOURCE, key, fields, raw, actor=actor)
+    incident = changes.create(session, tenant_id, NATIVE_SOURCE, key, fields, raw, actor=actor)
     if incident is None:
         # Only a keyed create can collide: another writer (another process) made it first. Answer theirs.
         winner = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key) if key else None
@@ -101,111 +69,11 @@ def create_incident(
     return Created(to_read(incident, []), idempotent=False)
 
 
-def create_from_source(
-    session: Session,
-    tenant_id: str,
-    source: str,
-    external_id: str | None,
-    fields: Mapping[str, Any],
-    raw: dict[str, Any] | None,
-    *,
-    actor: str | None = None,
-    message: str = "Incident created",
-) -> Incident | None:
-    """Insert a canonical incident with its `created` timeline entry.
-
-    None when `(tenant, source, external_id)` already exists (a concurrent writer won): nothing written.
-    """
-    now = utcnow()
-    incident = Incident(
-        tenant_id=tenant_id,
-        source=source,
-        external_id=external_id,
-        status="created",
-        raw_payload=raw,
-        created_at=now,
-        updated_at=now,
-        revision=1,
-        is_drill=False,
-        call_taker=fields.get("call_taker"),
-        notes=[],
-        timeline=[],
-        assignments=[],
-    )
-    for field, value in fields.items():
-        if field != "call_taker":
-            setattr(incident, field, value)
-    if not IncidentRepository(session).insert_unless_exists(incident):
-        return None
-    _event(incident, "created", message=message, actor=actor, at=now)
-    session.flush()
-    return incident
-
-
-def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
-    changed: dict[str, Any] = {}
-    for field, value in changes.items():
-        old = getattr(incident, field)
-        if old == value:
-            continue
-        setattr(incident, field, value)
-        # The raw payload is kept, not repeated in the timeline.
-        changed[field] = None if field == "raw_payload" else {"from": _plain(old), "to": _plain(value)}
-    return changed
-
-
-def record_change(
-    incident: Incident,
-    changed: Mapping[str, Any],
-    *,
-    actor: str | None = None,
-    event: str = "updated",
-    message: str | None = None,
-) -> None:
-    """One timeline entry saying what changed, and a new revision; nothing when nothing changed."""
-    if not changed:
-        return
-    now = utcnow()
-    _event(
-        incident,
-        event,
-        message=message or "Changed: " + ", ".join(changed),
-        actor=actor,
-        at=now,
-        data={"changed": dict(changed)},
-    )
-    _touch(incident, now)
-
-
-def apply_changes(
-    incident: Incident,
-    changes: Mapping[str, Any],
-    *,
-    actor: str | None = None,
-    event: str = "updated",
-    message: str | None = None,
-) -> list[str]:
-    """Set canonical fields; if any differ, bump the revision and say in the timeline what changed.
-
-    Returns the names of the fields that changed; an empty list means nothing was written.
-    """
-    changed = set_fields(incident, changes)
-    record_change(incident, changed, actor=actor, event=event, message=message)
-    return list(changed)
-
-
-def _plain(value: Any) -> Any:
-    """A value as the timeline's JSON can hold it."""
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if isinstance(value, Personnel):
-        return value.personnel_id
-    return value
-
-
-def get_incident(session: Session, tenant_id: str, incident_id: str, *, full: bool = False) -> Incident:
-    incident = IncidentRepository(session).get(tenant_id, incident_id, full=full)
+def get_incident(
+    session: Session, tenant_id: str, incident_id: str, *, full: bool = False, for_update: bool = False
+) -> Incident:
+    """One incident of this tenant (404 otherwise); `for_update` locks its row for a read-modify-write."""
+    incident = IncidentRepository(session).get(tenant_id, incident_id, full=full, for_update=for_update)
     if incident is None:
         raise NotFound(f"Incident {incident_id} not found")
     return incident
@@ -238,7 +106,7 @@ def add_note(
     session: Session, tenant_id: str, incident_id: str, request: NoteCreate, actor: str | None = None
 ) -> NoteRead:
     """A note on the incident, also recorded in its timeline."""
-    incident = get_incident(session, tenant_id, incident_id, full=True)
+    incident = get_incident(session, tenant_id, incident_id, full=True, for_update=True)
     now = utcnow()
     note = Note(
         tenant_id=tenant_id,
@@ -250,15 +118,9 @@ def add_note(
     )
     incident.notes.append(note)
     session.flush()
-    _event(
-        incident,
-        "note_added",
-        message=request.note,
-        actor=request.author or actor,
-        at=now,
-        data={"note_id": note.id},
+    changes.record(
+        incident, "note_added", message=request.note, actor=request.author or actor, at=now, data={"note_id": note.id}
     )
-    _touch(incident, now)
     session.flush()
     return note_read(note)
 
@@ -267,14 +129,8 @@ def cancel_incident(
     session: Session, tenant_id: str, incident_id: str, reason: str | None, actor: str | None = None
 ) -> IncidentRead:
     """Cancel an active incident; a resolved or cancelled one is a conflict."""
-    incident = get_incident(session, tenant_id, incident_id, full=True)
-    if incident.status in FINAL:
-        raise Conflict(f"Incident {incident_id} is {incident.status} and cannot be cancelled")
-    now = utcnow()
-    incident.status = "cancelled"
-    incident.cancelled_at = now
-    _event(incident, "cancelled", message=reason, actor=actor, at=now)
-    _touch(incident, now)
+    incident = get_incident(session, tenant_id, incident_id, full=True, for_update=True)
+    changes.cancel(incident, reason, actor=actor)
     session.flush()
     return read_incident(session, tenant_id, incident_id)
 
@@ -283,29 +139,19 @@ def change_status(
     session: Session, tenant_id: str, incident_id: str, request: StatusChange, actor: str | None = None
 ) -> IncidentRead:
     """Move the incident forward in its lifecycle (or cancel it)."""
-    if request.status == "cancelled":
-        return cancel_incident(session, tenant_id, incident_id, request.message, actor)
-    if request.status != "resolved" and (request.resolution_outcome or request.resolution_notes):
+    if request.status not in ("resolved", "cancelled") and (request.resolution_outcome or request.resolution_notes):
         raise Invalid(
             "resolution_outcome and resolution_notes belong to status 'resolved'",
             [FieldError("resolution_outcome", "only with status 'resolved'")],
         )
-    incident = get_incident(session, tenant_id, incident_id, full=True)
-    current = incident.status
-    if current in FINAL:
-        raise Conflict(f"Incident {incident_id} is {current}; it cannot change status any more")
-    if current not in LIFECYCLE or LIFECYCLE.index(request.status) <= LIFECYCLE.index(current):
-        raise Conflict(f"cannot go from {current} to {request.status}: the lifecycle only moves forward")
-    now = utcnow()
-    incident.status = request.status
-    if request.status == "resolved":
-        incident.resolved_at = now
-        incident.resolution_outcome = request.resolution_outcome or "handled"
-        incident.resolution_notes = request.resolution_notes
-    data: dict[str, Any] = {"from": current}
-    if request.status == "resolved":
-        data["resolution_outcome"] = incident.resolution_outcome
-    _event(incident, request.status, message=request.message, actor=actor, at=now, data=data)
-    _touch(incident, now)
+    incident = get_incident(session, tenant_id, incident_id, full=True, for_update=True)
+    changes.transition(
+        incident,
+        request.status,
+        message=request.message,
+        actor=actor,
+        resolution_outcome=request.resolution_outcome,
+        resolution_notes=request.resolution_notes,
+    )
     session.flush()
     return read_incident(session, tenant_id, incident_id)

@@ -3,7 +3,7 @@
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
-from incidenthub.models.incidents import Incident, IncidentLink, Note, TimelineEvent
+from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
 from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
@@ -13,6 +13,7 @@ __all__ = [
     "Assignment",
     "Base",
     "CustomSchemaFragment",
+    "DeletedIncident",
     "Incident",
     "IncidentLink",
     "Note",

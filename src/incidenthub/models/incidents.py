@@ -145,3 +145,21 @@ class IncidentLink(Base):
     related_source: Mapped[str] = mapped_column(String(32))
     related_external_id: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DeletedIncident(Base):
+    """The record that an incident was deleted: who, when, and what it was (its last read shape)."""
+
+    __tablename__ = "deleted_incidents"
+    __table_args__ = (Index("ix_deleted_incidents_tenant_incident", "tenant_id", "incident_id"),)
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # No foreign key: the incident is gone.
+    incident_id: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str | None] = mapped_column(String(256))
+    revision: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType)

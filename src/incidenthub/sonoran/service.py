@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -16,10 +16,14 @@ from incidenthub.adapters.sonoran import mapping
 from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
+from incidenthub.dispatch import assignments
 from incidenthub.dispatch import service as dispatch
+from incidenthub.dispatch.idents import ensure_ident
 from incidenthub.dispatch.repository import AssignmentRepository, UnitRepository
 from incidenthub.errors import AppError, Conflict, FieldError, Invalid, NotFound
+from incidenthub.incidents import changes
 from incidenthub.incidents import service as incident_service
+from incidenthub.incidents.commands import IncidentFields
 from incidenthub.models import Incident, Note, SonoranCall, Tenant, Unit
 from incidenthub.sonoran.repository import SonoranCallRepository
 
@@ -135,7 +139,7 @@ def _call(session: Session, tenant_id: str, server_id: int, call_id: int, kind: 
     call = SonoranCallRepository(session).get(tenant_id, call_id)
     if call is None or call.server_id != server_id or (kind is not None and call.kind != kind):
         raise UnknownCall(call_id)
-    incident = incident_service.get_incident(session, tenant_id, call.incident_id, full=True)
+    incident = incident_service.get_incident(session, tenant_id, call.incident_id, full=True, for_update=True)
     return CallView(call, incident)
 
 
@@ -152,7 +156,7 @@ def _add_note(incident: Incident, note: NoteIn, actor: str | None) -> None:
             created_at=now,
         )
     )
-    dispatch.record(incident, "note_added", note.content, actor=note.label or actor)
+    changes.record(incident, "note_added", message=note.content, actor=note.label or actor)
 
 
 def _resolve(session: Session, tenant_id: str, target: Target) -> Unit:
@@ -171,7 +175,7 @@ def _resolve(session: Session, tenant_id: str, target: Target) -> Unit:
             unit.external_ids = [*(unit.external_ids or []), value]
     if target.kind == "account" and (unit.extra or {}).get("account") != value:
         unit.extra = {**(unit.extra or {}), "account": value}
-    dispatch.ensure_ident(session, unit)
+    ensure_ident(session, unit)
     return unit
 
 
@@ -194,14 +198,9 @@ def _units(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[
 def _close(session: Session, view: CallView, actor: str | None, message: str = "Call closed") -> None:
     if view.call.closed:
         return
-    now = utcnow()
-    dispatch.clear_all(view.incident, actor=actor, reason="cleared: call closed")
-    incident = view.incident
-    changes: dict[str, Any] = {"closed_at": now}
-    if incident.status not in incident_service.FINAL:
-        changes.update(status="resolved", resolved_at=now)
-    incident_service.apply_changes(incident, changes, actor=actor, event="resolved", message=message)
-    view.call.closed, view.call.closed_at = True, now
+    assignments.clear_all(view.incident, actor=actor, reason="cleared: call closed")
+    changes.close(view.incident, actor=actor, message=message)
+    view.call.closed, view.call.closed_at = True, view.incident.closed_at
     session.flush()
 
 
@@ -216,17 +215,18 @@ def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str 
     call_fields = command.fields
     if call_fields.priority is None:
         call_fields = replace(call_fields, priority=mapping.DEFAULT_PRIORITY)
-    changes = mapping.canonical_changes(call_fields, {})
-    state = {**changes.pop("sonoran_state"), "serverId": command.server_id, "kind": DISPATCH}
+    updates = mapping.canonical_changes(call_fields, {})
+    state = {**updates.pop("sonoran_state"), "serverId": command.server_id, "kind": DISPATCH}
     status = command.fields.status if command.fields.status is not None else 0
     state.setdefault("status", status)
-    fields = {
-        **changes,
+    # The names come from the mapping's table of columns; changes.create checks them at run time.
+    fields: IncidentFields = {
+        **cast(IncidentFields, updates),
         "number": str(call_id),
         "custom_fields": {"sonoran": state},
         "status": "created" if status == mapping.CLOSED else mapping.CALL_STATUSES[status],
     }
-    incident = incident_service.create_from_source(
+    incident = changes.create(
         session,
         tenant_id,
         mapping.SOURCE,
@@ -249,7 +249,7 @@ def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str 
         primary = _lookup(session, tenant_id, Target("ident", command.primary))
         units = [primary] if primary is not None else []
     for index, unit in enumerate(units):
-        dispatch.assign(session, incident, unit, is_primary=index == 0, actor=actor)
+        assignments.assign(session, incident, unit, is_primary=index == 0, actor=actor)
     if status == mapping.CLOSED:
         _close(session, view, actor)
     session.flush()
@@ -273,17 +273,17 @@ def edit_dispatch(
     if view.call.closed and fields.status is not None and fields.status != mapping.CLOSED:
         raise CallClosed(call_id)
     incident = view.incident
-    changes = mapping.canonical_changes(fields, mapping.state_of(incident))
-    state = changes.pop("sonoran_state")
-    changes["custom_fields"] = {**(incident.custom_fields or {}), "sonoran": state}
-    changes["raw_payload"] = raw
-    incident_service.apply_changes(incident, changes, actor=actor, event="updated")
+    updates = mapping.canonical_changes(fields, mapping.state_of(incident))
+    state = updates.pop("sonoran_state")
+    updates["custom_fields"] = {**(incident.custom_fields or {}), "sonoran": state}
+    updates["raw_payload"] = raw
+    changes.apply(incident, updates, actor=actor, event="updated")
     if fields.primary is not None:
         _set_primary(session, tenant_id, view, fields.primary, actor)
     if fields.status == mapping.CLOSED:
         _close(session, view, actor)
     elif fields.status is not None:
-        dispatch.advance(incident, mapping.CALL_STATUSES[fields.status], actor=actor)
+        changes.advance(incident, mapping.CALL_STATUSES[fields.status], actor=actor)
     session.flush()
     return view
 
@@ -325,9 +325,9 @@ def attach(
         raise CallClosed(call_id)
     units = _units(session, tenant_id, targets)
     for unit in units:
-        dispatch.assign(session, view.incident, unit, actor=actor)
+        assignments.assign(session, view.incident, unit, actor=actor)
     session.flush()
-    return view, [dispatch.ensure_ident(session, unit) for unit in units]
+    return view, [ensure_ident(session, unit) for unit in units]
 
 
 def detach(
@@ -341,10 +341,10 @@ def detach(
     found = (_lookup(session, tenant_id, target) for target in targets)
     units = list({unit.id: unit for unit in found if unit is not None}.values())
     for assignment in AssignmentRepository(session).open_of_units(tenant_id, [u.id for u in units]):
-        incident = incident_service.get_incident(session, tenant_id, assignment.incident_id, full=True)
-        dispatch.clear(incident, assignment, actor=actor, reason="detached")
+        incident = incident_service.get_incident(session, tenant_id, assignment.incident_id, full=True, for_update=True)
+        assignments.clear(incident, assignment, actor=actor, reason="detached")
     session.flush()
-    return [dispatch.ensure_ident(session, unit) for unit in units]
+    return [ensure_ident(session, unit) for unit in units]
 
 
 def add_note(
@@ -369,7 +369,7 @@ def set_postal(
     session: Session, tenant_id: str, server_id: int, call_id: int, postal: str, actor: str | None = None
 ) -> CallView:
     view = _call(session, tenant_id, server_id, call_id, DISPATCH)
-    incident_service.apply_changes(view.incident, {"postal": postal}, actor=actor, message=f"Postal set to {postal}")
+    changes.apply(view.incident, {"postal": postal}, actor=actor, message=f"Postal set to {postal}")
     session.flush()
     return view
 
@@ -388,9 +388,7 @@ def set_primary(
     incident = view.incident
     if track_primary is not None:
         state = {**mapping.state_of(incident), "trackPrimary": track_primary}
-        incident_service.apply_changes(
-            incident, {"custom_fields": {**(incident.custom_fields or {}), "sonoran": state}}
-        )
+        changes.apply(incident, {"custom_fields": {**(incident.custom_fields or {}), "sonoran": state}})
     _set_primary(session, tenant_id, view, ident, actor)
     session.flush()
     return view
@@ -398,12 +396,12 @@ def set_primary(
 
 def _set_primary(session: Session, tenant_id: str, view: CallView, ident: int, actor: str | None) -> None:
     if ident < 0:
-        dispatch.clear_primary(view.incident, actor=actor)
+        assignments.clear_primary(view.incident, actor=actor)
         return
     if view.call.closed:
         raise CallClosed(view.call.call_id)
     unit = _resolve(session, tenant_id, Target("ident", ident))
-    dispatch.assign(session, view.incident, unit, is_primary=True, actor=actor)
+    assignments.assign(session, view.incident, unit, is_primary=True, actor=actor)
 
 
 def new_emergency(session: Session, tenant_id: str, command: NewEmergencyCall, actor: str | None = None) -> CallView:
@@ -412,8 +410,12 @@ def new_emergency(session: Session, tenant_id: str, command: NewEmergencyCall, a
     state: dict[str, Any] = {"serverId": command.server_id, "kind": EMERGENCY, "isEmergency": command.is_emergency}
     if command.delete_after_minutes is not None:
         state["deleteAfterMinutes"] = command.delete_after_minutes
-    fields = {**mapping.emergency_fields(command), "number": str(call_id), "custom_fields": {"sonoran": state}}
-    incident = incident_service.create_from_source(
+    fields: IncidentFields = {
+        **mapping.emergency_fields(command),
+        "number": str(call_id),
+        "custom_fields": {"sonoran": state},
+    }
+    incident = changes.create(
         session, tenant_id, mapping.SOURCE, str(call_id), fields, command.raw, actor=actor, message="911 call received"
     )
     if incident is None:
@@ -432,8 +434,8 @@ def remove_emergency(
     view = _call(session, tenant_id, server_id, call_id, EMERGENCY)
     if not view.call.closed:
         now = utcnow()
-        if view.incident.status not in incident_service.FINAL:
-            incident_service.apply_changes(
+        if view.incident.status not in changes.FINAL:
+            changes.apply(
                 view.incident,
                 {"status": "cancelled", "cancelled_at": now},
                 actor=actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,9 @@ from incidenthub.adapters.devrev.settings import DevRevSettings, StageDef, load
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict
+from incidenthub.incidents import changes
 from incidenthub.incidents import service as incidents_service
-from incidenthub.incidents.repository import IncidentRepository
+from incidenthub.incidents.commands import IncidentFields
 from incidenthub.models import Incident, Tenant
 
 COUNTER = "devrev_incident"
@@ -79,7 +80,9 @@ def shape(session: Session, caller: Caller, incidents: Sequence[Incident], setti
     return [to_devrev(incident, context) for incident in incidents]
 
 
-def find(session: Session, caller: Caller, incident_id: str, *, full: bool = False) -> Incident:
+def find(
+    session: Session, caller: Caller, incident_id: str, *, full: bool = False, for_update: bool = False
+) -> Incident:
     """The tenant's DevRev incident named by its DON, `INC-<n>`, or native id; not_found otherwise."""
     repository = DevRevRepository(session)
     number = ids.number_of(incident_id, caller.tenant_slug, "incident", ids.INCIDENT_PREFIX)
@@ -89,8 +92,10 @@ def find(session: Session, caller: Caller, incident_id: str, *, full: bool = Fal
         incident = repository.by_native_id(caller.tenant_id, incident_id.strip())
     if incident is None:
         raise not_found(f"incident {incident_id!r} does not exist")
-    if full:
-        incident = incidents_service.get_incident(session, caller.tenant_id, incident.id, full=True)
+    if full or for_update:
+        incident = incidents_service.get_incident(
+            session, caller.tenant_id, incident.id, full=full, for_update=for_update
+        )
     return incident
 
 
@@ -177,7 +182,7 @@ def create(session: Session, caller: Caller, request: IncidentsCreateRequest, ra
         "created_by": caller.actor,
         "modified_by": caller.actor,
     }
-    fields: dict[str, Any] = {
+    fields: IncidentFields = {
         "title": request.title,
         "description": request.body,
         "severity": severity.label if severity else None,
@@ -189,10 +194,11 @@ def create(session: Session, caller: Caller, request: IncidentsCreateRequest, ra
         "custom_fields": custom.custom_fields,
         "extra_metadata": {BLOCK: block},
         "source_created_at": request.external_source_data.created_date if request.external_source_data else None,
-        **{column: getattr(request, name) for name, column in DATE_COLUMNS.items()},
-        **_lifecycle(None, settings, stage.name),
+        # Names from the DATE_COLUMNS table and the stage's lifecycle: checked by changes.create.
+        **cast(IncidentFields, {column: getattr(request, name) for name, column in DATE_COLUMNS.items()}),
+        **cast(IncidentFields, _lifecycle(None, settings, stage.name)),
     }
-    incident = incidents_service.create_from_source(
+    incident = changes.create(
         session, caller.tenant_id, SOURCE, don, fields, raw, actor=caller.actor, message="Incident created (DevRev)"
     )
     if incident is None:  # the counter never repeats, so only a broken counter gets here
@@ -211,24 +217,24 @@ def _set_of(value: SetIds | list[str] | None) -> list[str]:
 
 
 def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, raw: dict[str, Any]) -> dict[str, Any]:
-    """Apply the members present in the request; an update that changes nothing writes nothing."""
-    incident = find(session, caller, request.id, full=True)
+    """Apply the members present in the request; an update that updates nothing writes nothing."""
+    incident = find(session, caller, request.id, full=True, for_update=True)
     settings = tenant_settings(session, caller.tenant_id)
     given = request.model_fields_set
     block = block_of(incident)
-    changes: dict[str, Any] = {}
+    updates: dict[str, Any] = {}
     if "title" in given:
         if request.title is None:
             raise invalid_field("title", "title cannot be removed")
-        changes["title"] = request.title
+        updates["title"] = request.title
     if "body" in given:
-        changes["description"] = request.body
+        updates["description"] = request.body
     for name, column in DATE_COLUMNS.items():
         if name in given:
-            changes[column] = getattr(request, name)
+            updates[column] = getattr(request, name)
     if "severity" in given:
         severity = settings.severity(request.severity) if request.severity is not None else None
-        changes["severity"] = severity.label if severity else None
+        updates["severity"] = severity.label if severity else None
         block["severity"] = severity.id if severity else None
     for name, field_name in (("reported_by", "reported_by"), ("source", "source")):
         if name in given:
@@ -240,17 +246,17 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
         settings.check_transition(
             incident.stage, target, "allow_invalid_transition" in request.stage_validation_options
         )
-        changes["stage"] = target.name
-        changes.update(_lifecycle(incident, settings, target.name))
+        updates["stage"] = target.name
+        updates.update(_lifecycle(incident, settings, target.name))
     if stage_notes is not None:
         block["stage_notes"] = stage_notes
     for name in BLOCK_LISTS:
         if name in given:
             block[name] = _set_of(getattr(request, name))
     if "owned_by" in given:
-        changes["owners"] = _set_of(request.owned_by)
+        updates["owners"] = _set_of(request.owned_by)
     if "stakeholders" in given:
-        changes["stakeholders"] = _set_of(request.stakeholders)
+        updates["stakeholders"] = _set_of(request.stakeholders)
     if request.impact is not None:
         impact = dict(block.get("impact") or {})
         if request.impact.count is not None:
@@ -267,24 +273,24 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
         spec = request.custom_schema_spec
         fragments = DevRevRepository(session).fragment_map(caller.tenant_id)
         outcome = customfields.apply(request.custom_fields, spec, fragments, current)
-        changes["custom_fields"] = outcome.custom_fields
+        updates["custom_fields"] = outcome.custom_fields
         block["custom_schema_fragments"] = outcome.fragment_ids
         block["subtype"] = outcome.subtype
         if spec is not None:
             block["custom_schema_spec"] = spec.model_dump()
     if request.tags is not None:
         tags = request.tags.set if isinstance(request.tags, SetTags) else request.tags
-        block["tags"], changes["tags"] = _tags(session, caller, tags)
+        block["tags"], updates["tags"] = _tags(session, caller, tags)
     if "external_source_data" in given:
         data = _dump(request.external_source_data)
         block["external_source_data"] = external_source_block(data)
-        changes["source_created_at"] = (
+        updates["source_created_at"] = (
             request.external_source_data.created_date if request.external_source_data else None
         )
     for name in ("staged_info", "sync_metadata"):
         if name in given:
             block[name] = getattr(request, name)
-    return _commit(session, caller, incident, settings, changes, block, raw)
+    return _commit(session, caller, incident, settings, updates, block, raw)
 
 
 def _commit(
@@ -292,16 +298,16 @@ def _commit(
     caller: Caller,
     incident: Incident,
     settings: DevRevSettings,
-    changes: dict[str, Any],
+    updates: dict[str, Any],
     block: dict[str, Any],
     raw: dict[str, Any],
 ) -> dict[str, Any]:
     old_block = block_of(incident)
-    differs = block != old_block or any(getattr(incident, k) != v for k, v in changes.items())
+    differs = block != old_block or any(getattr(incident, k) != v for k, v in updates.items())
     if differs:
         block["modified_by"] = caller.actor
-        changes["extra_metadata"] = {**(incident.extra_metadata or {}), BLOCK: block}
-        changed = incidents_service.apply_changes(incident, changes, actor=caller.actor, event="updated")
+        updates["extra_metadata"] = {**(incident.extra_metadata or {}), BLOCK: block}
+        changed = changes.apply(incident, updates, actor=caller.actor, event="updated")
         if changed:
             incident.raw_payload = raw
         session.flush()
@@ -309,7 +315,10 @@ def _commit(
 
 
 def delete(session: Session, caller: Caller, incident_id: str) -> dict[str, Any]:
-    incident = find(session, caller, incident_id)
-    IncidentRepository(session).delete(caller.tenant_id, incident.id)
+    """Delete the incident; the deletion is kept on record with the incident as DevRev last showed it."""
+    incident = find(session, caller, incident_id, full=True, for_update=True)
+    settings = tenant_settings(session, caller.tenant_id)
+    snapshot = shape(session, caller, [incident], settings)[0]
+    changes.delete(session, incident, actor=caller.actor, snapshot=snapshot)
     session.expunge(incident)
     return {}

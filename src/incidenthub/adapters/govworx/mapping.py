@@ -18,7 +18,7 @@ from incidenthub.adapters.govworx import SOURCE
 from incidenthub.adapters.govworx.schemas import UploadIncident
 from incidenthub.clock import iso_utc
 from incidenthub.errors import FieldError, Invalid
-from incidenthub.incidents.commands import NoteCommand, PersonCommand, ResponderCommand, SourceIncident
+from incidenthub.incidents.commands import IncidentFields, NoteCommand, PersonCommand, ResponderCommand, SourceIncident
 from incidenthub.inputs import unstorable
 from incidenthub.models import Incident
 
@@ -123,7 +123,7 @@ def to_command(upload: UploadIncident, raw: dict[str, Any], local: tzinfo | None
             cleared_at=time(f"responders.{i}.clearedAt", item.clearedAt),
         )
         responders[responder.key] = responder  # listed twice in one upload: the last one counts
-    fields: dict[str, Any] = {
+    fields: IncidentFields = {
         "number": upload.number,
         "incident_type": upload.incidentType,
         "initial_incident_type": upload.initialIncidentType,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from incidenthub.clock import iso_utc
+from incidenthub.incidents.commands import IncidentFields
 from incidenthub.models import Assignment, Incident, Note, SonoranCall, Unit
 
 SOURCE = "sonoran"
@@ -166,10 +167,10 @@ def canonical_changes(fields: CallFields, state: dict[str, Any]) -> dict[str, An
     return {**changes, "sonoran_state": new_state}
 
 
-def emergency_fields(call: NewEmergencyCall) -> dict[str, Any]:
+def emergency_fields(call: NewEmergencyCall) -> IncidentFields:
     """A 911 call as canonical incident fields; metaData's special keys land on their columns."""
     meta = call.meta_data
-    fields: dict[str, Any] = {
+    fields: IncidentFields = {
         "title": "911 call" if call.is_emergency else "Non-emergency call",
         "call_source": "911" if call.is_emergency else "non_emergency",
         "caller_name": call.caller,

@@ -1,0 +1,268 @@
+"""The one place where an incident changes: creation, fields, lifecycle, timeline, deletion.
+
+Every door and every service hands its change to a function here; nothing else writes an incident's
+revision, status or timeline. `record` is the single timeline writer and the hook every change passes
+through (the audit trail today; the outbox of webhooks and live events writes its rows there too).
+
+The lifecycle: `created -> dispatching -> assigned -> responding -> on_scene -> resolved`. A change may
+skip forward (CADs skip steps) but never goes back or repeats; `cancelled` is reachable from every
+active state; `resolved` and `cancelled` are final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, object_session
+
+from incidenthub.clock import iso_utc, utcnow
+from incidenthub.errors import Conflict
+from incidenthub.incidents.commands import IncidentFields
+from incidenthub.incidents.repository import IncidentRepository
+from incidenthub.models import DeletedIncident, Incident, Personnel, TimelineEvent
+
+LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
+FINAL = frozenset({"resolved", "cancelled"})
+
+
+# Checked at run time too: doors that build fields from a table of names (Sonoran, DevRev) escape mypy.
+_FIELD_NAMES = frozenset(IncidentFields.__annotations__)
+
+
+def _check_names(fields: Mapping[str, Any]) -> None:
+    unknown = set(fields) - _FIELD_NAMES
+    if unknown:
+        raise TypeError(f"not canonical incident fields: {', '.join(sorted(unknown))}")
+
+
+def is_active(incident: Incident) -> bool:
+    """Whether the incident is still open: only an active incident holds units or changes status."""
+    return incident.status not in FINAL
+
+
+# --- the timeline ------------------------------------------------------------------------------------
+
+
+def record(
+    incident: Incident,
+    event: str,
+    *,
+    message: str | None = None,
+    actor: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    new_revision: bool = True,
+) -> TimelineEvent:
+    """Append one timeline event and (unless it is the creation itself) make a new revision.
+
+    The incident's timeline need not be loaded: then the event is added on its own, without loading it.
+    """
+    now = at or utcnow()
+    row = TimelineEvent(
+        tenant_id=incident.tenant_id,
+        incident_id=incident.id,
+        occurred_at=now,
+        event=event,
+        status=incident.status,
+        message=message,
+        actor=actor,
+        data=data,
+    )
+    session = object_session(incident)
+    if session is not None and "timeline" in inspect(incident).unloaded:
+        session.add(row)
+    else:
+        incident.timeline.append(row)
+    if new_revision:
+        incident.revision += 1
+        incident.updated_at = now
+    return row
+
+
+# --- creation and fields -----------------------------------------------------------------------------
+
+
+def create(
+    session: Session,
+    tenant_id: str,
+    source: str,
+    external_id: str | None,
+    fields: IncidentFields,
+    raw: dict[str, Any] | None,
+    *,
+    actor: str | None = None,
+    message: str = "Incident created",
+) -> Incident | None:
+    """Insert a canonical incident with its `created` timeline entry.
+
+    None when `(tenant, source, external_id)` already exists (a concurrent writer won): nothing written.
+    """
+    now = utcnow()
+    incident = Incident(
+        tenant_id=tenant_id,
+        source=source,
+        external_id=external_id,
+        status="created",
+        raw_payload=raw,
+        created_at=now,
+        updated_at=now,
+        revision=1,
+        is_drill=False,
+        call_taker=None,
+        notes=[],
+        timeline=[],
+        assignments=[],
+    )
+    _check_names(fields)
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    if not IncidentRepository(session).insert_unless_exists(incident):
+        return None
+    record(incident, "created", message=message, actor=actor, at=now, new_revision=False)
+    session.flush()
+    return incident
+
+
+def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
+    _check_names(changes)
+    changed: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(incident, name)
+        if old == value:
+            continue
+        setattr(incident, name, value)
+        # The raw payload is kept, not repeated in the timeline.
+        changed[name] = None if name == "raw_payload" else {"from": _plain(old), "to": _plain(value)}
+    return changed
+
+
+def record_change(
+    incident: Incident,
+    changed: Mapping[str, Any],
+    *,
+    actor: str | None = None,
+    event: str = "updated",
+    message: str | None = None,
+) -> None:
+    """One timeline entry saying what changed, and a new revision; nothing when nothing changed."""
+    if changed:
+        record(
+            incident,
+            event,
+            message=message or "Changed: " + ", ".join(changed),
+            actor=actor,
+            data={"changed": dict(changed)},
+        )
+
+
+def apply(
+    incident: Incident,
+    changes: IncidentFields | Mapping[str, Any],
+    *,
+    actor: str | None = None,
+    event: str = "updated",
+    message: str | None = None,
+) -> list[str]:
+    """Set canonical fields; if any differ, one timeline entry lists them and the revision goes up.
+
+    Returns the names of the fields that changed; an empty list means nothing was written.
+    """
+    changed = set_fields(incident, changes)
+    record_change(incident, changed, actor=actor, event=event, message=message)
+    return list(changed)
+
+
+def _plain(value: Any) -> Any:
+    """A value as the timeline's JSON can hold it."""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, Personnel):
+        return value.personnel_id
+    return value
+
+
+# --- the lifecycle -----------------------------------------------------------------------------------
+
+
+def advance(incident: Incident, target: str, *, actor: str | None = None, at: datetime | None = None) -> bool:
+    """Follow the units forward to `target`; never back, never out of a final state. Whether it moved."""
+    current = incident.status
+    if current in FINAL or current not in LIFECYCLE or LIFECYCLE.index(target) <= LIFECYCLE.index(current):
+        return False
+    changes: dict[str, Any] = {"status": target}
+    if target == "assigned" and incident.dispatched_at is None:
+        changes["dispatched_at"] = at or utcnow()
+    apply(incident, changes, actor=actor, event=target, message=f"Incident {target}")
+    return True
+
+
+def transition(
+    incident: Incident,
+    target: str,
+    *,
+    message: str | None = None,
+    actor: str | None = None,
+    resolution_outcome: str | None = None,
+    resolution_notes: str | None = None,
+) -> None:
+    """An explicit status change (native API): forward only, final states are final (409 otherwise)."""
+    if target == "cancelled":
+        cancel(incident, message, actor=actor)
+        return
+    current = incident.status
+    if current in FINAL:
+        raise Conflict(f"Incident {incident.id} is {current}; it cannot change status any more")
+    if current not in LIFECYCLE or LIFECYCLE.index(target) <= LIFECYCLE.index(current):
+        raise Conflict(f"cannot go from {current} to {target}: the lifecycle only moves forward")
+    now = utcnow()
+    incident.status = target
+    data: dict[str, Any] = {"from": current}
+    if target == "resolved":
+        incident.resolved_at = now
+        incident.resolution_outcome = resolution_outcome or "handled"
+        incident.resolution_notes = resolution_notes
+        data["resolution_outcome"] = incident.resolution_outcome
+    record(incident, target, message=message, actor=actor, at=now, data=data)
+
+
+def cancel(incident: Incident, reason: str | None, *, actor: str | None = None) -> None:
+    """Cancel an active incident; a resolved or cancelled one is a conflict."""
+    if incident.status in FINAL:
+        raise Conflict(f"Incident {incident.id} is {incident.status} and cannot be cancelled")
+    now = utcnow()
+    incident.status = "cancelled"
+    incident.cancelled_at = now
+    record(incident, "cancelled", message=reason, actor=actor, at=now)
+
+
+def close(incident: Incident, *, actor: str | None = None, message: str = "Call closed") -> None:
+    """A CAD closed the call: `closed_at` now, and resolved unless it already is final."""
+    now = utcnow()
+    changes: dict[str, Any] = {"closed_at": now}
+    if incident.status not in FINAL:
+        changes.update(status="resolved", resolved_at=now)
+    apply(incident, changes, actor=actor, event="resolved", message=message)
+
+
+# --- deletion ----------------------------------------------------------------------------------------
+
+
+def delete(session: Session, incident: Incident, *, actor: str | None = None, snapshot: dict[str, Any]) -> None:
+    """Delete an incident and its children; the deletion itself stays on record (who, when, what it was)."""
+    session.add(
+        DeletedIncident(
+            tenant_id=incident.tenant_id,
+            incident_id=incident.id,
+            source=incident.source,
+            external_id=incident.external_id,
+            revision=incident.revision,
+            deleted_at=utcnow(),
+            actor=actor,
+            snapshot=snapshot,
+        )
+    )
+    IncidentRepository(session).delete(incident.tenant_id, incident.id)
