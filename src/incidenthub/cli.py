@@ -198,6 +198,7 @@ def import_file(
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from incidenthub.adapters.govworx import bulk
+    from incidenthub.recordings.service import MatchRules
 
     if convert_from_utc.lower() not in _BOOLEANS:
         err.print(
@@ -236,6 +237,7 @@ def import_file(
                 "csv" if format is ImportFormat.csv else "json",
                 convert_from_utc=_BOOLEANS[convert_from_utc.lower()],
                 actor=f"import:{file.name}",
+                rules=MatchRules.from_settings(get_settings()),
                 on_progress=on_progress,
                 on_reject=on_reject,
             )

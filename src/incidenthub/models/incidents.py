@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidenthub.clock import utcnow
@@ -20,7 +20,6 @@ class Incident(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "source", "external_id"),
         Index("ix_incidents_tenant_created", "tenant_id", "created_at"),
-        Index("ix_incidents_tenant_position", "tenant_id", "call_position"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("inc"))
@@ -97,6 +96,15 @@ class Incident(Base):
     assignments: Mapped[list[Assignment]] = relationship(
         order_by="Assignment.created_at", cascade="all, delete-orphan", lazy="raise"
     )
+
+
+# Recording matching: the incidents at a call position whose call began near a recording (see recordings/).
+Index(
+    "ix_incidents_tenant_position_call_begun",
+    Incident.tenant_id,
+    Incident.call_position,
+    func.coalesce(Incident.call_received_at, Incident.call_picked_up_at),
+)
 
 
 class Note(Base):

@@ -19,10 +19,7 @@ router = APIRouter(tags=["recordings"])
 
 
 def match_rules(settings: Settings) -> service.MatchRules:
-    return service.MatchRules(
-        tolerance_seconds=settings.recording_match_tolerance_seconds,
-        default_call_seconds=settings.recording_default_call_seconds,
-    )
+    return service.MatchRules.from_settings(settings)
 
 
 @router.post(

@@ -6,25 +6,33 @@ A recording goes to the incident whose window it overlaps most. When a second in
 at least half as much as the best one, the match is `ambiguous`: the candidates are reported and
 no incident is chosen. A recording that arrives before its incident stays `unmatched` until an
 incident at that position arrives, then it is matched.
+
+The work per recording is bounded however many incidents a position has: only calls that began within
+the longest call length (plus tolerance) before the recording can overlap it, and only the
+`MAX_CANDIDATES` that overlap most are loaded and reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from incidenthub.clock import utcnow
+from incidenthub.config import Settings
 from incidenthub.errors import FieldError, Invalid
 from incidenthub.incidents import service as incidents_service
 from incidenthub.models import Incident, Recording
-from incidenthub.recordings.repository import RecordingRepository
+from incidenthub.recordings.repository import LONGEST_RECORDING, RecordingRepository
 from incidenthub.recordings.schemas import RecordingCreate, RecordingPage, RecordingRead
 
 # The longest call we look back for when searching the incidents a recording may belong to.
 _LONGEST_CALL = timedelta(hours=6)
 _AMBIGUITY_RATIO = 0.5
+# A recording lists at most this many candidates, those that overlap it most.
+MAX_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -32,8 +40,27 @@ class MatchRules:
     tolerance_seconds: float = 60.0
     default_call_seconds: float = 120.0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MatchRules:
+        """The rules the INCIDENTHUB_RECORDING_* settings give; every door and the import use these."""
+        return cls(
+            tolerance_seconds=settings.recording_match_tolerance_seconds,
+            default_call_seconds=settings.recording_default_call_seconds,
+        )
 
-def call_window(incident: Incident, rules: MatchRules) -> tuple[datetime, datetime] | None:
+
+class CallTimes(Protocol):
+    """An incident's call times: the whole incident, or just those columns."""
+
+    @property
+    def call_received_at(self) -> datetime | None: ...
+    @property
+    def call_picked_up_at(self) -> datetime | None: ...
+    @property
+    def call_hung_up_at(self) -> datetime | None: ...
+
+
+def call_window(incident: CallTimes, rules: MatchRules) -> tuple[datetime, datetime] | None:
     """When the incident's call was live, widened by the tolerance; None without call times."""
     start = incident.call_received_at or incident.call_picked_up_at
     if start is None:
@@ -51,20 +78,23 @@ def _overlap(recording: Recording, window: tuple[datetime, datetime]) -> float |
 
 
 def _evaluate(session: Session, recording: Recording, rules: MatchRules) -> None:
-    incidents = RecordingRepository(session).incidents_at(
+    calls = RecordingRepository(session).best_calls(
         recording.tenant_id,
         recording.position,
-        recording.started_at - _LONGEST_CALL,
-        recording.ended_at + timedelta(seconds=rules.tolerance_seconds),
+        (recording.started_at, recording.ended_at),
+        longest_call=_LONGEST_CALL,
+        tolerance_seconds=rules.tolerance_seconds,
+        default_call_seconds=rules.default_call_seconds,
+        limit=MAX_CANDIDATES,
     )
-    scored: list[tuple[float, Incident]] = []
-    for incident in incidents:
-        window = call_window(incident, rules)
+    scored: list[tuple[float, str]] = []
+    for call in calls:
+        window = call_window(call, rules)
         overlap = _overlap(recording, window) if window else None
         if overlap is not None:
-            scored.append((overlap, incident))
-    scored.sort(key=lambda pair: (-pair[0], pair[1].id))
-    recording.candidates = [{"incident_id": i.id, "overlap_seconds": round(o, 3)} for o, i in scored]
+            scored.append((overlap, call.id))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    recording.candidates = [{"incident_id": i, "overlap_seconds": round(o, 3)} for o, i in scored]
     best = scored[0] if scored else None
     runner_up = scored[1] if len(scored) > 1 else None
     if best is None:
@@ -73,7 +103,7 @@ def _evaluate(session: Session, recording: Recording, rules: MatchRules) -> None
     if runner_up is not None and runner_up[0] >= best[0] * _AMBIGUITY_RATIO:
         recording.incident_id, recording.match_status, recording.overlap_seconds = None, "ambiguous", None
         return
-    recording.incident_id, recording.match_status, recording.overlap_seconds = best[1].id, "matched", best[0]
+    recording.incident_id, recording.match_status, recording.overlap_seconds = best[1], "matched", best[0]
     recording.matched_at = utcnow()
 
 
@@ -81,6 +111,12 @@ def register(session: Session, tenant_id: str, request: RecordingCreate, rules: 
     """Store a recording's metadata and match it now if its incident is already here."""
     if request.ended_at < request.started_at:
         raise Invalid("ended_at is before started_at", [FieldError("ended_at", "must not be before started_at")])
+    if request.ended_at - request.started_at > LONGEST_RECORDING:
+        hours = LONGEST_RECORDING.total_seconds() / 3600
+        raise Invalid(
+            f"a recording may last at most {hours:g} hours",
+            [FieldError("ended_at", f"must be at most {hours:g} hours after started_at")],
+        )
     recording = Recording(
         tenant_id=tenant_id,
         position=request.position,
