@@ -7,7 +7,7 @@ lookup reads only the calls near the recording. It also serves every lookup the 
 leading columns), so the old one is dropped rather than kept up to date on every write.
 
 Revision ID: 0101_recording_indexes
-Revises: 0004_devrev
+Revises: 0006_deleted_incidents
 Create Date: 2026-11-26 01:01:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0101_recording_indexes"
-down_revision: str | None = "0004_devrev"
+down_revision: str | None = "0006_deleted_incidents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
