@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from incidenthub.models import Incident
+from incidenthub.models import DeletedIncident, Incident
 from tests.devrev.helpers import DevRev, assert_devrev_error
 
 
@@ -169,3 +169,21 @@ def test_delete_answers_empty_object_and_the_incident_is_gone(devrev: DevRev) ->
     assert devrev.count() == 0
     # Numbers are not reused after a delete.
     assert devrev.create()["display_id"] == "INC-2"
+
+
+def test_a_devrev_delete_is_kept_on_record(devrev: DevRev) -> None:
+    created = devrev.create({"title": "Payments API down", "body": "5xx on checkout"})
+    response = devrev.post("delete", {"id": created["id"]})
+    assert response.status_code == 200, response.text
+    assert devrev.post("get", {"id": created["id"]}).status_code == 404
+    with devrev.database.read_sessions() as session:
+        gone = session.scalar(select(Incident).where(Incident.external_id == created["id"]))
+        deleted = session.scalars(select(DeletedIncident)).all()
+    assert gone is None
+    assert len(deleted) == 1
+    record = deleted[0]
+    assert record.source == "devrev"
+    assert record.external_id == created["id"]
+    assert record.actor  # who deleted it
+    assert record.snapshot["title"] == "Payments API down"
+    assert record.snapshot["body"] == "5xx on checkout"
