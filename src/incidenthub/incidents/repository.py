@@ -55,7 +55,8 @@ class IncidentRepository:
         if full:
             query = query.options(*_FULL)
         if for_update:
-            query = query.with_for_update(of=Incident)
+            # populate_existing: an object this session loaded before the lock is refreshed, not reused stale.
+            query = query.with_for_update(of=Incident).execution_options(populate_existing=True)
         return self.session.scalar(query)
 
     def by_source_id(
@@ -70,7 +71,8 @@ class IncidentRepository:
         if full:
             query = query.options(*_FULL)
         if for_update:
-            query = query.with_for_update(of=Incident)
+            # populate_existing: an object this session loaded before the lock is refreshed, not reused stale.
+            query = query.with_for_update(of=Incident).execution_options(populate_existing=True)
         return self.session.scalar(query)
 
     def export_chunk(
