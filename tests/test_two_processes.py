@@ -92,14 +92,12 @@ def _concurrent_status_changes_leave_a_valid_lifecycle(servers: tuple[list[str],
     urls, headers = servers
     for _ in range(3):
         incident_id = _create(urls, headers)
-        targets = [random.choice([*LIFECYCLE[1:], "cancelled"]) for _ in range(50)]
-        codes = _concurrently(
-            urls,
-            50,
-            lambda client, i: client.post(
-                f"/v1/incidents/{incident_id}/status", json={"status": targets[i]}, headers=headers
-            ),
-        )
+        targets = [random.choice([*LIFECYCLE[1:], "cancelled"]) for _ in range(50)]  # noqa: S311
+
+        def change(client: httpx.Client, i: int, incident_id: str = incident_id, targets: list[str] = targets) -> Any:
+            return client.post(f"/v1/incidents/{incident_id}/status", json={"status": targets[i]}, headers=headers)
+
+        codes = _concurrently(urls, 50, change)
         assert set(codes) <= {200, 409}, codes
         incident = _incident(urls, headers, incident_id)
         statuses = [event["event"] for event in incident["timeline"] if event["event"] != "created"]
