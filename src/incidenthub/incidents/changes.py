@@ -79,6 +79,8 @@ def record(
     if new_revision:
         incident.revision += 1
         incident.updated_at = now
+        # The incident no longer is what its source last sent: a repeat of that must be compared in full.
+        incident.content_hash = None
     return row
 
 

@@ -7,7 +7,11 @@ record, bumps `revision` once, and one timeline entry lists every field that cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, is_dataclass
+from dataclasses import fields as dataclass_fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -72,6 +76,8 @@ def upsert_from_source(
         if changed:
             incident.raw_payload = command.raw
         changes.record_change(incident, changed, actor=actor)
+    # Any other change to the incident (another door, a note) goes through changes.record, which forgets it.
+    incident.content_hash = fingerprint(command)
     session.flush()
     # A new incident can only match recordings at its call position; a changed one may also lose its own.
     if (created and incident.call_position) or (not created and changed):
@@ -172,3 +178,31 @@ def _merge_links(session: Session, incident: Incident, source: str, related: lis
     if not added and not removed:
         return {}
     return {"related_incidents": {"added": added, "removed": removed}}
+
+
+def fingerprint(command: SourceIncident) -> str:
+    """A digest of everything a command says: the same again from the same source is an unchanged repeat."""
+    content = json.dumps(
+        [
+            command.fields,
+            command.call_taker,
+            command.notes,
+            command.responders,
+            command.related_external_ids,
+            command.extras(command.raw),
+        ],
+        default=_plain,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclass_fields(value)}
+    if isinstance(value, Personnel):
+        return value.personnel_id
+    return str(value)

@@ -85,6 +85,9 @@ class Incident(Base):
     extra_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     raw_payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Digest of the last whole-incident command a source sent (incidents.ingest.fingerprint); None after
+    # any other change. An identical repeat is answered from it without loading the incident.
+    content_hash: Mapped[str | None] = mapped_column(String(32))
 
     call_taker: Mapped[Personnel | None] = relationship(lazy="raise")
     notes: Mapped[list[Note]] = relationship(

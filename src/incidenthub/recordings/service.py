@@ -29,7 +29,7 @@ from incidenthub.recordings.repository import LONGEST_RECORDING, RecordingReposi
 from incidenthub.recordings.schemas import RecordingCreate, RecordingPage, RecordingRead
 
 # The longest call we look back for when searching the incidents a recording may belong to.
-_LONGEST_CALL = timedelta(hours=6)
+LONGEST_CALL = timedelta(hours=6)
 _AMBIGUITY_RATIO = 0.5
 # A recording lists at most this many candidates, those that overlap it most.
 MAX_CANDIDATES = 10
@@ -82,7 +82,7 @@ def _evaluate(session: Session, recording: Recording, rules: MatchRules) -> None
         recording.tenant_id,
         recording.position,
         (recording.started_at, recording.ended_at),
-        longest_call=_LONGEST_CALL,
+        longest_call=LONGEST_CALL,
         tolerance_seconds=rules.tolerance_seconds,
         default_call_seconds=rules.default_call_seconds,
         limit=MAX_CANDIDATES,
