@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,9 +137,20 @@ def tail(path: Path, lines: int = 30) -> str:
 
 
 def log_problems(path: Path) -> list[str]:
-    """Lines of a server log that report an error."""
-    markers = ("Traceback", " ERROR ", " CRITICAL ", "Exception")
-    return [line for line in tail(path, 1_000_000).splitlines() if any(m in line for m in markers)]
+    """What went wrong in a server log: each distinct exception (the last line of a traceback), counted."""
+    lines = tail(path, 1_000_000).splitlines()
+    found: Counter[str] = Counter()
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback"):
+            in_traceback = True
+        elif in_traceback and line and not line.startswith((" ", "\t")):
+            if not line.startswith(("The above exception", "During handling")):
+                found[line[:300]] += 1
+                in_traceback = False
+        elif not in_traceback and any(marker in line for marker in (" ERROR ", " CRITICAL ")):
+            found[line.split(" ", 2)[-1][:300]] += 1  # without the timestamp
+    return [f"{count} x {text}" for text, count in found.most_common()]
 
 
 def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path, path: str, timeout: float) -> None:

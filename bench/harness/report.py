@@ -211,6 +211,29 @@ def targets(run: Run) -> list[str]:
     return out
 
 
+def in_the_way(run: Run) -> list[str]:
+    """What stands in the way, from this run's own measurements: the profile's top entries, SQL per write."""
+    out = []
+    for b in run.backends:
+        p = b.profile
+        if p is None or p.problem or not p.samples:
+            continue
+        packages = ", ".join(f"{name} {p.share(count)}" for name, count in p.by_package.most_common(3))
+        leaves = ", ".join(f"`{name}` {p.share(count)}" for name, count in p.leaves.most_common(3))
+        out.append(
+            f"What stands in the way ({b.backend}, {BY_NAME[p.scenario].title}, measured above): busy time by "
+            f"package {packages}; hottest functions {leaves}."
+        )
+    sequential = [s for s in run.statements if s.clients == 1 and s.backend == "sqlite"]
+    if sequential:
+        out.append(
+            "SQL statements per write, sequential: "
+            + ", ".join(f"{BY_NAME[s.scenario].title} {s.per_write:.1f}" for s in sequential)
+            + "."
+        )
+    return out
+
+
 def correctness(run: Run) -> list[str]:
     """The lines that must always hold, whatever the speed: what the smoke test checks."""
     missing = sum(load.missing or 0 for b in run.backends for load in b.loads)
@@ -220,8 +243,12 @@ def correctness(run: Run) -> list[str]:
     return [
         f"Acknowledged but missing records, all runs: **{missing}** (must be 0).",
         f"Repeats that changed a stored record: {', '.join(changed) if changed else 'none'}.",
-        "Server log errors: " + "; ".join(f"{b.backend} {len(b.log_problems)} line(s)" for b in run.backends) + ".",
-        *(f"    {line}" for b in run.backends for line in b.log_problems[:5]),
+        "Server log errors (each distinct exception or ERROR line, counted): "
+        + ("; ".join(f"{b.backend} {len(b.log_problems)}" for b in run.backends) or "none")
+        + ". `ClientDisconnect` is wrk closing its connections at the end of a timed run while requests "
+        "were still being read; the server logs it as an unhandled error.",
+        "",
+        *(f"    {b.backend}: {line}" for b in run.backends for line in b.log_problems[:8]),
     ]
 
 
@@ -272,6 +299,8 @@ def render(run: Run) -> str:
         "## Against the targets (issue 9)",
         "",
         *targets(run),
+        "",
+        *in_the_way(run),
         "",
         *run.notes,
     ]

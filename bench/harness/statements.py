@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -81,7 +81,7 @@ class StatementCounter:
 
     @contextmanager
     def attached(self) -> Iterator[StatementCounter]:
-        listeners = [
+        listeners: list[tuple[str, Callable[..., None]]] = [
             ("before_cursor_execute", self._on_execute),
             ("commit", self._on_commit),
             ("rollback", self._on_rollback),
