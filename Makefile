@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench migrate clean
+.PHONY: run test lint format bench bench-quick migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -32,9 +32,19 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-## bench: ingest benchmark; writes bench/REPORT.md
+## bench: the issue-9 benchmark in one run (ceiling, every door on SQLite [+ PostgreSQL], import); writes bench/REPORT.md
+## sizes: make bench BENCH_DURATION=20 BENCH_IMPORT_ROWS=1000000 (or the same names in the environment)
+BENCH_DURATION ?= 20
+BENCH_IMPORT_ROWS ?= 1000000
+BENCH_ARGS ?=
 bench: $(VENV)/.installed
-	$(BIN)/python bench/ingest.py
+	@$(BIN)/py-spy --version >/dev/null 2>&1 || $(BIN)/pip install --quiet py-spy || echo "py-spy not installable: the report will have no profile"
+	$(BIN)/python -m bench.run --duration $(BENCH_DURATION) --import-rows $(BENCH_IMPORT_ROWS) $(BENCH_ARGS)
+
+## bench-quick: the same, short (3 s per door, 1,000 records imported); numbers are indicative only
+bench-quick: $(VENV)/.installed
+	@$(BIN)/py-spy --version >/dev/null 2>&1 || $(BIN)/pip install --quiet py-spy || echo "py-spy not installable: the report will have no profile"
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 migrate: $(VENV)/.installed
 	$(BIN)/incidenthub migrate

@@ -1,0 +1,1 @@
+"""Reusable pieces of the benchmarks: processes, load, ceiling, import, SQL counts, profile, report."""
