@@ -34,6 +34,7 @@ from incidenthub.errors import (
     MalformedRequest,
     UnsupportedMediaType,
 )
+from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         writes = WritePath(database, settings.write_batch_max)
+        writes.register(batch.UPSERT, batch.upsert_many)
         writes.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         try:

@@ -96,10 +96,16 @@ class Database:
         self.write_engine.dispose()
 
 
+# A set-based handler: applies many payloads of one kind in the session's transaction, one result each.
+BatchHandler = Callable[[Session, list[Any]], list[Any]]
+
+
 @dataclass
 class _Job:
-    work: Callable[[Session], Any]
+    work: Callable[[Session], Any] | None
     alone: bool = False
+    kind: str | None = None
+    payload: Any = None
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -130,8 +136,13 @@ class WritePath:
         self._batch_max = batch_max
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._handlers: dict[str, BatchHandler] = {}
         self.batches = 0
         self.jobs = 0
+
+    def register(self, kind: str, handler: BatchHandler) -> None:
+        """Payloads submitted as `kind` are applied together, many in one call of `handler`."""
+        self._handlers[kind] = handler
 
     def start(self) -> None:
         if self._thread is None:
@@ -152,10 +163,25 @@ class WritePath:
         self._queue.put(job)
         return job.future
 
+    def submit_batched(self, kind: str, payload: Any) -> Future[Any]:
+        """Queue a payload for the set-based handler of `kind` (see `register`)."""
+        if kind not in self._handlers:
+            raise KeyError(f"no batch handler registered for {kind!r}")
+        job = _Job(None, kind=kind, payload=payload)
+        self._queue.put(job)
+        return job.future
+
     async def run(self, work: Callable[[Session], T]) -> T:
         """Run `work` in the next transaction and return its result once that is committed."""
+        return await self._answer(self.submit(work))
+
+    async def run_batched(self, kind: str, payload: Any) -> Any:
+        """Apply `payload` with the others of its kind in the next transaction; its result once committed."""
+        return await self._answer(self.submit_batched(kind, payload))
+
+    async def _answer(self, future: Future[T]) -> T:
         try:
-            result: T = await asyncio.wrap_future(self.submit(work))
+            result: T = await asyncio.wrap_future(future)
         except Exception as error:
             if is_unstorable_value(error):
                 # A value the database cannot hold is the client's error, not ours: name it as such.
@@ -220,16 +246,32 @@ class WritePath:
         """Run the jobs in one transaction and commit; `isolated`: each in a savepoint, failures kept apart."""
         outcomes: list[tuple[_Job, Any, Exception | None]] = []
         with self._database.write_sessions() as session, session.begin():
+            if not isolated:
+                # Set-based first: every payload of a kind in one call of its handler.
+                kinds: dict[str, list[_Job]] = {}
+                for job in jobs:
+                    if job.kind is not None:
+                        kinds.setdefault(job.kind, []).append(job)
+                for kind, group in kinds.items():
+                    try:
+                        results = self._handlers[kind](session, [job.payload for job in group])
+                    except Exception as exc:
+                        if _is_transient(exc) or len(jobs) == 1:
+                            raise
+                        raise _JobFailed from exc
+                    outcomes.extend((job, result, None) for job, result in zip(group, results, strict=True))
             for job in jobs:
+                if job.kind is not None and not isolated:
+                    continue
                 if len(jobs) == 1:
-                    outcomes.append((job, job.work(session), None))
+                    outcomes.append((job, self._run_one(session, job), None))
                     continue
                 try:
                     if isolated:
                         with session.begin_nested():
-                            outcomes.append((job, job.work(session), None))
+                            outcomes.append((job, self._run_one(session, job), None))
                     else:
-                        outcomes.append((job, job.work(session), None))
+                        outcomes.append((job, self._run_one(session, job), None))
                 except Exception as exc:
                     if _is_transient(exc):
                         raise
@@ -237,6 +279,12 @@ class WritePath:
                         raise _JobFailed from exc
                     outcomes.append((job, None, exc))
         return outcomes
+
+    def _run_one(self, session: Session, job: _Job) -> Any:
+        if job.kind is not None:
+            return self._handlers[job.kind](session, [job.payload])[0]
+        assert job.work is not None  # noqa: S101 - a job is either work or a payload of a kind
+        return job.work(session)
 
 
 _UNSTORABLE = (

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,16 @@ class Reported:
     cleared_at: datetime | None = None
 
 
-def status_from_times(assignment: Assignment | Reported) -> str:
+class _Timed(Protocol):
+    @property
+    def enroute_at(self) -> datetime | None: ...
+    @property
+    def arrived_at(self) -> datetime | None: ...
+    @property
+    def cleared_at(self) -> datetime | None: ...
+
+
+def status_from_times(assignment: _Timed) -> str:
     """The last step of the response that has a time."""
     if assignment.cleared_at is not None:
         return "cleared"

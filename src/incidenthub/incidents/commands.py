@@ -115,7 +115,7 @@ class SourceIncident:
     """A whole incident as one source system knows it; upserted by (source, external_id)."""
 
     source: str
-    external_id: str
+    external_id: str | None  # None: a native create without an idempotency key, never matched to another
     fields: IncidentFields
     raw: dict[str, Any]
     call_taker: PersonCommand | None = None

@@ -50,20 +50,19 @@ def upsert_from_source(
     fields: IncidentFields = {**command.fields}
     if command.call_taker is not None:
         fields["call_taker"] = _person(session, tenant_id, command.call_taker)
+    external_id = command.external_id
     # Locked: two writers (the server and an import, say) updating one incident take turns.
-    incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True, for_update=True)
+    incident = None
+    if external_id is not None:
+        incident = repository.by_source_id(tenant_id, command.source, external_id, full=True, for_update=True)
     created = False
     if incident is None:
-        incident = changes.create(
-            session, tenant_id, command.source, command.external_id, fields, command.raw, actor=actor
-        )
-        if incident is None:  # a concurrent writer created it first: update theirs
-            incident = repository.by_source_id(
-                tenant_id, command.source, command.external_id, full=True, for_update=True
-            )
-            assert incident is not None  # noqa: S101 - it exists: the insert just collided with it
-        else:
-            created = True
+        incident = changes.create(session, tenant_id, command.source, external_id, fields, command.raw, actor=actor)
+        if incident is None and external_id is not None:  # a concurrent writer created it first: update theirs
+            incident = repository.by_source_id(tenant_id, command.source, external_id, full=True, for_update=True)
+        if incident is None:
+            raise AssertionError("the incident exists: its insert just collided with it")
+        created = incident.revision == 1 and not incident.timeline[1:]
     # One flush at the end rather than one before every lookup below.
     with session.no_autoflush:
         changed: dict[str, Any] = {} if created else changes.set_fields(incident, fields)

@@ -12,7 +12,7 @@ from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import as_utc
 from incidenthub.errors import FieldError, Invalid
-from incidenthub.incidents import service
+from incidenthub.incidents import batch, service
 from incidenthub.incidents.repository import IncidentFilter
 from incidenthub.incidents.schemas import (
     CancelRequest,
@@ -63,13 +63,17 @@ async def create_incident(
     principal: Principal = Depends(require("incidents:write")),
 ) -> IncidentEnvelope:
     raw: dict[str, Any] = await request.json()
-    tenant_id = principal.tenant_id
-    created = await runtime_of(request).writes.run(
-        lambda session: service.create_incident(session, tenant_id, body, raw, actor=principal.key_id)
-    )
-    if created.idempotent:
-        response.status_code = 200
-    return IncidentEnvelope(incident=created.incident, idempotent=created.idempotent)
+    runtime = runtime_of(request)
+    command = service.native_command(body, raw)
+    upsert = batch.Upsert(principal.tenant_id, command, actor=principal.key_id, update=False)
+    written: batch.Written = await runtime.writes.run_batched(batch.UPSERT, upsert)
+    if written.rows is not None and written.event is not None:
+        return IncidentEnvelope(incident=service.created_read(written.rows, written.event), idempotent=False)
+    # The key was known: the incident it made, unchanged.
+    response.status_code = 200
+    with runtime.database.read_sessions() as session:
+        existing = service.read_incident(session, principal.tenant_id, written.result.incident_id)
+    return IncidentEnvelope(incident=existing, idempotent=True)
 
 
 @router.get("/incidents", response_model=IncidentPage, responses=responses(401, 403, 422), summary="List incidents")

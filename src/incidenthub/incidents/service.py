@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from incidenthub.clock import utcnow
-from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.errors import FieldError, Invalid, NotFound
 from incidenthub.incidents import changes
-from incidenthub.incidents.commands import IncidentFields
+from incidenthub.incidents.commands import IncidentFields, SourceIncident
 from incidenthub.incidents.repository import IncidentFilter, IncidentRepository
 from incidenthub.incidents.schemas import (
     IncidentCreate,
@@ -21,7 +21,7 @@ from incidenthub.incidents.schemas import (
     StatusChange,
 )
 from incidenthub.incidents.shaping import NATIVE_SOURCE, note_read, to_read
-from incidenthub.models import Incident, Note
+from incidenthub.models import Incident, Note, TimelineEvent
 
 MAX_PAGE_SIZE = 100
 
@@ -32,15 +32,8 @@ class Created:
     idempotent: bool
 
 
-def create_incident(
-    session: Session, tenant_id: str, request: IncidentCreate, raw: dict[str, Any], actor: str | None = None
-) -> Created:
-    """A new incident; a repeated idempotency key answers the existing one and changes nothing."""
-    key = request.idempotency_key
-    if key is not None:
-        existing = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key)
-        if existing is not None:
-            return Created(read_incident(session, tenant_id, existing.id), idempotent=True)
+def native_command(request: IncidentCreate, raw: dict[str, Any]) -> SourceIncident:
+    """A native create as the command the write path applies (create only: a known key changes nothing)."""
     location = request.location
     subject = request.subject.model_dump() if request.subject else None
     coordinates = location.coordinates if location else None
@@ -59,14 +52,15 @@ def create_incident(
         "is_drill": request.is_drill,
         "extra_metadata": request.metadata,
     }
-    incident = changes.create(session, tenant_id, NATIVE_SOURCE, key, fields, raw, actor=actor)
-    if incident is None:
-        # Only a keyed create can collide: another writer (another process) made it first. Answer theirs.
-        winner = IncidentRepository(session).by_source_id(tenant_id, NATIVE_SOURCE, key) if key else None
-        if winner is None:
-            raise Conflict("the incident could not be created; retry")
-        return Created(read_incident(session, tenant_id, winner.id), idempotent=True)
-    return Created(to_read(incident, []), idempotent=False)
+    return SourceIncident(source=NATIVE_SOURCE, external_id=request.idempotency_key, fields=fields, raw=raw)
+
+
+def created_read(rows: dict[str, Any], event: dict[str, Any]) -> IncidentRead:
+    """The read shape of an incident the write path just inserted, from the rows it wrote (no query)."""
+    values = {("extra_metadata" if name == "metadata" else name): value for name, value in rows.items()}
+    values.pop("content_hash", None)
+    incident = Incident(**values, call_taker=None, notes=[], assignments=[], timeline=[TimelineEvent(**event)])
+    return to_read(incident, [])
 
 
 def get_incident(

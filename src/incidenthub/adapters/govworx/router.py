@@ -13,6 +13,7 @@ from incidenthub.adapters.govworx.schemas import UploadResult
 from incidenthub.auth.dependencies import principal_for_key
 from incidenthub.auth.service import Principal
 from incidenthub.errors import Unauthorized
+from incidenthub.incidents import batch
 from incidenthub.problems import responses
 from incidenthub.recordings.router import match_rules
 from incidenthub.runtime import read_session, runtime_of
@@ -62,8 +63,9 @@ async def upload_incident(
     command = mapping.to_command(mapping.parse_upload(body), body, local)
     runtime = runtime_of(request)
     rules = match_rules(runtime.settings)
-    tenant_id, actor = principal.tenant_id, principal.key_id
-    return await runtime.writes.run(lambda session: service.upload(session, tenant_id, command, actor, rules))
+    upsert = batch.Upsert(principal.tenant_id, command, actor=principal.key_id, rules=rules)
+    written: batch.Written = await runtime.writes.run_batched(batch.UPSERT, upsert)
+    return service.upload_result(command, written.result)
 
 
 @router.get(

@@ -11,18 +11,15 @@ from incidenthub.adapters.govworx.schemas import UploadResult
 from incidenthub.clock import iso_utc
 from incidenthub.dispatch.repository import PersonnelRepository
 from incidenthub.errors import FieldError, Invalid, NotFound
-from incidenthub.incidents import ingest
 from incidenthub.incidents import service as incidents_service
 from incidenthub.incidents.commands import SourceIncident
+from incidenthub.incidents.ingest import UpsertResult
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import Incident, Personnel
-from incidenthub.recordings.service import MatchRules
 
 
-def upload(
-    session: Session, tenant_id: str, command: SourceIncident, actor: str | None, rules: MatchRules
-) -> UploadResult:
-    result = ingest.upsert_from_source(session, tenant_id, command, actor=actor, match_rules=rules)
+def upload_result(command: SourceIncident, result: UpsertResult) -> UploadResult:
+    """GovWorx's answer to an upload the write path applied."""
     return UploadResult(
         id=result.incident_id,
         sysId=command.external_id,

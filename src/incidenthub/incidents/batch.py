@@ -1,0 +1,369 @@
+"""Whole incidents from source systems, a batch at a time, in a few set-based statements.
+
+The hot path of every intake door (a CAD upload, a native create, a bulk import): one lookup of the
+batch's existing incidents by `(tenant, source, external_id)`, multi-row inserts of the new incidents,
+their `created` timeline entries, notes, responders and links, and nothing at all for an unchanged
+repeat (its content fingerprint matches the one stored with its last upload). A changed repeat, and a
+new incident that needs more than inserts (a live unit to take off another incident), go through the
+row-at-a-time rules of `ingest` and `changes`; the rows written here are the same as those would write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select, tuple_
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from incidenthub.clock import utcnow
+from incidenthub.dispatch import assignments
+from incidenthub.dispatch.repository import PersonnelRepository, UnitRepository
+from incidenthub.incidents import changes
+from incidenthub.incidents.commands import SourceIncident
+from incidenthub.incidents.ingest import UpsertResult, fingerprint, upsert_from_source
+from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel, Recording, TimelineEvent, Unit
+from incidenthub.models.base import new_id
+from incidenthub.recordings import service as recordings_service
+from incidenthub.recordings.repository import LONGEST_RECORDING
+from incidenthub.recordings.service import MatchRules
+
+# The kind the write path applies set-based (db.WritePath.register).
+UPSERT = "incidents.upsert"
+
+
+@dataclass
+class Upsert:
+    """One incident to create or update; `update=False` only creates (a native create's idempotency)."""
+
+    tenant_id: str
+    command: SourceIncident
+    actor: str | None = None
+    rules: MatchRules = field(default_factory=MatchRules)
+    update: bool = True
+    message: str = "Incident created"
+
+
+@dataclass
+class Written:
+    """What an upsert did; `rows` holds what was inserted for a new incident (to answer without a read)."""
+
+    result: UpsertResult
+    rows: dict[str, Any] | None = None
+    event: dict[str, Any] | None = None
+
+
+_INCIDENTS = cast(Table, Incident.__table__)
+_INCIDENT_COLUMNS = [column.key for column in _INCIDENTS.columns]
+_DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "custom_fields": {}, "metadata": {}}
+
+
+def upsert_many(session: Session, items: Sequence[Upsert]) -> list[Written]:
+    """Apply every upsert in the session's transaction; results in the order of `items`."""
+    results: list[Written | None] = [None] * len(items)
+    pending = list(enumerate(items))
+    while pending:
+        # The same source id twice in one batch: the second waits for a later round and updates the first.
+        seen: set[tuple[str, str, str | None]] = set()
+        round_, later = [], []
+        for index, item in pending:
+            key = (item.tenant_id, item.command.source, item.command.external_id)
+            if item.command.external_id is not None and key in seen:
+                later.append((index, item))
+            else:
+                seen.add(key)
+                round_.append((index, item))
+        for index, written in _round(session, round_):
+            results[index] = written
+        pending = later
+    return [written for written in results if written is not None]
+
+
+def _round(session: Session, items: list[tuple[int, Upsert]]) -> list[tuple[int, Written]]:
+    keys = {
+        (item.tenant_id, item.command.source, item.command.external_id)
+        for _, item in items
+        if item.command.external_id is not None
+    }
+    existing: dict[tuple[str, str, str | None], tuple[str, int, str | None]] = {}
+    if keys:
+        rows = session.execute(
+            select(
+                Incident.tenant_id,
+                Incident.source,
+                Incident.external_id,
+                Incident.id,
+                Incident.revision,
+                Incident.content_hash,
+            ).where(tuple_(Incident.tenant_id, Incident.source, Incident.external_id).in_(list(keys)))
+        )
+        existing = {(t, s, e): (i, r, h) for t, s, e, i, r, h in rows}
+    out: list[tuple[int, Written]] = []
+    fresh: list[tuple[int, Upsert, str]] = []
+    for index, item in items:
+        command = item.command
+        digest = fingerprint(command)
+        found = existing.get((item.tenant_id, command.source, command.external_id)) if command.external_id else None
+        if found is None:
+            fresh.append((index, item, digest))
+            continue
+        incident_id, revision, stored = found
+        if not item.update or stored == digest:
+            out.append((index, Written(UpsertResult(incident_id, False, [], revision))))
+        else:
+            out.append((index, _one(session, item)))
+    out.extend(_insert(session, fresh))
+    return out
+
+
+def _one(session: Session, item: Upsert) -> Written:
+    """The row-at-a-time path: a changed repeat, or a new incident whose responders take units off others."""
+    result = upsert_from_source(session, item.tenant_id, item.command, actor=item.actor, match_rules=item.rules)
+    return Written(result)
+
+
+def _needs_rules(command: SourceIncident) -> bool:
+    """Whether inserting the incident would take a live unit off another incident (only an active one can)."""
+    active = command.fields.get("status", "created") not in changes.FINAL
+    return active and any(r.unit_name and r.cleared_at is None for r in command.responders)
+
+
+def _insert(session: Session, fresh: list[tuple[int, Upsert, str]]) -> list[tuple[int, Written]]:
+    out: list[tuple[int, Written]] = []
+    simple = []
+    for index, item, digest in fresh:
+        if _needs_rules(item.command):
+            out.append((index, _one(session, item)))
+        else:
+            simple.append((index, item, digest))
+    if not simple:
+        return out
+    people = _personnel(session, [item for _, item, _ in simple])
+    units = _units(session, [item for _, item, _ in simple])
+    now = utcnow()
+    incidents: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    responders: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for _, item, digest in simple:
+        row = _incident_row(item, digest, people, now)
+        incidents.append(row)
+        events.append(_event_row(row, item, now))
+        notes.extend(_note_rows(row, item.command, now))
+        responders.extend(_assignment_rows(row, item.command, people, units, now))
+        links.extend(
+            {
+                "tenant_id": row["tenant_id"],
+                "incident_id": row["id"],
+                "kind": "related",
+                "related_source": item.command.source,
+                "related_external_id": external_id,
+                "created_at": now,
+            }
+            for external_id in dict.fromkeys(item.command.related_external_ids)
+            if external_id != item.command.external_id
+        )
+    inserted = _insert_incidents(session, incidents)
+    kept = [row for row in incidents if row["id"] in inserted]
+    for model, rows in ((TimelineEvent, events), (Note, notes), (Assignment, responders), (IncidentLink, links)):
+        rows = [r for r in rows if r["incident_id"] in inserted]
+        if rows:
+            session.execute(insert(cast(Table, model.__table__)), rows)
+    events_by_id = {event["incident_id"]: event for event in events}
+    rules = {row["id"]: item.rules for (_, item, _), row in zip(simple, incidents, strict=True)}
+    _match_recordings(session, kept, rules)
+    for (index, item, _digest), row in zip(simple, incidents, strict=True):
+        if row["id"] in inserted:
+            out.append((index, Written(UpsertResult(row["id"], True, [], 1), row, events_by_id[row["id"]])))
+        else:
+            # Another process inserted the same source id between our lookup and our insert: theirs stands.
+            out.append((index, _one(session, item) if item.update else _existing(session, item)))
+    return out
+
+
+def _insert_incidents(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the incidents; the ids of those inserted (a source id another writer took first is skipped)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # The transaction holds SQLite's write lock from its start: no one can have inserted them since the lookup.
+        session.execute(insert(_INCIDENTS), rows)
+        return {row["id"] for row in rows}
+    statement = (
+        postgresql.insert(_INCIDENTS)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "source", "external_id"])
+        .returning(_INCIDENTS.c.id)
+    )
+    return {row.id for row in session.execute(statement, rows)}
+
+
+def _existing(session: Session, item: Upsert) -> Written:
+    incident_id, revision = session.execute(
+        select(Incident.id, Incident.revision).where(
+            Incident.tenant_id == item.tenant_id,
+            Incident.source == item.command.source,
+            Incident.external_id == item.command.external_id,
+        )
+    ).one()
+    return Written(UpsertResult(incident_id, False, [], revision))
+
+
+def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str], now: datetime) -> dict[str, Any]:
+    command = item.command
+    row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
+    row.update(_DEFAULTS)
+    row.update(
+        id=new_id("inc"),
+        tenant_id=item.tenant_id,
+        source=command.source,
+        external_id=command.external_id,
+        status="created",
+        raw_payload=command.raw,
+        created_at=now,
+        updated_at=now,
+        revision=1,
+        is_drill=False,
+        content_hash=digest,
+    )
+    for name, value in command.fields.items():
+        row["metadata" if name == "extra_metadata" else name] = value
+    if command.call_taker is not None:
+        row["call_taker_id"] = people[(item.tenant_id, command.call_taker.personnel_id)]
+    row.pop("call_taker", None)
+    return row
+
+
+def _event_row(row: dict[str, Any], item: Upsert, now: datetime) -> dict[str, Any]:
+    return {
+        "tenant_id": row["tenant_id"],
+        "incident_id": row["id"],
+        "occurred_at": now,
+        "event": "created",
+        "status": row["status"],
+        "message": item.message,
+        "actor": item.actor,
+        "data": None,
+    }
+
+
+def _note_rows(row: dict[str, Any], command: SourceIncident, now: datetime) -> list[dict[str, Any]]:
+    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    for note in command.notes:
+        if note.dedupe_key in rows:
+            continue  # the mapping already keeps the last of two equal notes
+        rows[note.dedupe_key] = {
+            "id": new_id("note"),
+            "tenant_id": row["tenant_id"],
+            "incident_id": row["id"],
+            "source_note_id": note.source_note_id,
+            "text": note.text,
+            "author": note.author,
+            "label": None,
+            # A note the source sent without a time is stored at the incident's date (the column needs one).
+            "noted_at": note.noted_at or row["source_created_at"] or now,
+            "created_at": now,
+        }
+    return list(rows.values())
+
+
+def _assignment_rows(
+    row: dict[str, Any],
+    command: SourceIncident,
+    people: dict[tuple[str, str], str],
+    units: dict[tuple[str, str], str],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    tenant_id = row["tenant_id"]
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    primary_given = False
+    for responder in command.responders:
+        unit_id = units[(tenant_id, responder.unit_name)] if responder.unit_name else None
+        person_id = people[(tenant_id, responder.person.personnel_id)] if responder.person else None
+        key = (person_id or "", unit_id or "")
+        times = {name: getattr(responder, name) for name in assignments.REPORTED_TIMES}
+        values = {**times, "dispatched_by": responder.dispatched_by, "status": assignments.status_from_times(responder)}
+        if key in rows:
+            rows[key].update(values)  # listed twice: the last one counts, as the row-at-a-time rules do
+            continue
+        rows[key] = {
+            "id": new_id("asg"),
+            "tenant_id": tenant_id,
+            "incident_id": row["id"],
+            "unit_id": unit_id,
+            "personnel_id": person_id,
+            "is_primary": unit_id is not None and not primary_given,
+            "created_at": now,
+            "updated_at": now,
+            **values,
+        }
+        primary_given = primary_given or unit_id is not None
+    return list(rows.values())
+
+
+def _personnel(session: Session, items: list[Upsert]) -> dict[tuple[str, str], str]:
+    """(tenant, personnel id) -> row id of every person the batch names, created on first sight."""
+    wanted: dict[str, dict[str, dict[str, str | None]]] = {}
+    for item in items:
+        named = [item.command.call_taker] + [r.person for r in item.command.responders]
+        for person in named:
+            if person is None:
+                continue
+            names = {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "display_name": person.display_name,
+            }
+            merged = wanted.setdefault(item.tenant_id, {}).setdefault(person.personnel_id, {})
+            merged.update({k: v for k, v in names.items() if v})
+    found: dict[tuple[str, str], str] = {}
+    for tenant_id, people in wanted.items():
+        rows: dict[str, Personnel] = PersonnelRepository(session).get_or_create_many(tenant_id, people)
+        found.update({(tenant_id, pid): person.id for pid, person in rows.items()})
+    return found
+
+
+def _units(session: Session, items: list[Upsert]) -> dict[tuple[str, str], str]:
+    """(tenant, call sign) -> row id of every unit the batch names, registered on first sight."""
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        for responder in item.command.responders:
+            if responder.unit_name:
+                wanted.setdefault(item.tenant_id, set()).add(responder.unit_name)
+    found: dict[tuple[str, str], str] = {}
+    for tenant_id, names in wanted.items():
+        rows: dict[str, Unit] = UnitRepository(session).get_or_create_many(tenant_id, sorted(names))
+        found.update({(tenant_id, name): unit.id for name, unit in rows.items()})
+    return found
+
+
+def _match_recordings(session: Session, rows: list[dict[str, Any]], rules: dict[str, MatchRules]) -> None:
+    """New incidents at a call position with recordings near their call: match them (one lookup for all)."""
+    placed = [row for row in rows if row["call_position"]]
+    if not placed:
+        return
+    # Generous on purpose: this only decides which new incidents the exact matcher looks at.
+    tolerance = timedelta(seconds=max(rule.tolerance_seconds + rule.default_call_seconds for rule in rules.values()))
+    reach = LONGEST_RECORDING + recordings_service.LONGEST_CALL + tolerance
+    begun = [row["call_received_at"] or row["call_picked_up_at"] for row in placed]
+    times = [when for when in begun if when is not None]
+    if not times:
+        return
+    near = session.execute(
+        select(Recording.tenant_id, Recording.position)
+        .where(
+            tuple_(Recording.tenant_id, Recording.position).in_({(r["tenant_id"], r["call_position"]) for r in placed}),
+            Recording.started_at >= min(times) - reach,
+            Recording.started_at <= max(times) + reach,
+        )
+        .group_by(Recording.tenant_id, Recording.position)
+        .having(func.count() > 0)
+    ).all()
+    busy = set(near)
+    for row in placed:
+        if (row["tenant_id"], row["call_position"]) in busy:
+            incident = session.get(Incident, row["id"])
+            assert incident is not None  # noqa: S101 - inserted above in this transaction
+            recordings_service.match_pending_for(session, incident, rules[row["id"]])
