@@ -145,6 +145,22 @@ def set_status(session: Session, unit: Unit, status: str, *, actor: str | None =
     return stamped
 
 
+def set_statuses(session: Session, units: Sequence[Unit], status: str, *, actor: str | None = None) -> None:
+    """`set_status` for many units: one query finds those on an incident, and only they are followed one by one."""
+    if not units:
+        return
+    on_call = {
+        a.unit_id for a in AssignmentRepository(session).open_of_units(units[0].tenant_id, [u.id for u in units])
+    }
+    now = utcnow()
+    for unit in units:
+        if unit.id in on_call:
+            set_status(session, unit, status, actor=actor)
+        else:
+            unit.status, unit.updated_at = status, now
+    session.flush()
+
+
 def change_unit_status(
     session: Session, tenant_id: str, unit_id: str, request: UnitStatusChange, actor: str | None = None
 ) -> UnitRead:

@@ -48,8 +48,9 @@ def upsert_from_source(
     """Create or update the incident `command` describes; see the module docstring for the rules."""
     repository = IncidentRepository(session)
     fields: IncidentFields = {**command.fields}
+    people = _people(session, tenant_id, command)
     if command.call_taker is not None:
-        fields["call_taker"] = _person(session, tenant_id, command.call_taker)
+        fields["call_taker"] = people[command.call_taker.personnel_id]
     external_id = command.external_id
     # Locked: two writers (the server and an import, say) updating one incident take turns.
     incident = None
@@ -60,14 +61,15 @@ def upsert_from_source(
         incident = changes.create(session, tenant_id, command.source, external_id, fields, command.raw, actor=actor)
         if incident is None and external_id is not None:  # a concurrent writer created it first: update theirs
             incident = repository.by_source_id(tenant_id, command.source, external_id, full=True, for_update=True)
+        else:
+            created = incident is not None
         if incident is None:
             raise AssertionError("the incident exists: its insert just collided with it")
-        created = incident.revision == 1 and not incident.timeline[1:]
     # One flush at the end rather than one before every lookup below.
     with session.no_autoflush:
         changed: dict[str, Any] = {} if created else changes.set_fields(incident, fields)
         changed.update(_merge_notes(incident, command.notes))
-        changed.update(_merge_responders(session, incident, command.responders, actor))
+        changed.update(_merge_responders(session, incident, command.responders, people, actor))
         changed.update(_merge_links(session, incident, command.source, command.related_external_ids, created))
     if not created:
         if command.extras(incident.raw_payload) != command.extras(command.raw):
@@ -84,14 +86,17 @@ def upsert_from_source(
     return UpsertResult(incident.id, created, [] if created else list(changed), incident.revision)
 
 
-def _person(session: Session, tenant_id: str, person: PersonCommand) -> Personnel:
-    """The tenant's person with this personnel id; the names the source sends now are kept."""
-    names = {"first_name": person.first_name, "last_name": person.last_name, "display_name": person.display_name}
-    found, _ = PersonnelRepository(session).get_or_create(tenant_id, person.personnel_id, **names)
-    for field, value in names.items():
-        if value and getattr(found, field) != value:
-            setattr(found, field, value)
-    return found
+def _people(session: Session, tenant_id: str, command: SourceIncident) -> dict[str, Personnel]:
+    """personnel id -> the tenant's person, for the call taker and every responder, in one set-based step;
+    the names the source sends now are kept (where a person appears twice, the later non-empty name wins)."""
+    mentioned: list[PersonCommand] = [command.call_taker] if command.call_taker is not None else []
+    mentioned += [responder.person for responder in command.responders if responder.person is not None]
+    names: dict[str, dict[str, str | None]] = {}
+    for person in mentioned:
+        sent = {"first_name": person.first_name, "last_name": person.last_name, "display_name": person.display_name}
+        merged = names.setdefault(person.personnel_id, dict.fromkeys(sent))
+        merged.update({field: value for field, value in sent.items() if value})
+    return PersonnelRepository(session).get_or_create_many(tenant_id, names) if names else {}
 
 
 def _note_keys(note: Note) -> list[tuple[str, ...]]:
@@ -132,25 +137,28 @@ def _merge_notes(incident: Incident, notes: list[NoteCommand]) -> dict[str, Any]
 
 
 def _merge_responders(
-    session: Session, incident: Incident, responders: list[ResponderCommand], actor: str | None
+    session: Session,
+    incident: Incident,
+    responders: list[ResponderCommand],
+    people: dict[str, Personnel],
+    actor: str | None,
 ) -> dict[str, Any]:
     """The responders of the upload, through the one set of assignment rules."""
-    reported = []
-    for command in responders:
-        unit = None
-        if command.unit_name:
-            unit, _ = UnitRepository(session).get_or_create(incident.tenant_id, command.unit_name)
-        reported.append(
-            assignments.Reported(
-                unit=unit,
-                person=_person(session, incident.tenant_id, command.person) if command.person else None,
-                dispatched_by=command.dispatched_by,
-                dispatched_at=command.dispatched_at,
-                enroute_at=command.enroute_at,
-                arrived_at=command.arrived_at,
-                cleared_at=command.cleared_at,
-            )
+    # The units, found or registered all at once (not one query per responder).
+    wanted = [command.unit_name for command in responders if command.unit_name]
+    units = UnitRepository(session).get_or_create_many(incident.tenant_id, wanted) if wanted else {}
+    reported = [
+        assignments.Reported(
+            unit=units[command.unit_name] if command.unit_name else None,
+            person=people[command.person.personnel_id] if command.person else None,
+            dispatched_by=command.dispatched_by,
+            dispatched_at=command.dispatched_at,
+            enroute_at=command.enroute_at,
+            arrived_at=command.arrived_at,
+            cleared_at=command.cleared_at,
         )
+        for command in responders
+    ]
     counts = assignments.report(session, incident, reported, actor=actor)
     return {"responders": counts} if counts else {}
 

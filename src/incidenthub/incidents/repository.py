@@ -59,6 +59,21 @@ class IncidentRepository:
             query = query.with_for_update(of=Incident).execution_options(populate_existing=True)
         return self.session.scalar(query)
 
+    def get_many(
+        self, tenant_id: str, incident_ids: Sequence[str], *, full: bool = False, for_update: bool = False
+    ) -> dict[str, Incident]:
+        """id -> incident, for those of the tenant; one query (plus one per relation when `full`);
+        `for_update` locks their rows, in id order so that two writers cannot deadlock over them."""
+        wanted = sorted(set(incident_ids))
+        if not wanted:
+            return {}
+        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id.in_(wanted))
+        if full:
+            query = query.options(*_FULL)
+        if for_update:
+            query = query.order_by(Incident.id).with_for_update(of=Incident).execution_options(populate_existing=True)
+        return {incident.id: incident for incident in self.session.scalars(query)}
+
     def by_source_id(
         self, tenant_id: str, source: str, external_id: str, *, full: bool = False, for_update: bool = False
     ) -> Incident | None:
