@@ -35,6 +35,10 @@ class TenantRepository:
 
     def next_number(self, tenant_id: str, counter: str) -> int:
         """The next value (1, 2, ...) of a named per-tenant counter; concurrent callers never share one."""
+        return self.next_numbers(tenant_id, counter, 1)[0]
+
+    def next_numbers(self, tenant_id: str, counter: str, count: int) -> list[int]:
+        """The next `count` values of a named per-tenant counter, reserved in one update."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
         self.session.execute(
             insert(TenantCounter).values(tenant_id=tenant_id, name=counter, value=0).on_conflict_do_nothing()
@@ -42,11 +46,11 @@ class TenantRepository:
         value = self.session.scalar(
             update(TenantCounter)
             .where(TenantCounter.tenant_id == tenant_id, TenantCounter.name == counter)
-            .values(value=TenantCounter.value + 1)
+            .values(value=TenantCounter.value + count)
             .returning(TenantCounter.value)
         )
         assert value is not None  # noqa: S101 - the row was just ensured
-        return int(value)
+        return list(range(int(value) - count + 1, int(value) + 1))
 
 
 class ApiKeyRepository:

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Insert, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from incidenthub.clock import utcnow
 from incidenthub.models import Assignment, Personnel, Unit
+from incidenthub.models.base import new_id
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
+CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's bind parameter limits
+PERSON_NAMES = ("first_name", "last_name", "display_name")
+T = TypeVar("T")
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _insert_ignoring_duplicates(session: Session, table: Any) -> Insert:
+    """`INSERT ... ON CONFLICT DO NOTHING` (PostgreSQL) / `INSERT OR IGNORE` (SQLite): a row another writer
+    registered first is left alone, and the caller selects it afterwards."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing()
 
 
 class UnitRepository:
@@ -20,6 +40,15 @@ class UnitRepository:
 
     def by_call_sign(self, tenant_id: str, call_sign: str) -> Unit | None:
         return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.call_sign == call_sign))
+
+    def by_call_signs(self, tenant_id: str, call_signs: Iterable[str]) -> dict[str, Unit]:
+        """call sign -> the tenant's unit, for those it has; one query per 500 call signs."""
+        wanted = list(dict.fromkeys(call_signs))
+        found: dict[str, Unit] = {}
+        for chunk in _chunks(wanted):
+            query = select(Unit).where(Unit.tenant_id == tenant_id, Unit.call_sign.in_(chunk))
+            found.update((unit.call_sign, unit) for unit in self.session.scalars(query))
+        return found
 
     def get(self, tenant_id: str, unit_id: str) -> Unit | None:
         return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id == unit_id))
@@ -45,12 +74,40 @@ class UnitRepository:
             select(Unit).where(Unit.tenant_id == tenant_id, self._holds_external_id(value)).limit(1)
         )
 
+    def by_external_ids(self, tenant_id: str, values: Iterable[str]) -> dict[str, Unit]:
+        """external id -> the unit that lists it, for those the tenant has; one query (a JSON scan of the
+        tenant's units once, not once per value)."""
+        wanted = list(dict.fromkeys(values))
+        found: dict[str, Unit] = {}
+        for chunk in _chunks(wanted):
+            query = select(Unit).where(Unit.tenant_id == tenant_id, self._holds_any_external_id(chunk))
+            for unit in self.session.scalars(query.order_by(Unit.created_at, Unit.id)):
+                for value in unit.external_ids or []:
+                    found.setdefault(value, unit)
+        return {value: found[value] for value in wanted if value in found}
+
+    def _holds_any_external_id(self, values: Sequence[str]) -> ColumnElement[bool]:
+        """`units.external_ids` (a JSON list) holds at least one of `values`."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            clause = text("units.external_ids ?| CAST(:held AS text[])")
+            return clause.bindparams(bindparam("held", list(values)))  # type: ignore[return-value]
+        clause = text("EXISTS (SELECT 1 FROM json_each(units.external_ids) WHERE json_each.value IN :held)")
+        return clause.bindparams(bindparam("held", list(values), expanding=True))  # type: ignore[return-value]
+
     def by_ident(self, tenant_id: str, ident_id: int) -> Unit | None:
-        if not 0 < ident_id <= MAX_IDENT:  # never handed out; and PostgreSQL's integer cast would overflow
-            return None
-        return self.session.scalar(
-            select(Unit).where(Unit.tenant_id == tenant_id, Unit.extra["ident_id"].as_integer() == ident_id).limit(1)
-        )
+        return self.by_idents(tenant_id, [ident_id]).get(ident_id)
+
+    def by_idents(self, tenant_id: str, ident_ids: Iterable[int]) -> dict[int, Unit]:
+        """ident id -> the tenant's unit, for those it has (an indexed column, one query per 500 ids)."""
+        # Never handed out beyond a 32-bit integer (and PostgreSQL's integer cast would overflow).
+        wanted = [ident for ident in dict.fromkeys(ident_ids) if 0 < ident <= MAX_IDENT]
+        found: dict[int, Unit] = {}
+        for chunk in _chunks(wanted):
+            query = select(Unit).where(Unit.tenant_id == tenant_id, Unit.ident_id.in_(chunk))
+            for unit in self.session.scalars(query.order_by(Unit.created_at, Unit.id)):
+                if unit.ident_id is not None:
+                    found.setdefault(unit.ident_id, unit)
+        return found
 
     def get_or_create(self, tenant_id: str, call_sign: str) -> tuple[Unit, bool]:
         """The tenant's unit with this call sign, registered on first sight; (unit, created)."""
@@ -67,6 +124,32 @@ class UnitRepository:
             assert existing is not None  # noqa: S101
             return existing, False
         return unit, True
+
+    def get_or_create_many(self, tenant_id: str, call_signs: Iterable[str]) -> dict[str, Unit]:
+        """call sign -> the tenant's unit, registering those it lacks: one SELECT, one INSERT of the missing
+        (rows another writer registered meanwhile are kept, not duplicated), one SELECT of those."""
+        wanted = list(dict.fromkeys(call_signs))
+        found = self.by_call_signs(tenant_id, wanted)
+        missing = [call_sign for call_sign in wanted if call_sign not in found]
+        if missing:
+            now = utcnow()
+            rows = [
+                {
+                    "id": new_id("unt"),
+                    "tenant_id": tenant_id,
+                    "call_sign": call_sign,
+                    "status": "available",
+                    "external_ids": [],
+                    "panic": False,
+                    "extra": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for call_sign in missing
+            ]
+            self.session.execute(_insert_ignoring_duplicates(self.session, Unit.__table__), rows)
+            found.update(self.by_call_signs(tenant_id, missing))
+        return found
 
 
 class PersonnelRepository:
@@ -97,6 +180,46 @@ class PersonnelRepository:
             if value and not getattr(person, field):
                 setattr(person, field, value)
         return person, False
+
+    def by_personnel_ids(self, tenant_id: str, personnel_ids: Iterable[str]) -> dict[str, Personnel]:
+        wanted = list(dict.fromkeys(personnel_ids))
+        found: dict[str, Personnel] = {}
+        for chunk in _chunks(wanted):
+            query = select(Personnel).where(Personnel.tenant_id == tenant_id, Personnel.personnel_id.in_(chunk))
+            found.update((person.personnel_id, person) for person in self.session.scalars(query))
+        return found
+
+    def get_or_create_many(
+        self, tenant_id: str, people: Mapping[str, Mapping[str, str | None]]
+    ) -> dict[str, Personnel]:
+        """personnel id -> the tenant's person, created on first sight; the names sent now are kept (a name
+        not sent leaves the stored one). One SELECT, one INSERT of the missing, one SELECT of those."""
+        found = self.by_personnel_ids(tenant_id, people)
+        missing = [personnel_id for personnel_id in people if personnel_id not in found]
+        if missing:
+            now = utcnow()
+            rows = [
+                {
+                    "id": new_id("per"),
+                    "tenant_id": tenant_id,
+                    "personnel_id": personnel_id,
+                    **{field: people[personnel_id].get(field) for field in PERSON_NAMES},
+                    "email": None,
+                    "role": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for personnel_id in missing
+            ]
+            self.session.execute(_insert_ignoring_duplicates(self.session, Personnel.__table__), rows)
+            found.update(self.by_personnel_ids(tenant_id, missing))
+        for personnel_id, names in people.items():
+            person = found[personnel_id]
+            for field in PERSON_NAMES:
+                value = names.get(field)
+                if value and getattr(person, field) != value:
+                    setattr(person, field, value)
+        return found
 
     def page(self, tenant_id: str, offset: int, limit: int) -> tuple[list[Personnel], int]:
         where = Personnel.tenant_id == tenant_id

@@ -50,12 +50,21 @@ _ASSIGNMENT_ORDER = ("dispatched", "enroute", "on_scene", "cleared")
 
 def ensure_ident(session: Session, unit: Unit) -> int:
     """The unit's small per-tenant integer id (Sonoran's identId), handed out on first need."""
-    ident = (unit.extra or {}).get("ident_id")
-    if isinstance(ident, int):
-        return ident
-    ident = TenantRepository(session).next_number(unit.tenant_id, IDENT_COUNTER)
-    unit.extra = {**(unit.extra or {}), "ident_id": ident}
-    return ident
+    return ensure_idents(session, [unit])[0]
+
+
+def ensure_idents(session: Session, units: Sequence[Unit]) -> list[int]:
+    """Each unit's ident, in order; those without one get theirs from one reservation of the counter."""
+    lacking = list({unit.id: unit for unit in units if ident_of(unit) is None}.values())
+    by_tenant: dict[str, list[Unit]] = {}
+    for unit in lacking:
+        by_tenant.setdefault(unit.tenant_id, []).append(unit)
+    for tenant_id, group in by_tenant.items():
+        numbers = TenantRepository(session).next_numbers(tenant_id, IDENT_COUNTER, len(group))
+        for unit, number in zip(group, numbers, strict=True):
+            unit.extra = {**(unit.extra or {}), "ident_id": number}
+            unit.ident_id = number  # the indexed copy lookups use
+    return [ident for unit in units if (ident := ident_of(unit)) is not None]
 
 
 def ident_of(unit: Unit) -> int | None:
@@ -192,6 +201,22 @@ def set_status(session: Session, unit: Unit, status: str, *, actor: str | None =
             )
     session.flush()
     return stamped
+
+
+def set_statuses(session: Session, units: Sequence[Unit], status: str, *, actor: str | None = None) -> None:
+    """`set_status` for many units: one query finds those on an incident, and only they are followed one by one."""
+    if not units:
+        return
+    on_call = {
+        a.unit_id for a in AssignmentRepository(session).open_of_units(units[0].tenant_id, [u.id for u in units])
+    }
+    now = utcnow()
+    for unit in units:
+        if unit.id in on_call:
+            set_status(session, unit, status, actor=actor)
+        else:
+            unit.status, unit.updated_at = status, now
+    session.flush()
 
 
 def change_unit_status(

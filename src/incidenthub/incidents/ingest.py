@@ -45,8 +45,9 @@ def upsert_from_source(
     """Create or update the incident `command` describes; see the module docstring for the rules."""
     repository = IncidentRepository(session)
     fields: dict[str, Any] = dict(command.fields)
+    people = _people(session, tenant_id, command)
     if command.call_taker is not None:
-        fields["call_taker"] = _person(session, tenant_id, command.call_taker)
+        fields["call_taker"] = people[command.call_taker.personnel_id]
     # Locked: two writers (the server and an import, say) updating one incident take turns.
     incident = repository.by_source_id(tenant_id, command.source, command.external_id, full=True, for_update=True)
     created = False
@@ -65,7 +66,7 @@ def upsert_from_source(
     with session.no_autoflush:
         changed: dict[str, Any] = {} if created else service.set_fields(incident, fields)
         changed.update(_merge_notes(incident, command.notes))
-        changed.update(_merge_responders(session, incident, command.responders))
+        changed.update(_merge_responders(session, incident, command.responders, people))
         changed.update(_merge_links(session, incident, command.source, command.related_external_ids, created))
     if not created:
         if command.extras(incident.raw_payload) != command.extras(command.raw):
@@ -80,14 +81,17 @@ def upsert_from_source(
     return UpsertResult(incident.id, created, [] if created else list(changed), incident.revision)
 
 
-def _person(session: Session, tenant_id: str, person: PersonCommand) -> Personnel:
-    """The tenant's person with this personnel id; the names the source sends now are kept."""
-    names = {"first_name": person.first_name, "last_name": person.last_name, "display_name": person.display_name}
-    found, _ = PersonnelRepository(session).get_or_create(tenant_id, person.personnel_id, **names)
-    for field, value in names.items():
-        if value and getattr(found, field) != value:
-            setattr(found, field, value)
-    return found
+def _people(session: Session, tenant_id: str, command: SourceIncident) -> dict[str, Personnel]:
+    """personnel id -> the tenant's person, for the call taker and every responder, in one set-based step;
+    the names the source sends now are kept (where a person appears twice, the later non-empty name wins)."""
+    mentioned: list[PersonCommand] = [command.call_taker] if command.call_taker is not None else []
+    mentioned += [responder.person for responder in command.responders if responder.person is not None]
+    names: dict[str, dict[str, str | None]] = {}
+    for person in mentioned:
+        sent = {"first_name": person.first_name, "last_name": person.last_name, "display_name": person.display_name}
+        merged = names.setdefault(person.personnel_id, dict.fromkeys(sent))
+        merged.update({field: value for field, value in sent.items() if value})
+    return PersonnelRepository(session).get_or_create_many(tenant_id, names) if names else {}
 
 
 def _note_keys(note: Note) -> list[tuple[str, ...]]:
@@ -132,16 +136,19 @@ def _assignment_key(assignment: Assignment) -> tuple[str, str]:
     return (person, assignment.unit.call_sign if assignment.unit else "")
 
 
-def _merge_responders(session: Session, incident: Incident, responders: list[ResponderCommand]) -> dict[str, Any]:
+def _merge_responders(
+    session: Session, incident: Incident, responders: list[ResponderCommand], people: dict[str, Personnel]
+) -> dict[str, Any]:
     known = {_assignment_key(assignment): assignment for assignment in incident.assignments}
+    # The units of new assignments, found or registered all at once (not one query per responder).
+    wanted = [command.unit_name for command in responders if command.unit_name and command.key not in known]
+    units = UnitRepository(session).get_or_create_many(incident.tenant_id, wanted) if wanted else {}
     added = updated = 0
     for command in responders:
-        person = _person(session, incident.tenant_id, command.person) if command.person else None
+        person = people[command.person.personnel_id] if command.person else None
         assignment = known.get(command.key)
         if assignment is None:
-            unit = None
-            if command.unit_name:
-                unit, _ = UnitRepository(session).get_or_create(incident.tenant_id, command.unit_name)
+            unit = units[command.unit_name] if command.unit_name else None
             assignment = Assignment(
                 tenant_id=incident.tenant_id,
                 incident_id=incident.id,

@@ -54,6 +54,16 @@ class IncidentRepository:
             query = query.options(*_FULL)
         return self.session.scalar(query)
 
+    def get_many(self, tenant_id: str, incident_ids: Sequence[str], *, full: bool = False) -> dict[str, Incident]:
+        """id -> incident, for those of the tenant; one query (plus one per relation when `full`)."""
+        wanted = list(dict.fromkeys(incident_ids))
+        if not wanted:
+            return {}
+        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id.in_(wanted))
+        if full:
+            query = query.options(*_FULL)
+        return {incident.id: incident for incident in self.session.scalars(query)}
+
     def by_source_id(
         self, tenant_id: str, source: str, external_id: str, *, full: bool = False, for_update: bool = False
     ) -> Incident | None:

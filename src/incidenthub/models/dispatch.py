@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidenthub.clock import utcnow
@@ -39,7 +39,10 @@ class Unit(Base):
     """A responding unit (engine, patrol car, ambulance) and its last known state."""
 
     __tablename__ = "units"
-    __table_args__ = (UniqueConstraint("tenant_id", "call_sign"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "call_sign"),
+        Index("ix_units_tenant_id_ident_id", "tenant_id", "ident_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("unt"))
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
@@ -53,6 +56,9 @@ class Unit(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     panic: Mapped[bool] = mapped_column(Boolean, default=False)
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Sonoran's identId, a per-tenant counter handed out on first need; also kept in `extra` (older readers).
+    # A column of its own so that finding a unit by it is an index lookup, not a scan of the tenant's units.
+    ident_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -20,6 +20,7 @@ from incidenthub.dispatch import service as dispatch
 from incidenthub.dispatch.repository import AssignmentRepository, UnitRepository
 from incidenthub.errors import AppError, Conflict, FieldError, Invalid, NotFound
 from incidenthub.incidents import service as incident_service
+from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import Incident, Note, SonoranCall, Tenant, Unit
 from incidenthub.sonoran.repository import SonoranCallRepository
 
@@ -157,38 +158,55 @@ def _add_note(incident: Incident, note: NoteIn, actor: str | None) -> None:
 
 def _resolve(session: Session, tenant_id: str, target: Target) -> Unit:
     """The unit a Sonoran target names; API ids and accounts register a unit on first sight."""
+    return _resolve_all(session, tenant_id, [target])[target]
+
+
+def _resolve_all(session: Session, tenant_id: str, targets: Sequence[Target]) -> dict[Target, Unit]:
+    """The unit each target names, with a few queries whatever their number: idents must exist (the first
+    unknown one in order is the error); API ids and accounts register a unit on first sight."""
     units = UnitRepository(session)
-    if target.kind == "ident":
-        unit = units.by_ident(tenant_id, int(target.value))
-        if unit is None:
-            raise UnknownIdent(int(target.value))
-        return unit
-    value = str(target.value)
-    unit = units.by_external_id(tenant_id, value)
-    if unit is None:
-        unit, _ = units.get_or_create(tenant_id, value)
+    idents = [int(t.value) for t in targets if t.kind == "ident"]
+    by_ident = units.by_idents(tenant_id, idents)
+    for ident in idents:
+        if ident not in by_ident:
+            raise UnknownIdent(ident)
+    values = [str(t.value) for t in targets if t.kind != "ident"]
+    by_value = units.by_external_ids(tenant_id, values)
+    registered = units.get_or_create_many(tenant_id, [value for value in values if value not in by_value])
+    for value, unit in registered.items():
         if value not in (unit.external_ids or []):
             unit.external_ids = [*(unit.external_ids or []), value]
-    if target.kind == "account" and (unit.extra or {}).get("account") != value:
-        unit.extra = {**(unit.extra or {}), "account": value}
-    dispatch.ensure_ident(session, unit)
-    return unit
+        by_value[value] = unit
+    resolved: dict[Target, Unit] = {}
+    for target in targets:
+        if target.kind == "ident":
+            resolved[target] = by_ident[int(target.value)]
+            continue
+        unit = resolved[target] = by_value[str(target.value)]
+        if target.kind == "account" and (unit.extra or {}).get("account") != target.value:
+            unit.extra = {**(unit.extra or {}), "account": target.value}
+    dispatch.ensure_idents(session, list(resolved.values()))
+    return resolved
 
 
 def _lookup(session: Session, tenant_id: str, target: Target) -> Unit | None:
     """The unit a Sonoran target names, if the tenant has it; never registers one."""
+    found = _lookup_all(session, tenant_id, [target])
+    return found[0] if found else None
+
+
+def _lookup_all(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[Unit]:
+    """The distinct units the targets name that the tenant has, in order (two queries); never registers one."""
     units = UnitRepository(session)
-    if target.kind == "ident":
-        return units.by_ident(tenant_id, int(target.value))
-    return units.by_external_id(tenant_id, str(target.value))
+    by_ident = units.by_idents(tenant_id, [int(t.value) for t in targets if t.kind == "ident"])
+    by_value = units.by_external_ids(tenant_id, [str(t.value) for t in targets if t.kind != "ident"])
+    found = (by_ident.get(int(t.value)) if t.kind == "ident" else by_value.get(str(t.value)) for t in targets)
+    return list({unit.id: unit for unit in found if unit is not None}.values())
 
 
 def _units(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[Unit]:
-    resolved: dict[str, Unit] = {}
-    for target in targets:
-        unit = _resolve(session, tenant_id, target)
-        resolved.setdefault(unit.id, unit)
-    return list(resolved.values())
+    resolved = _resolve_all(session, tenant_id, targets)
+    return list({unit.id: unit for unit in resolved.values()}.values())
 
 
 def _close(session: Session, view: CallView, actor: str | None, message: str = "Call closed") -> None:
@@ -327,7 +345,7 @@ def attach(
     for unit in units:
         dispatch.assign(session, view.incident, unit, actor=actor)
     session.flush()
-    return view, [dispatch.ensure_ident(session, unit) for unit in units]
+    return view, dispatch.ensure_idents(session, units)
 
 
 def detach(
@@ -338,13 +356,13 @@ def detach(
     Units are only looked up: one the tenant does not have is on no call, so there is nothing to detach.
     """
     require_server(session, tenant_id, server_id)
-    found = (_lookup(session, tenant_id, target) for target in targets)
-    units = list({unit.id: unit for unit in found if unit is not None}.values())
-    for assignment in AssignmentRepository(session).open_of_units(tenant_id, [u.id for u in units]):
-        incident = incident_service.get_incident(session, tenant_id, assignment.incident_id, full=True)
-        dispatch.clear(incident, assignment, actor=actor, reason="detached")
+    units = _lookup_all(session, tenant_id, targets)
+    open_ = AssignmentRepository(session).open_of_units(tenant_id, [u.id for u in units])
+    incidents = IncidentRepository(session).get_many(tenant_id, [a.incident_id for a in open_], full=True)
+    for assignment in open_:
+        dispatch.clear(incidents[assignment.incident_id], assignment, actor=actor, reason="detached")
     session.flush()
-    return [dispatch.ensure_ident(session, unit) for unit in units]
+    return dispatch.ensure_idents(session, units)
 
 
 def add_note(
@@ -452,15 +470,14 @@ def unit_status(
     session: Session, tenant_id: str, targets: Sequence[Target], status: int, actor: str | None = None
 ) -> int:
     units = _units(session, tenant_id, targets)
-    for unit in units:
-        dispatch.set_status(session, unit, mapping.UNIT_STATUSES[status], actor=actor)
+    dispatch.set_statuses(session, units, mapping.UNIT_STATUSES[status], actor=actor)
     return len(units)
 
 
 def unit_locations(session: Session, tenant_id: str, updates: Sequence[LocationUpdate]) -> int:
+    resolved = _resolve_all(session, tenant_id, [update.target for update in updates])
     for update in updates:
-        unit = _resolve(session, tenant_id, update.target)
-        dispatch.set_location(unit, update.location, coordinates=update.coordinates)
+        dispatch.set_location(resolved[update.target], update.location, coordinates=update.coordinates)
     session.flush()
     return len(updates)
 

@@ -1,0 +1,61 @@
+"""A GovWorx upload's work does not grow with its responders: units and personnel are looked up and
+registered with a few set-based statements, not one query per responder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.govworx.conftest import GovWorx
+from tests.statements import counted
+
+
+def _responders(prefix: str, count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "personnelId": f"{prefix}-P{index}",
+            "personnelFirstName": f"First{index}",
+            "personnelLastName": f"Last{index}",
+            "unitName": f"{prefix}-U{index}",
+            "dispatchedAt": "2026-01-06T01:05:00-05:00",
+        }
+        for index in range(count)
+    ]
+
+
+def _statements_of_upload(gw: GovWorx, sys_id: str, responders: list[dict[str, Any]]) -> int:
+    with counted(gw.client) as statements:
+        answer = gw.upload(gw.seed(sysId=sys_id, responders=responders))
+    assert answer["created"] is True
+    return statements.count
+
+
+def test_new_units_and_people_cost_the_same_few_statements_whatever_their_number(gw: GovWorx) -> None:
+    few = _statements_of_upload(gw, "few", _responders("A", 5))
+    many = _statements_of_upload(gw, "many", _responders("B", 200))
+    assert many == few, (few, many)
+    # Every responder is really there, with its unit and person registered once.
+    incident = gw.incident(gw.by_sys_id("many")[0]["incident_id"])
+    assert len(incident["responders"]) == 200
+    assert {r["unit"]["call_sign"] for r in incident["responders"]} == {f"B-U{i}" for i in range(200)}
+    assert {r["personnel"]["name"] for r in incident["responders"]} == {f"First{i} Last{i}" for i in range(200)}
+    units = gw.client.get("/v1/units", headers=gw.headers)
+    if units.status_code == 200:  # the metro key may lack dispatch:read; the incident above already shows them
+        assert len([u for u in units.json()["data"] if u["call_sign"].startswith("B-U")]) == 200
+
+
+def test_known_units_and_people_are_found_not_registered_again(gw: GovWorx) -> None:
+    responders = _responders("K", 50)
+    gw.upload(gw.seed(sysId="first", responders=responders))
+    # The same units and people on another incident, one renamed: found in one lookup, the new name kept.
+    renamed = [dict(r) for r in responders]
+    renamed[3]["personnelFirstName"] = "Renamed"
+    second = gw.upload(gw.seed(sysId="second", responders=renamed))
+    incident = gw.incident(second["id"])
+    names = {r["personnel"]["personnel_id"]: r["personnel"]["name"] for r in incident["responders"]}
+    assert names["K-P3"] == "Renamed Last3" and names["K-P4"] == "First4 Last4"
+    unit_ids_first = {
+        r["unit"]["call_sign"]: r["unit"]["id"]
+        for r in gw.incident(gw.upload(gw.seed(sysId="first", responders=responders))["id"])["responders"]
+    }
+    unit_ids_second = {r["unit"]["call_sign"]: r["unit"]["id"] for r in incident["responders"]}
+    assert unit_ids_first == unit_ids_second
