@@ -14,10 +14,15 @@ AssignmentStatus = Literal["dispatched", "enroute", "on_scene", "cleared"]
 UNIT_STATUSES: tuple[str, ...] = get_args(UnitStatus)
 
 
+MAX_EXTERNAL_IDS = 50  # a unit's ids in other systems (Sonoran API ids, accounts): a handful in practice
+
+
 class UnitCreate(BaseModel):
     call_sign: str = Field(min_length=1, max_length=128)
     name: str | None = Field(None, max_length=200)
-    external_ids: list[str] = Field(default_factory=list, description="e.g. Sonoran API ids such as `STEAM:1234`")
+    external_ids: list[str] = Field(
+        default_factory=list, max_length=MAX_EXTERNAL_IDS, description="e.g. Sonoran API ids such as `STEAM:1234`"
+    )
     department: str | None = Field(None, max_length=128)
     status: UnitStatus = "available"
 
@@ -27,7 +32,7 @@ class UnitUpdate(BaseModel):
 
     call_sign: str | None = Field(None, min_length=1, max_length=128)
     name: str | None = Field(None, max_length=200)
-    external_ids: list[str] | None = None
+    external_ids: list[str] | None = Field(None, max_length=MAX_EXTERNAL_IDS)
     department: str | None = Field(None, max_length=128)
 
 

@@ -81,9 +81,9 @@ def read_unit(session: Session, tenant_id: str, unit_id: str) -> UnitRead:
 
 
 def _check_external_ids(session: Session, tenant_id: str, external_ids: Sequence[str], unit_id: str | None) -> None:
-    for value in external_ids:
-        holder = UnitRepository(session).by_external_id(tenant_id, value)
-        if holder is not None and holder.id != unit_id:
+    holders = UnitRepository(session).by_external_ids(tenant_id, external_ids)
+    for value, holder in holders.items():
+        if holder.id != unit_id:
             raise Conflict(f"external id {value!r} already belongs to unit {holder.call_sign}")
 
 

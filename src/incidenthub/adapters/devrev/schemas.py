@@ -32,15 +32,19 @@ EnumId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
 IdList = Annotated[list[Id], Field(max_length=500)]
+MAX_TAGS = 200
+# A list filter's values (each becomes one term of the query); 500 like the id lists.
+FilterList = Annotated[list[str], Field(max_length=500)]
+AppList = Annotated[list[str], Field(max_length=100)]
 
 
 class CustomSchemaSpecDrop(_Model):
-    apps: list[str] = Field(default_factory=list)
+    apps: AppList = Field(default_factory=list)
     subtype: StrictBool = False
 
 
 class CustomSchemaSpec(_Model):
-    apps: list[str] = Field(default_factory=list)
+    apps: AppList = Field(default_factory=list)
     drop: CustomSchemaSpecDrop | None = None
     subtype: str | None = None
     tenant_fragment: StrictBool = False
@@ -83,7 +87,7 @@ class TagWithValue(_Model):
 
 
 class SetTags(_Model):
-    set: list[TagWithValue] = Field(max_length=200)
+    set: list[TagWithValue] = Field(max_length=MAX_TAGS)
 
 
 class IncidentsCreateRequest(_Model):
@@ -113,7 +117,7 @@ class IncidentsCreateRequest(_Model):
     stage_validation_options: list[Literal["allow_non_start"]] = Field(default_factory=list)
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: list[TagWithValue] | None = Field(None, max_length=200)
+    tags: list[TagWithValue] | None = Field(None, max_length=MAX_TAGS)
 
 
 class IncidentsUpdateRequest(_Model):
@@ -144,7 +148,7 @@ class IncidentsUpdateRequest(_Model):
     stage_validation_options: list[Literal["allow_invalid_transition"]] = Field(default_factory=list)
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: SetTags | list[TagWithValue] | None = None
+    tags: SetTags | Annotated[list[TagWithValue], Field(max_length=MAX_TAGS)] | None = None
 
 
 class IdRequest(_Model):
@@ -165,14 +169,14 @@ class StagedInfoFilter(_Model):
 
 
 class SyncFilter(_Model):
-    status: list[str] | None = None
-    sync_history: list[str] | None = None
-    sync_unit: list[str] | None = None
+    status: FilterList | None = None
+    sync_history: FilterList | None = None
+    sync_unit: FilterList | None = None
 
 
 class SyncMetadataFilter(_Model):
-    external_reference: list[str] | None = None
-    origin_system: list[str] | None = None
+    external_reference: FilterList | None = None
+    origin_system: FilterList | None = None
     last_sync_in: SyncFilter | None = None
     last_sync_out: SyncFilter | None = None
 
@@ -181,20 +185,20 @@ class IncidentsListRequest(_Model):
     cursor: str | None = None
     limit: StrictInt | None = None
     mode: Literal["after", "before"] | None = None
-    sort_by: list[str] | None = None
-    applies_to_parts: list[str] | None = None
-    created_by: list[str] | None = None
-    owned_by: list[str] | None = None
-    pia: list[str] | None = None
-    playbooks: list[str] | None = None
-    related_docs: list[str] | None = None
-    impacted_customers: list[str] | None = None
-    reported_by: list[Int64] | None = None
-    severity: list[Int64 | str] | None = None
-    source: list[Int64] | None = None
-    stage: list[str] | None = None
-    subtype: list[str] | None = None
-    title: list[str] | None = None
+    sort_by: FilterList | None = None
+    applies_to_parts: FilterList | None = None
+    created_by: FilterList | None = None
+    owned_by: FilterList | None = None
+    pia: FilterList | None = None
+    playbooks: FilterList | None = None
+    related_docs: FilterList | None = None
+    impacted_customers: FilterList | None = None
+    reported_by: Annotated[list[Int64], Field(max_length=500)] | None = None
+    severity: Annotated[list[Int64 | str], Field(max_length=500)] | None = None
+    source: Annotated[list[Int64], Field(max_length=500)] | None = None
+    stage: FilterList | None = None
+    subtype: FilterList | None = None
+    title: FilterList | None = None
     custom_fields: dict[str, Any] | None = None
     staged_info: StagedInfoFilter | None = None
     sync_metadata: SyncMetadataFilter | None = None

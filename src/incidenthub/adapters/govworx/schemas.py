@@ -79,6 +79,14 @@ Place = Annotated[str | None, BeforeValidator(_text), _limit(500)]
 Time = Annotated[str | None, BeforeValidator(_text), _limit(64)]
 
 
+# One upload is one incident. A multi-alarm fire or mass-casualty incident brings on the order of a hundred
+# apparatus with their crews (a responder row is one person and/or unit), and a day-long incident gathers a
+# few hundred to a couple of thousand CAD narrative entries: 500 and 2,000 hold both with room to spare and
+# bound the work (and the transaction) one upload can ask for.
+MAX_RESPONDERS = 500
+MAX_NOTES = 2000
+
+
 class UploadNote(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -134,8 +142,8 @@ class UploadIncident(BaseModel):
     callReceivedTime: Time = None
     callPickupTime: Time = None
     callHangupTime: Time = None
-    notes: list[UploadNote] | None = None
-    responders: list[UploadResponder] | None = None
+    notes: list[UploadNote] | None = Field(None, max_length=MAX_NOTES)
+    responders: list[UploadResponder] | None = Field(None, max_length=MAX_RESPONDERS)
     relatedSysId: Id = None
 
 

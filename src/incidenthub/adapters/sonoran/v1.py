@@ -64,6 +64,11 @@ EMERGENCY_TYPES: dict[str, tuple[str, ...]] = {
 }
 GENERAL_TYPES: dict[str, tuple[str, ...]] = {"get_version": ("GET_VERSION",), "get_servers": ("GET_SERVERS",)}
 READS = frozenset({"get_calls", "get_active_units", "get_version", "get_servers"})
+# Sonoran.js sends one item per call (a map plugin batches unit positions); a call has a handful of units and
+# notes. These bound what one request can make the single writer do (larger batches are split by the sender).
+MAX_ITEMS = 100  # `data` items of any endpoint
+MAX_UNITS = 100  # `units`, `accounts`, `identIds` of one item
+MAX_NOTES = 200  # `notes` of one new dispatch call
 
 
 class V1Error(AppError):
@@ -96,6 +101,8 @@ def data_items(body: dict[str, Any], *, required: bool) -> list[dict[str, Any]]:
         raise V1Error("INVALID REQUEST: data must be an array of objects")
     if required and not data:
         raise V1Error("INVALID REQUEST: data must hold at least one item")
+    if len(data) > MAX_ITEMS:
+        raise V1Error(f"INVALID REQUEST: data must hold at most {MAX_ITEMS} items")
     return data
 
 
@@ -119,9 +126,9 @@ class _UnitTargets(_Item):
     """A unit named by API id(s), account UUID or ident ids."""
 
     apiId: ApiId | None = None
-    units: list[ApiId] = Field(default_factory=list)
+    units: list[ApiId] = Field(default_factory=list, max_length=MAX_UNITS)
     account: Account | None = None
-    identIds: list[Id] = Field(default_factory=list)
+    identIds: list[Id] = Field(default_factory=list, max_length=MAX_UNITS)
 
     @model_validator(mode="after")
     def _named(self) -> _UnitTargets:
@@ -156,10 +163,10 @@ class NewDispatchItem(_Item):
     primary: PrimaryIdent | None = None
     trackPrimary: bool | None = None
     description: Str | None = None
-    notes: list[NoteItem] = Field(default_factory=list)
+    notes: list[NoteItem] = Field(default_factory=list, max_length=MAX_NOTES)
     metaData: Meta | None = None
-    units: list[ApiId] = Field(default_factory=list)
-    accounts: list[Account] = Field(default_factory=list)
+    units: list[ApiId] = Field(default_factory=list, max_length=MAX_UNITS)
+    accounts: list[Account] = Field(default_factory=list, max_length=MAX_UNITS)
     deleteAfterMinutes: Minutes | None = None
 
 

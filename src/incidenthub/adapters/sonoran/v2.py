@@ -28,7 +28,15 @@ from incidenthub.adapters.sonoran.fields import (
     UnitLocationText,
 )
 from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
-from incidenthub.adapters.sonoran.v1 import CallStatus, Origin, Priority, UnitStatusCode
+from incidenthub.adapters.sonoran.v1 import (
+    MAX_ITEMS,
+    MAX_NOTES,
+    MAX_UNITS,
+    CallStatus,
+    Origin,
+    Priority,
+    UnitStatusCode,
+)
 
 _TARGET_KEYS = ("communityUserIds", "communityUserId", "accounts", "accountUuid", "identIds", "roblox", "discord")
 
@@ -42,11 +50,11 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    communityUserIds: list[ApiId] | None = None
+    communityUserIds: list[ApiId] | None = Field(None, max_length=MAX_UNITS)
     communityUserId: ApiId | None = None
-    accounts: list[Account] | None = None
+    accounts: list[Account] | None = Field(None, max_length=MAX_UNITS)
     accountUuid: Account | None = None
-    identIds: list[Id] | None = None
+    identIds: list[Id] | None = Field(None, max_length=MAX_UNITS)
     roblox: Handle | None = None
     discord: Handle | None = None
 
@@ -94,7 +102,7 @@ class DispatchCallCreate(Targets):
     description: Str | None = None
     trackPrimary: bool | None = None
     primary: PrimaryIdent | None = None
-    notes: list[NoteV2] = Field(default_factory=list)
+    notes: list[NoteV2] = Field(default_factory=list, max_length=MAX_NOTES)
     metaData: Meta | None = None
     deleteAfterMinutes: Minutes | None = None
 
@@ -156,7 +164,7 @@ def _call_fields(call: DispatchCallCreate | DispatchCallUpdate, delete_after_min
 
 
 class CloseCalls(BaseModel):
-    callIds: list[Id] = Field(min_length=1)
+    callIds: list[Id] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class Attach(_NamedTargets):
@@ -242,7 +250,7 @@ class LocationItem(Targets):
 
 
 class UnitLocations(BaseModel):
-    updates: list[LocationItem] = Field(min_length=1)
+    updates: list[LocationItem] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class Server(BaseModel):
@@ -255,4 +263,4 @@ class Server(BaseModel):
 class Servers(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    servers: list[Server] = Field(min_length=1)
+    servers: list[Server] = Field(min_length=1, max_length=MAX_ITEMS)
