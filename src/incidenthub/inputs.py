@@ -25,9 +25,36 @@ def check_depth(data: Any) -> None:
             stack.extend((v, depth + 1) for v in node)
 
 
+def _storable(value: Any) -> bool:
+    """The quick answer for the usual case, without building paths: no NUL, NaN/Infinity or deep nesting."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        kind = type(node)
+        if kind is str:
+            if "\x00" in node:
+                return False
+        elif kind is dict:
+            for key, child in node.items():
+                if "\x00" in str(key):
+                    return False
+                stack.append((child, depth + 1))
+        elif kind is list:
+            stack.extend((child, depth + 1) for child in node)
+        elif kind is float and not math.isfinite(node):
+            return False
+        elif isinstance(node, str | dict | list | float):
+            return False  # a subclass of a JSON type: the full check below looks at it properly
+    return True
+
+
 def unstorable(value: Any) -> tuple[str, str] | None:
     """The path and reason of the first NUL character (in a string or key), NaN/Infinity, or nesting
     deeper than `MAX_DEPTH`; None when the value can be stored as it is."""
+    if _storable(value):
+        return None
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
     while stack:
         node, path, depth = stack.pop()

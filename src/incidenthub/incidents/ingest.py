@@ -8,12 +8,10 @@ record, bumps `revision` once, and one timeline entry lists every field that cha
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, is_dataclass
-from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from incidenthub.dispatch import assignments
@@ -189,27 +187,23 @@ def _merge_links(session: Session, incident: Incident, source: str, related: lis
 
 def fingerprint(command: SourceIncident) -> str:
     """A digest of everything a command says: the same again from the same source is an unchanged repeat."""
-    content = json.dumps(
-        [
-            command.fields,
-            command.call_taker,
-            command.notes,
-            command.responders,
-            command.related_external_ids,
-            command.extras(command.raw),
-        ],
-        default=_plain,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(content.encode()).hexdigest()[:32]
+    said = [
+        command.fields,
+        command.call_taker,
+        command.notes,
+        command.responders,
+        command.related_external_ids,
+        command.extras(command.raw),
+    ]
+    try:
+        content = orjson.dumps(said, default=_plain, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # an integer beyond 64 bits in a field the source sent: digest its text instead
+        content = repr(said).encode()
+    return hashlib.sha256(content).hexdigest()[:32]
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return {field.name: getattr(value, field.name) for field in dataclass_fields(value)}
+    """What orjson does not know as itself: a person row (by its id), big integers (as text)."""
     if isinstance(value, Personnel):
         return value.personnel_id
     return str(value)

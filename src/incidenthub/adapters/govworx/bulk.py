@@ -24,12 +24,12 @@ from incidenthub.adapters.govworx import SOURCE, mapping
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.db import Database, is_unstorable_value
 from incidenthub.errors import AppError, NotFound
-from incidenthub.incidents import ingest
+from incidenthub.incidents import batch
 from incidenthub.incidents.commands import SourceIncident
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.recordings.service import MatchRules
 
-BATCH = 500
+BATCH = 2000
 # A CSV cell may hold a long narrative or a JSON array of many notes.
 csv.field_size_limit(64 * 1024 * 1024)
 # Columns whose CSV cells hold JSON.
@@ -145,11 +145,11 @@ def import_stream(
         if on_reject is not None:
             on_reject(entry)
 
-    batch: list[tuple[Record, SourceIncident]] = []
+    pending: list[tuple[Record, SourceIncident]] = []
 
     def flush() -> None:
-        _upsert_batch(database, tenant.id, batch, actor, rules, report, reject)
-        batch.clear()
+        _upsert_batch(database, tenant.id, pending, actor, rules, report, reject)
+        pending.clear()
 
     for seen, record in enumerate(read_records(stream, fmt), start=1):
         if on_progress is not None and seen % BATCH == 0:
@@ -162,8 +162,8 @@ def import_stream(
         except AppError as error:
             reject(record, error.detail, [{"field": e.field, "message": e.message} for e in error.errors])
             continue
-        batch.append((record, command))
-        if len(batch) >= BATCH:
+        pending.append((record, command))
+        if len(pending) >= BATCH:
             flush()
     flush()
     if on_progress is not None:
@@ -174,33 +174,45 @@ def import_stream(
 def _upsert_batch(
     database: Database,
     tenant_id: str,
-    batch: list[tuple[Record, SourceIncident]],
+    pending: list[tuple[Record, SourceIncident]],
     actor: str,
     rules: MatchRules | None,
     report: ImportReport,
     reject: Callable[[Record, str], None],
 ) -> None:
-    if not batch:
+    """One transaction for the batch, set-based; if a record fails, again with each record on its own."""
+    if not pending:
         return
-    with database.transaction() as session:
-        for record, command in batch:
-            try:
-                with session.begin_nested():
-                    result = ingest.upsert_from_source(session, tenant_id, command, actor=actor, match_rules=rules)
-            except AppError as error:
-                reject(record, error.detail)
-                continue
-            except Exception as error:
-                if not is_unstorable_value(error):
-                    raise
-                reject(record, "a value cannot be stored: too long for its field, out of range, NUL, or NaN")
-                continue
-            if result.created:
-                report.created += 1
-            elif result.updated:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+    items = [batch.Upsert(tenant_id, command, actor=actor, rules=rules or MatchRules()) for _, command in pending]
+    try:
+        with database.transaction() as session:
+            outcomes: list[batch.Written | str] = list(batch.upsert_many(session, items))
+    except Exception as error:
+        if not (isinstance(error, AppError) or is_unstorable_value(error)):
+            raise
+        outcomes = [_upsert_alone(database, item) for item in items]
+    for (record, _), outcome in zip(pending, outcomes, strict=True):
+        if isinstance(outcome, str):
+            reject(record, outcome)
+        elif outcome.result.created:
+            report.created += 1
+        elif outcome.result.updated:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
+def _upsert_alone(database: Database, item: batch.Upsert) -> batch.Written | str:
+    """One record in a transaction of its own: what it wrote, or why it was refused."""
+    try:
+        with database.transaction() as session:
+            return batch.upsert_many(session, [item])[0]
+    except AppError as error:
+        return error.detail
+    except Exception as error:
+        if not is_unstorable_value(error):
+            raise
+        return "a value cannot be stored: too long for its field, out of range, NUL, or NaN"
 
 
 def export_rows(
