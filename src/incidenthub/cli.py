@@ -119,9 +119,8 @@ def serve(
     if first_key is not None:
         _announce_first_key(first_key, host, port)
     _export_settings(settings.model_copy(update={"host": host, "port": port, "workers": workers}))
-    # Each worker builds the app from the environment (create_app reads the settings); SIGINT or SIGTERM
-    # to this process stops every worker, each finishing the writes it has queued.
-    uvicorn.run(
+    config = uvicorn.Config(
+        # Each worker builds the app from the environment (create_app reads the settings).
         "incidenthub.app:create_app",
         factory=True,
         host=host,
@@ -134,6 +133,19 @@ def serve(
         # 5 s default killed workers still starting on a busy machine.
         timeout_worker_healthcheck=30,
     )
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise typer.Exit(code=3)  # uvicorn's code for a start-up failure
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()
+    # Listening before the workers start: a client connecting meanwhile waits instead of being refused.
+    sock.listen(config.backlog)
+    # SIGINT or SIGTERM to this process stops every worker, each finishing the writes it has queued.
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _announce_first_key(secret: str, host: str, port: int) -> None:
