@@ -77,7 +77,9 @@ def database(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, key_touch_interval_seconds=0)
+    # Tests that revoke or expire a key expect it at once: no key cache here (tests/test_auth.py and
+    # tests/test_workers.py test the cache and its bound).
+    return Settings(database_url=database_url, key_touch_interval_seconds=0, key_cache_seconds=0)
 
 
 @pytest.fixture

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from incidenthub.app import create_app
 from incidenthub.auth import service as auth_service
+from incidenthub.config import Settings
 from incidenthub.db import Database
 from incidenthub.models import ApiKey
-from tests.factories import Api, bearer
+from tests.factories import Api, bearer, make_key, make_tenant
 
 
 def _endpoints(incident_id: str) -> list[tuple[str, str, dict | None, str]]:  # type: ignore[type-arg]
@@ -120,3 +124,54 @@ def test_keys_are_stored_hashed_and_last_use_is_recorded(api: Api, database: Dat
     assert secret.split("_")[2] not in stored
     assert len(secret.split("_")[2]) >= 22  # >= 128 bits of base62
     assert any(k.last_used_at is not None for k in keys)
+
+
+# The key cache (on in production, off in the other tests): a verified key is served from memory for
+# `key_cache_seconds`, then verified again; its own expires_at holds on every request.
+
+
+def _key_id(database: Database, secret: str) -> str:
+    with database.read_sessions() as session:
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == secret.split("_")[1]))
+    assert key is not None
+    return key.id
+
+
+def test_cached_key_stops_working_within_the_cache_bound_after_revocation(database_url: str) -> None:
+    bound = 1.0
+    database = Database(database_url)
+    with TestClient(create_app(Settings(database_url=database_url, key_cache_seconds=bound))) as client:
+        make_tenant(database, "acme")
+        secret = make_key(database, "acme", ["*"])
+        assert client.get("/v1/incidents", headers=bearer(secret)).status_code == 200
+        with database.transaction() as session:
+            auth_service.revoke_key(session, _key_id(database, secret))
+        revoked = time.monotonic()
+        # Within the bound the process still trusts what it verified: no query per request...
+        assert client.get("/v1/incidents", headers=bearer(secret)).status_code == 200
+        # ...but a different secret under the same key id is never taken from the cache.
+        assert client.get("/v1/incidents", headers=bearer(secret[:-4] + "AAAA")).status_code == 401
+        while client.get("/v1/incidents", headers=bearer(secret)).status_code == 200:
+            assert time.monotonic() - revoked < bound + 0.5, "revoked key still accepted past the cache bound"
+            time.sleep(0.05)
+        assert all(client.get("/v1/incidents", headers=bearer(secret)).status_code == 401 for _ in range(5))
+    database.dispose()
+
+
+def test_cached_key_is_refused_the_moment_it_expires(database_url: str) -> None:
+    database = Database(database_url)
+    settings = Settings(database_url=database_url, key_cache_seconds=300, key_touch_interval_seconds=0)
+    with TestClient(create_app(settings)) as client:
+        make_tenant(database, "acme")
+        expires = datetime.now(UTC) + timedelta(seconds=1.5)
+        secret = make_key(database, "acme", ["*"], expires_at=expires)
+        assert client.get("/v1/incidents", headers=bearer(secret)).status_code == 200
+        with database.transaction() as session:  # forget when it was used: the next use must record it
+            session.execute(update(ApiKey).values(last_used_at=None))
+        # From the cache; the write is committed after the last-use write its own authentication queued.
+        assert client.post("/v1/incidents", json={"category": "sos"}, headers=bearer(secret)).status_code == 201
+        with database.read_sessions() as session:
+            assert session.scalar(select(ApiKey.last_used_at)) is not None
+        time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.05)
+        assert client.get("/v1/incidents", headers=bearer(secret)).status_code == 401
+    database.dispose()

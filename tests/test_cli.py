@@ -176,7 +176,8 @@ def test_serve_first_start_creates_default_tenant_and_prints_a_working_key(tmp_p
         assert curl and key.group(1) in curl.group(0) and f":{port}/v1/incidents" in curl.group(0)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {key.group(1)}"}
-        created = httpx.post(f"{base}/v1/incidents", json={"category": "sos"}, headers=headers)
+        # The port listens from here on; a request waits for the first worker to finish starting.
+        created = httpx.post(f"{base}/v1/incidents", json={"category": "sos"}, headers=headers, timeout=60)
         assert created.status_code == 201
         incident_id = created.json()["incident"]["incident_id"]
         assert httpx.get(f"{base}/v1/incidents/{incident_id}", headers=headers).status_code == 200

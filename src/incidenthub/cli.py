@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-import logging
+import os
 import sys
 import time
 from datetime import datetime
@@ -16,7 +17,7 @@ from rich.console import Console
 
 from incidenthub.auth import service as auth_service
 from incidenthub.clock import as_utc, iso_utc
-from incidenthub.config import get_settings
+from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
 from incidenthub.errors import AppError
 from incidenthub.migrate import upgrade
@@ -65,19 +66,50 @@ def migrate() -> None:
     err.print("database is up to date")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity), which is what `--workers` defaults to."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no sched_getaffinity (macOS)
+        return os.cpu_count() or 1
+
+
+def _export_settings(settings: Settings) -> None:
+    """Every setting into the environment, so worker processes (which read it) see what this one saw."""
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            os.environ[f"INCIDENTHUB_{name.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus our own loggers (on the root), applied again in every worker process."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["incidenthub"] = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    config["handlers"]["incidenthub"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "incidenthub",
+        "stream": "ext://sys.stderr",
+    }
+    config["root"] = {"handlers": ["incidenthub"], "level": level.upper()}
+    return config
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Server processes (default: one per usable core)")] = None,
 ) -> None:
-    """Migrate the database, then serve the API."""
+    """Migrate the database, then serve the API with one process per core."""
     import uvicorn
-
-    from incidenthub.app import create_app
 
     settings = get_settings()
     host = host or settings.host
     port = settings.port if port is None else port
+    workers = workers or settings.workers or usable_cores()
+    # Once, here, before any worker starts: the schema, and on an empty database the first tenant and key.
     database = Database(settings.database_url)
     upgrade(database)
     with database.transaction() as session:
@@ -86,8 +118,34 @@ def serve(
     database.dispose()
     if first_key is not None:
         _announce_first_key(first_key, host, port)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level, access_log=False)
+    _export_settings(settings.model_copy(update={"host": host, "port": port, "workers": workers}))
+    config = uvicorn.Config(
+        # Each worker builds the app from the environment (create_app reads the settings).
+        "incidenthub.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
+        access_log=False,
+        # A worker that does not answer the supervisor's ping in this time is killed and replaced; uvicorn's
+        # 5 s default killed workers still starting on a busy machine.
+        timeout_worker_healthcheck=30,
+    )
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:
+            raise typer.Exit(code=3)  # uvicorn's code for a start-up failure
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    sock = config.bind_socket()
+    # Listening before the workers start: a client connecting meanwhile waits instead of being refused.
+    sock.listen(config.backlog)
+    # SIGINT or SIGTERM to this process stops every worker, each finishing the writes it has queued.
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _announce_first_key(secret: str, host: str, port: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('var') / 'incidenthub.db'}"
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     write_batch_max: int = 256
     # last_used_at of an API key is refreshed at most this often, in seconds.
     key_touch_interval_seconds: int = 60
+    # A verified API key is trusted by each server process for at most this long without asking the
+    # database again: a revoked key stops working on every process within this bound. 0 turns it off.
+    key_cache_seconds: float = Field(default=5.0, ge=0)
+    # Server processes `incidenthub serve` starts; 0 means one per usable core.
+    workers: int = Field(default=0, ge=0)
     log_level: str = "info"
     # Call-audio matching: how far a recording may lie outside an incident's call window, and how long
     # a call is taken to last when the CAD sent no hang-up time.

@@ -1,4 +1,4 @@
-"""What a running app holds: settings, the database and its write path."""
+"""What a running app holds: settings, the database, its write path and the verified keys."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from incidenthub.auth.cache import KeyCache
 from incidenthub.config import Settings
 from incidenthub.db import Database, WritePath
 
@@ -19,6 +20,11 @@ class Runtime:
     writes: WritePath
     # When this process last queued a last_used_at write for each key (monotonic seconds).
     key_touches: dict[str, float] = field(default_factory=dict)
+    # API keys this process verified in the last `key_cache_seconds`.
+    keys: KeyCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = KeyCache(self.settings.key_cache_seconds)
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -1,14 +1,19 @@
-"""FastAPI dependencies that turn an Authorization header into a Principal with the right scope."""
+"""FastAPI dependencies that turn an Authorization header into a Principal with the right scope.
+
+A key this process verified in the last `key_cache_seconds` is taken from memory on the event loop: no
+query and no thread. Otherwise the database is asked, in a worker thread, and the answer is remembered.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from math import inf
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from incidenthub.auth import service as auth_service
 from incidenthub.auth.service import Principal
@@ -19,10 +24,17 @@ from incidenthub.runtime import Runtime, runtime_of
 bearer = HTTPBearer(auto_error=False, description="An incidenthub API key: `Authorization: Bearer ih_...`")
 
 
-def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
-    """Verify a key and keep its last_used_at fresh (written at most once per interval)."""
+def _verify(runtime: Runtime, raw_key: str) -> Principal:
+    """Ask the database; remember a key that verified (failures are not remembered)."""
+    started = time.monotonic()  # the cache bound counts from before the read
     with runtime.database.read_sessions() as session:
         principal = auth_service.authenticate(session, raw_key)
+    runtime.keys.put(raw_key, principal, started)
+    return principal
+
+
+def _touch(runtime: Runtime, principal: Principal) -> None:
+    """Keep the key's last_used_at fresh: written at most once per interval by each process."""
     interval = runtime.settings.key_touch_interval_seconds
     stale = principal.last_used_at is None or utcnow() - principal.last_used_at > timedelta(seconds=interval)
     now = time.monotonic()
@@ -33,20 +45,37 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
         runtime.key_touches[principal.key_id] = now
         key_id = principal.key_id
         runtime.writes.submit(lambda s: auth_service.touch_key(s, key_id), alone=True)
+
+
+def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
+    """Verify a key (from the cache, else the database); for callers already off the event loop."""
+    principal = runtime.keys.get(raw_key) or _verify(runtime, raw_key)
+    _touch(runtime, principal)
     return principal
 
 
-def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
+    """Verify a key: a cache hit stays on the event loop; only a miss queries, in a worker thread."""
+    principal = runtime.keys.get(raw_key)
+    if principal is None:
+        principal = await run_in_threadpool(_verify, runtime, raw_key)
+    _touch(runtime, principal)
+    return principal
+
+
+async def authenticated(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
     """The caller of a request carrying `Authorization: Bearer <key>`; 401 otherwise."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
-    return principal_for_key(runtime_of(request), credentials.credentials)
+    return await principal_for_key_async(runtime_of(request), credentials.credentials)
 
 
-def require(scope: str, *alternatives: str) -> Callable[..., Principal]:
+def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that answers 403 unless the caller's key holds `scope` (or an alternative)."""
 
-    def dependency(principal: Principal = Depends(authenticated)) -> Principal:
+    async def dependency(principal: Principal = Depends(authenticated)) -> Principal:
         principal.require(scope, *alternatives)
         return principal
 

@@ -39,6 +39,8 @@ class Principal:
     key_id: str
     scopes: tuple[str, ...]
     last_used_at: datetime | None
+    # The key's own expiry, checked again whenever a cached principal is used.
+    expires_at: datetime | None = None
 
     def require(self, scope: str, *alternatives: str) -> None:
         """Forbidden unless the key holds `scope` (or one of the alternatives)."""
@@ -170,7 +172,7 @@ def create_key(
 
 
 def revoke_key(session: Session, key_id: str) -> ApiKey:
-    """Revoke a key; it stops working at once. Revoking twice is harmless."""
+    """Revoke a key; servers stop accepting it within `key_cache_seconds`. Revoking twice is harmless."""
     key = ApiKeyRepository(session).get(key_id)
     if key is None:
         raise NotFound(f"no API key with id {key_id!r}")
@@ -204,6 +206,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
         key_id=key.id,
         scopes=tuple(key.scopes),
         last_used_at=key.last_used_at,
+        expires_at=key.expires_at,
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.adapters.govworx import mapping, service
 from incidenthub.adapters.govworx.schemas import UploadResult
-from incidenthub.auth.dependencies import principal_for_key
+from incidenthub.auth.dependencies import principal_for_key_async
 from incidenthub.auth.service import Principal
 from incidenthub.errors import Unauthorized
 from incidenthub.incidents import batch
@@ -32,13 +32,13 @@ _EXAMPLE = {
 }
 
 
-def govworx_principal(request: Request) -> Principal:
+async def govworx_principal(request: Request) -> Principal:
     """The caller, from `Authorization: Bearer` or GovWorx's documented spelling `Authentication: Bearer`."""
     header = request.headers.get("authorization") or request.headers.get("authentication") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
-    return principal_for_key(runtime_of(request), token.strip())
+    return await principal_for_key_async(runtime_of(request), token.strip())
 
 
 @router.put(
