@@ -58,6 +58,7 @@ class Written:
 
 _INCIDENTS = cast(Table, Incident.__table__)
 _INCIDENT_COLUMNS = [column.key for column in _INCIDENTS.columns]
+_PG_ROWS_PER_STATEMENT = 500
 _DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "custom_fields": {}, "metadata": {}}
 
 
@@ -197,7 +198,12 @@ def _insert_incidents(session: Session, rows: list[dict[str, Any]]) -> set[str]:
         .on_conflict_do_nothing(index_elements=["tenant_id", "source", "external_id"])
         .returning(_INCIDENTS.c.id)
     )
-    return {row.id for row in session.execute(statement, rows)}
+    inserted: set[str] = set()
+    # PostgreSQL takes at most 65,535 parameters a statement; an incident row has about 70.
+    for start in range(0, len(rows), _PG_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _PG_ROWS_PER_STATEMENT]
+        inserted.update(row.id for row in session.execute(statement, chunk))
+    return inserted
 
 
 def _existing(session: Session, item: Upsert) -> Written:
