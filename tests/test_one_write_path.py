@@ -107,3 +107,15 @@ def test_a_misspelt_canonical_field_is_refused() -> None:
     incident = Incident(tenant_id="t", source="native", status="created", revision=1)
     with pytest.raises(TypeError, match="radio_chanel"):
         changes.set_fields(incident, {"radio_chanel": "FIRE-TAC-1"})
+
+
+def test_a_timed_and_an_untimed_copy_of_one_note_are_one_note(api: Api) -> None:
+    body = _upload([])
+    body["notes"] = [
+        {"note": "Caller is on the second floor", "noteBy": "CT-456", "noteAt": "2026-01-06T10:26:00Z"},
+        {"note": "Caller is on the second floor", "noteBy": "CT-456"},
+    ]
+    response = api.client.put(UPLOAD, json=body, headers=api.acme)
+    assert response.status_code == 200, response.text
+    notes = api.incident(response.json()["id"])["notes"]
+    assert [note["note"] for note in notes] == ["Caller is on the second floor"]

@@ -228,7 +228,14 @@ class WritePath:
                     break
                 batch.append(job)
             for group in _groups(batch):
-                self._commit(group)
+                try:
+                    self._commit(group)
+                except Exception:
+                    # Never let one batch stop the only writer: every later write would hang.
+                    log.exception("write batch failed unexpectedly")
+                    for job in group:
+                        if not job.future.done():
+                            job.future.set_exception(RuntimeError("the write could not be completed"))
 
     def _commit(self, batch: list[_Job]) -> None:
         running = [job for job in batch if job.future.set_running_or_notify_cancel()]
@@ -259,7 +266,7 @@ class WritePath:
             try:
                 return self._attempt(jobs, isolated=isolated)
             except Exception as exc:
-                if not (_is_transient(exc) and attempt < _ATTEMPTS):
+                if not (is_transient(exc) and attempt < _ATTEMPTS):
                     raise
                 log.info("write batch of %d hit %s; retrying", len(jobs), type(exc.__cause__).__name__)
         raise AssertionError("unreachable")
@@ -278,7 +285,7 @@ class WritePath:
                     try:
                         results = self._handlers[kind](session, [job.payload for job in group])
                     except Exception as exc:
-                        if _is_transient(exc) or len(jobs) == 1:
+                        if is_transient(exc) or len(jobs) == 1:
                             raise
                         raise _JobFailed from exc
                     outcomes.extend((job, result, None) for job, result in zip(group, results, strict=True))
@@ -291,11 +298,15 @@ class WritePath:
                 try:
                     if isolated:
                         with session.begin_nested():
-                            outcomes.append((job, self._run_one(session, job), None))
+                            result = self._run_one(session, job)
+                            # Flushed inside the savepoint: a failing flush undoes this job alone, and
+                            # the job is answered with that error, never with the result computed before.
+                            session.flush()
                     else:
-                        outcomes.append((job, self._run_one(session, job), None))
+                        result = self._run_one(session, job)
+                    outcomes.append((job, result, None))
                 except Exception as exc:
-                    if _is_transient(exc):
+                    if is_transient(exc):
                         raise
                     if not isolated:
                         raise _JobFailed from exc
@@ -328,5 +339,6 @@ _ATTEMPTS = 3
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the whole transaction may simply be run again."""
     return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES

@@ -187,3 +187,24 @@ def test_a_devrev_delete_is_kept_on_record(devrev: DevRev) -> None:
     assert record.actor  # who deleted it
     assert record.snapshot["title"] == "Payments API down"
     assert record.snapshot["body"] == "5xx on checkout"
+
+
+def test_a_reopened_incident_does_not_take_back_a_unit_now_on_another_call(devrev: DevRev) -> None:
+    native = {"Authorization": "Bearer " + devrev.acme["Authorization"]}
+    created = devrev.create({"title": "Outage at the depot"})
+    incident_id = _row(devrev, created["id"]).id
+    first = devrev.client.post(f"/v1/incidents/{incident_id}/assignments", json={"call_sign": "E1"}, headers=native)
+    assert first.status_code == 201, first.text
+    assert devrev.update({"id": created["id"], "stage": {"stage": "resolved"}}).status_code == 200
+    other = devrev.client.post("/v1/incidents", json={"category": "fire"}, headers=native).json()["incident"]
+    moved = devrev.client.post(
+        f"/v1/incidents/{other['incident_id']}/assignments", json={"call_sign": "E1"}, headers=native
+    )
+    assert moved.status_code == 201, moved.text
+
+    assert devrev.update({"id": created["id"], "stage": "acknowledged"}).status_code == 200
+
+    units = devrev.client.get("/v1/units", headers=native).json()["data"]
+    assert next(u for u in units if u["call_sign"] == "E1")["incident_id"] == other["incident_id"]
+    responders = devrev.client.get(f"/v1/incidents/{incident_id}", headers=native).json()["responders"]
+    assert responders[0]["cleared_at"] is not None

@@ -249,10 +249,15 @@ def _new(
 
 def release_elsewhere(session: Session, incident: Incident, unit: Unit, *, actor: str | None) -> None:
     """Clear the unit's open assignment on any other active incident, loading (and locking) only its row."""
+    session.flush()  # the lock below refreshes rows this session holds: nothing unflushed may be lost
     for other in AssignmentRepository(session).open_of_units(unit.tenant_id, [unit.id]):
         if other.incident_id == incident.id:
             continue
         previous = incident_service.get_incident(session, unit.tenant_id, other.incident_id, for_update=True)
+        # Read again under the lock: another process may have cleared it, or closed that incident, meanwhile.
+        session.refresh(other)
+        if other.cleared_at is not None or not changes.is_active(previous):
+            continue
         other.unit = unit  # known already: clear() names it without loading it again
         clear(previous, other, actor=actor, reason=f"reassigned to {incident.external_id or incident.id}")
 
@@ -281,7 +286,10 @@ def follow_unit(session: Session, unit: Unit, previous: str, status: str, *, act
         incident = incident_service.get_incident(
             session, unit.tenant_id, assignment.incident_id, full=True, for_update=True
         )
-        # The same row as in the incident's loaded assignments: the identity map hands back one object.
+        # The same row as in the incident's loaded assignments (the identity map hands back one object),
+        # refreshed by the lock: skip it if another process cleared it or closed the incident meanwhile.
+        if assignment.cleared_at is not None or not changes.is_active(incident):
+            continue
         field = step(incident, assignment, status, actor=actor) if status in STEPS else None
         if field:
             stamped.append(field)

@@ -130,7 +130,7 @@ class UnitRepository:
         (rows another writer registered meanwhile are kept, not duplicated), one SELECT of those."""
         wanted = list(dict.fromkeys(call_signs))
         found = self.by_call_signs(tenant_id, wanted)
-        missing = [call_sign for call_sign in wanted if call_sign not in found]
+        missing = sorted(call_sign for call_sign in wanted if call_sign not in found)  # one order: no deadlocks
         if missing:
             now = utcnow()
             rows = [
@@ -195,7 +195,7 @@ class PersonnelRepository:
         """personnel id -> the tenant's person, created on first sight; the names sent now are kept (a name
         not sent leaves the stored one). One SELECT, one INSERT of the missing, one SELECT of those."""
         found = self.by_personnel_ids(tenant_id, people)
-        missing = [personnel_id for personnel_id in people if personnel_id not in found]
+        missing = sorted(personnel_id for personnel_id in people if personnel_id not in found)  # one lock order
         if missing:
             now = utcnow()
             rows = [

@@ -116,7 +116,7 @@ def _round(session: Session, items: list[tuple[int, Upsert]]) -> list[tuple[int,
             out.append((index, Written(UpsertResult(incident_id, False, [], revision))))
         else:
             out.append((index, _one(session, item)))
-    out.extend(_insert(session, fresh))
+    out.extend(_insert(session, fresh, [item for _, item in items]))
     return out
 
 
@@ -132,7 +132,11 @@ def _needs_rules(command: SourceIncident) -> bool:
     return active and any(r.unit_name and r.cleared_at is None for r in command.responders)
 
 
-def _insert(session: Session, fresh: list[tuple[int, Upsert, str]]) -> list[tuple[int, Written]]:
+def _insert(
+    session: Session, fresh: list[tuple[int, Upsert, str]], everyone: list[Upsert]
+) -> list[tuple[int, Written]]:
+    """Insert the new incidents; `everyone` is the whole round in submission order, whose people's names
+    are applied last so that the latest upload's names stand, as they would one upload at a time."""
     out: list[tuple[int, Written]] = []
     simple = []
     for index, item, digest in fresh:
@@ -142,7 +146,7 @@ def _insert(session: Session, fresh: list[tuple[int, Upsert, str]]) -> list[tupl
             simple.append((index, item, digest))
     if not simple:
         return out
-    people = _personnel(session, [item for _, item, _ in simple])
+    people = _personnel(session, everyone)
     units = _units(session, [item for _, item, _ in simple])
     now = utcnow()
     incidents: list[dict[str, Any]] = []
@@ -153,7 +157,7 @@ def _insert(session: Session, fresh: list[tuple[int, Upsert, str]]) -> list[tupl
     for _, item, digest in simple:
         row = _incident_row(item, digest, people, now)
         incidents.append(row)
-        events.append(_event_row(row, item, now))
+        events.append(changes.creation_entry(row, actor=item.actor, message=item.message, at=now))
         notes.extend(_note_rows(row, item.command, now))
         responders.extend(_assignment_rows(row, item.command, people, units, now))
         links.extend(
@@ -234,6 +238,7 @@ def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str],
         is_drill=False,
         content_hash=digest,
     )
+    changes.check_names(command.fields)
     for name, value in command.fields.items():
         row["metadata" if name == "extra_metadata" else name] = value
     if command.call_taker is not None:
@@ -242,25 +247,20 @@ def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str],
     return row
 
 
-def _event_row(row: dict[str, Any], item: Upsert, now: datetime) -> dict[str, Any]:
-    return {
-        "tenant_id": row["tenant_id"],
-        "incident_id": row["id"],
-        "occurred_at": now,
-        "event": "created",
-        "status": row["status"],
-        "message": item.message,
-        "actor": item.actor,
-        "data": None,
-    }
-
-
 def _note_rows(row: dict[str, Any], command: SourceIncident, now: datetime) -> list[dict[str, Any]]:
-    rows: dict[tuple[str, ...], dict[str, Any]] = {}
+    """The notes as `ingest._merge_notes` files them: a note without a source id is known by its content and,
+    untimed, by author and text alone, so a timed and an untimed copy of one note are one note."""
+    rows: list[dict[str, Any]] = []
+    known: dict[tuple[str, ...], dict[str, Any]] = {}
     for note in command.notes:
-        if note.dedupe_key in rows:
-            continue  # the mapping already keeps the last of two equal notes
-        rows[note.dedupe_key] = {
+        # A note the source sent without a time is stored at the incident's date (the column needs one).
+        noted_at = note.noted_at or row["source_created_at"] or now
+        found = known.get(note.dedupe_key)
+        if found is not None:
+            if note.source_note_id:
+                found.update(text=note.text, author=note.author, noted_at=noted_at)
+            continue
+        stored = {
             "id": new_id("note"),
             "tenant_id": row["tenant_id"],
             "incident_id": row["id"],
@@ -268,11 +268,19 @@ def _note_rows(row: dict[str, Any], command: SourceIncident, now: datetime) -> l
             "text": note.text,
             "author": note.author,
             "label": None,
-            # A note the source sent without a time is stored at the incident's date (the column needs one).
-            "noted_at": note.noted_at or row["source_created_at"] or now,
+            "noted_at": noted_at,
             "created_at": now,
         }
-    return list(rows.values())
+        rows.append(stored)
+        author = note.author or ""
+        keys = (
+            [("id", note.source_note_id)]
+            if note.source_note_id
+            else [("content", author, noted_at.isoformat(), note.text), ("untimed", author, note.text)]
+        )
+        for key in keys:
+            known[key] = stored
+    return rows
 
 
 def _assignment_rows(

@@ -32,7 +32,8 @@ FINAL = frozenset({"resolved", "cancelled"})
 _FIELD_NAMES = frozenset(IncidentFields.__annotations__)
 
 
-def _check_names(fields: Mapping[str, Any]) -> None:
+def check_names(fields: Mapping[str, Any]) -> None:
+    """TypeError naming any key that is not a canonical incident field."""
     unknown = set(fields) - _FIELD_NAMES
     if unknown:
         raise TypeError(f"not canonical incident fields: {', '.join(sorted(unknown))}")
@@ -84,6 +85,21 @@ def record(
     return row
 
 
+def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: str, at: datetime) -> dict[str, Any]:
+    """The `created` timeline row of an incident inserted set-based (`batch`), as `record` writes it for `create`:
+    the same columns, so every creation is recorded alike whichever path inserted it."""
+    return {
+        "tenant_id": incident["tenant_id"],
+        "incident_id": incident["id"],
+        "occurred_at": at,
+        "event": "created",
+        "status": incident["status"],
+        "message": message,
+        "actor": actor,
+        "data": None,
+    }
+
+
 # --- creation and fields -----------------------------------------------------------------------------
 
 
@@ -118,7 +134,7 @@ def create(
         timeline=[],
         assignments=[],
     )
-    _check_names(fields)
+    check_names(fields)
     for name, value in fields.items():
         setattr(incident, name, value)
     if not IncidentRepository(session).insert_unless_exists(incident):
@@ -130,7 +146,7 @@ def create(
 
 def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
-    _check_names(changes)
+    check_names(changes)
     changed: dict[str, Any] = {}
     for name, value in changes.items():
         old = getattr(incident, name)
@@ -173,9 +189,30 @@ def apply(
 
     Returns the names of the fields that changed; an empty list means nothing was written.
     """
+    reopening = incident.status in FINAL and changes.get("status", incident.status) not in FINAL
+    closed = incident.cancelled_at or incident.closed_at or incident.resolved_at or utcnow()
     changed = set_fields(incident, changes)
     record_change(incident, changed, actor=actor, event=event, message=message)
+    if reopening:
+        _release_held_units(incident, closed, actor=actor)
     return list(changed)
+
+
+def _release_held_units(incident: Incident, closed: datetime, *, actor: str | None) -> None:
+    """A closed incident reopens: the units it had when it closed were released then (a closed incident holds
+    none, and they may be on another call now), so their assignments are cleared as of the close."""
+    for assignment in incident.assignments:
+        if assignment.cleared_at is None:
+            assignment.cleared_at = closed
+            assignment.status = "cleared"
+            assignment.updated_at = utcnow()
+            record(
+                incident,
+                "unit_cleared",
+                message="released when the incident closed",
+                actor=actor,
+                data={"assignment_id": assignment.id, "unit_id": assignment.unit_id},
+            )
 
 
 def _plain(value: Any) -> Any:

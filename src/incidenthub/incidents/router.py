@@ -69,11 +69,13 @@ async def create_incident(
     written: batch.Written = await runtime.writes.run_batched(batch.UPSERT, upsert)
     if written.rows is not None and written.event is not None:
         return IncidentEnvelope(incident=service.created_read(written.rows, written.event), idempotent=False)
+    with runtime.database.read_sessions() as session:
+        stored = service.read_incident(session, principal.tenant_id, written.result.incident_id)
+    if written.result.created:  # made one incident at a time (another writer raced it): read back
+        return IncidentEnvelope(incident=stored, idempotent=False)
     # The key was known: the incident it made, unchanged.
     response.status_code = 200
-    with runtime.database.read_sessions() as session:
-        existing = service.read_incident(session, principal.tenant_id, written.result.incident_id)
-    return IncidentEnvelope(incident=existing, idempotent=True)
+    return IncidentEnvelope(incident=stored, idempotent=True)
 
 
 @router.get("/incidents", response_model=IncidentPage, responses=responses(401, 403, 422), summary="List incidents")

@@ -141,6 +141,7 @@ def _call(session: Session, tenant_id: str, server_id: int, call_id: int, kind: 
     if call is None or call.server_id != server_id or (kind is not None and call.kind != kind):
         raise UnknownCall(call_id)
     incident = incident_service.get_incident(session, tenant_id, call.incident_id, full=True, for_update=True)
+    session.refresh(call)  # read again under the incident's lock: another process may have closed it meanwhile
     return CallView(call, incident)
 
 
@@ -362,7 +363,9 @@ def detach(
         tenant_id, [a.incident_id for a in open_], full=True, for_update=True
     )
     for assignment in open_:
-        assignments.clear(incidents[assignment.incident_id], assignment, actor=actor, reason="detached")
+        incident = incidents[assignment.incident_id]
+        if changes.is_active(incident):  # the lock refreshed it: still open, or closed by another process
+            assignments.clear(incident, assignment, actor=actor, reason="detached")
     session.flush()
     return ensure_idents(session, units)
 

@@ -137,6 +137,8 @@ def _lifecycle(incident: Incident | None, settings: DevRevSettings, stage: str |
     resolved_at = incident.resolved_at if incident else None
     if settings.is_final(stage):
         return {"status": "resolved", "closed_at": closed_at or now, "resolved_at": resolved_at or now}
+    if incident is not None and incident.status not in changes.FINAL:
+        return {"closed_at": None, "resolved_at": None}  # an open stage keeps the lifecycle where units took it
     return {"status": "created", "closed_at": None, "resolved_at": None}
 
 

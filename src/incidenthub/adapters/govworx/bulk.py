@@ -22,7 +22,7 @@ import ijson
 
 from incidenthub.adapters.govworx import SOURCE, mapping
 from incidenthub.auth.repository import TenantRepository
-from incidenthub.db import Database, is_unstorable_value
+from incidenthub.db import Database, is_transient, is_unstorable_value
 from incidenthub.errors import AppError, NotFound
 from incidenthub.incidents import batch
 from incidenthub.incidents.commands import SourceIncident
@@ -185,8 +185,7 @@ def _upsert_batch(
         return
     items = [batch.Upsert(tenant_id, command, actor=actor, rules=rules or MatchRules()) for _, command in pending]
     try:
-        with database.transaction() as session:
-            outcomes: list[batch.Written | str] = list(batch.upsert_many(session, items))
+        outcomes: list[batch.Written | str] = list(_with_retries(database, items))
     except Exception as error:
         if not (isinstance(error, AppError) or is_unstorable_value(error)):
             raise
@@ -202,11 +201,26 @@ def _upsert_batch(
             report.unchanged += 1
 
 
+def _with_retries(database: Database, items: list[batch.Upsert]) -> list[batch.Written]:
+    """The items in one transaction, run again if the database chose it as a deadlock's victim (the server
+    writing the same tenant's incidents meanwhile)."""
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with database.transaction() as session:
+                return batch.upsert_many(session, items)
+        except Exception as error:
+            if not (is_transient(error) and attempt < _ATTEMPTS):
+                raise
+    raise AssertionError("unreachable")
+
+
+_ATTEMPTS = 3
+
+
 def _upsert_alone(database: Database, item: batch.Upsert) -> batch.Written | str:
     """One record in a transaction of its own: what it wrote, or why it was refused."""
     try:
-        with database.transaction() as session:
-            return batch.upsert_many(session, [item])[0]
+        return _with_retries(database, [item])[0]
     except AppError as error:
         return error.detail
     except Exception as error:

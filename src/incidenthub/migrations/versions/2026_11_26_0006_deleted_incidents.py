@@ -53,7 +53,8 @@ def upgrade() -> None:
         WHERE status IS NULL
         """
     )
-    # The first unit dispatched to an incident that has no primary becomes its primary.
+    # The first unit dispatched to a CAD-reported incident without a primary becomes its primary (native and
+    # Sonoran incidents keep theirs as their own rules left them: a primary cleared on purpose stays cleared).
     op.execute(
         """
         UPDATE assignments SET is_primary = true WHERE id IN (
@@ -63,7 +64,10 @@ def upgrade() -> None:
                 ORDER BY first.dispatched_at IS NULL, first.dispatched_at, first.created_at, first.id
                 LIMIT 1
             )
-            FROM (SELECT DISTINCT incident_id FROM assignments) AS held
+            FROM (
+                SELECT DISTINCT incident_id FROM assignments
+                WHERE incident_id IN (SELECT id FROM incidents WHERE source = 'govworx')
+            ) AS held
             WHERE NOT EXISTS (
                 SELECT 1 FROM assignments AS other WHERE other.incident_id = held.incident_id AND other.is_primary
             )
