@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
@@ -177,6 +178,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if error.headers:
             response.headers.update(error.headers)
         return response
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _error: ClientDisconnect) -> Response:
+        # The client hung up while sending its body: nothing was written and no one is left to answer.
+        log.info("client disconnected before its request body arrived")
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
