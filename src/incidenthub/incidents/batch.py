@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, tuple_
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,7 @@ class Written:
 _INCIDENTS = cast(Table, Incident.__table__)
 _INCIDENT_COLUMNS = [column.key for column in _INCIDENTS.columns]
 _PG_ROWS_PER_STATEMENT = 500
+_IDS_PER_QUERY = 2000
 _DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "custom_fields": {}, "metadata": {}}
 
 
@@ -84,24 +85,12 @@ def upsert_many(session: Session, items: Sequence[Upsert]) -> list[Written]:
 
 
 def _round(session: Session, items: list[tuple[int, Upsert]]) -> list[tuple[int, Written]]:
-    keys = {
+    keys: set[tuple[str, str, str | None]] = {
         (item.tenant_id, item.command.source, item.command.external_id)
         for _, item in items
         if item.command.external_id is not None
     }
-    existing: dict[tuple[str, str, str | None], tuple[str, int, str | None]] = {}
-    if keys:
-        rows = session.execute(
-            select(
-                Incident.tenant_id,
-                Incident.source,
-                Incident.external_id,
-                Incident.id,
-                Incident.revision,
-                Incident.content_hash,
-            ).where(tuple_(Incident.tenant_id, Incident.source, Incident.external_id).in_(list(keys)))
-        )
-        existing = {(t, s, e): (i, r, h) for t, s, e, i, r, h in rows}
+    existing = _existing_of(session, keys)
     out: list[tuple[int, Written]] = []
     fresh: list[tuple[int, Upsert, str]] = []
     for index, item in items:
@@ -118,6 +107,32 @@ def _round(session: Session, items: list[tuple[int, Upsert]]) -> list[tuple[int,
             out.append((index, _one(session, item)))
     out.extend(_insert(session, fresh, [item for _, item in items]))
     return out
+
+
+def _existing_of(
+    session: Session, keys: set[tuple[str, str, str | None]]
+) -> dict[tuple[str, str, str | None], tuple[str, int, str | None]]:
+    """(tenant, source, external id) -> (id, revision, content digest) of those that exist.
+
+    One query per tenant and source, on the unique index: a row-value `IN` of whole keys is a table scan
+    on SQLite, whose cost grew with every incident stored.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for tenant_id, source, external_id in keys:
+        if external_id is not None:
+            groups.setdefault((tenant_id, source), []).append(external_id)
+    found: dict[tuple[str, str, str | None], tuple[str, int, str | None]] = {}
+    for (tenant_id, source), external_ids in groups.items():
+        for start in range(0, len(external_ids), _IDS_PER_QUERY):
+            rows = session.execute(
+                select(Incident.external_id, Incident.id, Incident.revision, Incident.content_hash).where(
+                    Incident.tenant_id == tenant_id,
+                    Incident.source == source,
+                    Incident.external_id.in_(external_ids[start : start + _IDS_PER_QUERY]),
+                )
+            )
+            found.update({(tenant_id, source, e): (i, r, h) for e, i, r, h in rows})
+    return found
 
 
 def _one(session: Session, item: Upsert) -> Written:
@@ -365,17 +380,24 @@ def _match_recordings(session: Session, rows: list[dict[str, Any]], rules: dict[
     times = [when for when in begun if when is not None]
     if not times:
         return
-    near = session.execute(
-        select(Recording.tenant_id, Recording.position)
-        .where(
-            tuple_(Recording.tenant_id, Recording.position).in_({(r["tenant_id"], r["call_position"]) for r in placed}),
-            Recording.started_at >= min(times) - reach,
-            Recording.started_at <= max(times) + reach,
+    positions: dict[str, set[str]] = {}
+    for row in placed:
+        positions.setdefault(row["tenant_id"], set()).add(row["call_position"])
+    busy: set[tuple[str, str]] = set()
+    for tenant_id, names in positions.items():  # per tenant: on the (tenant, position, start) index
+        busy.update(
+            (tenant_id, position)
+            for (position,) in session.execute(
+                select(Recording.position)
+                .where(
+                    Recording.tenant_id == tenant_id,
+                    Recording.position.in_(sorted(names)),
+                    Recording.started_at >= min(times) - reach,
+                    Recording.started_at <= max(times) + reach,
+                )
+                .distinct()
+            )
         )
-        .group_by(Recording.tenant_id, Recording.position)
-        .having(func.count() > 0)
-    ).all()
-    busy = set(near)
     for row in placed:
         if (row["tenant_id"], row["call_position"]) in busy:
             incident = session.get(Incident, row["id"])
