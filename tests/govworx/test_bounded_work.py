@@ -60,3 +60,17 @@ def test_known_units_and_people_are_found_not_registered_again(gw: GovWorx) -> N
     }
     unit_ids_second = {r["unit"]["call_sign"]: r["unit"]["id"] for r in incident["responders"]}
     assert unit_ids_first == unit_ids_second
+
+
+def test_the_largest_upload_allowed_costs_no_more_statements_than_a_small_one(gw: GovWorx) -> None:
+    """The biggest request a tenant may send (every array at its limit) holds the writer for the same few
+    statements as a small one, so another tenant's write queued behind it waits for little work."""
+    small = _statements_of_upload(gw, "small", _responders("S", 1))
+    notes = [{"noteId": f"n{i}", "note": f"note {i}", "noteAt": "2026-01-06T10:30:00Z"} for i in range(2000)]
+    with counted(gw.client) as statements:
+        answer = gw.upload(gw.seed(sysId="largest", responders=_responders("L", 500), notes=notes))
+    assert answer["created"] is True
+    # A few more at most: lookups of many values go in chunks of 500 (the databases' parameter limits).
+    assert statements.count <= small + 4, (small, statements.count)
+    incident = gw.incident(answer["id"])
+    assert len(incident["responders"]) == 500 and len(incident["notes"]) == 2000
