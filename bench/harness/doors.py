@@ -135,7 +135,9 @@ def _profiled(
     workdir: Path,
 ) -> profile.ProfileResult:
     """One more run of a scenario with py-spy attached (apart, so the measured runs are not slowed)."""
-    scenario = next(s for s in scenarios if s.name == name)
+    # The scenario asked for, or the first one run when it was left out (`--doors`).
+    scenario = next((s for s in scenarios if s.name == name), scenarios[0])
+    name = scenario.name
     output = workdir / f"profile-{backend}-{name}.txt"
     pid = server.pid
     recorder = profile.start(pid, seconds, output)

@@ -41,6 +41,8 @@ class Principal:
     last_used_at: datetime | None
     # The key's own expiry, checked again whenever a cached principal is used.
     expires_at: datetime | None = None
+    # The tenant's Sonoran community id: a Sonoran v1 call names it beside the key.
+    sonoran_community_id: str | None = None
 
     def require(self, scope: str, *alternatives: str) -> None:
         """Forbidden unless the key holds `scope` (or one of the alternatives)."""
@@ -207,6 +209,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
         scopes=tuple(key.scopes),
         last_used_at=key.last_used_at,
         expires_at=key.expires_at,
+        sonoran_community_id=tenant.sonoran_community_id,
     )
 
 

@@ -43,14 +43,19 @@ def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Pri
     community = str(community) if community else None
     if community is not None and ("\x00" in community or len(community) > COMMUNITY_ID_MAX):
         community = None  # no tenant can have it (and PostgreSQL refuses a NUL even in a lookup)
-    with runtime.database.read_sessions() as session:
-        tenant = TenantRepository(session).by_sonoran_community_id(community) if community else None
     principal = None
     if isinstance(key, str) and key:
         try:
             principal = principal_for_key(runtime, key)
         except Unauthorized:
             principal = None
+    if principal is not None and community is not None and principal.sonoran_community_id == community:
+        # The usual call: a (cached) key of the community it names. No query; the checks below find why not.
+        if any(scopes.grants(principal.scopes, scope) for scope in accepted):
+            return principal
+        raise V1Error(v1.ENDPOINT_NOT_ENABLED)
+    with runtime.database.read_sessions() as session:
+        tenant = TenantRepository(session).by_sonoran_community_id(community) if community else None
     if tenant is None:
         if principal is not None:
             with runtime.database.read_sessions() as session:
