@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, literal, or_, select, tuple_
+from sqlalchemy import and_, delete, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -197,25 +197,43 @@ class IncidentRepository:
         if not ids:
             return {}
         own_keys = {(i.source, i.external_id): i.id for i in incidents if i.external_id is not None}
-        touching: ColumnElement[bool] = IncidentLink.incident_id.in_(ids)
-        if own_keys:
-            pointing_here = tuple_(IncidentLink.related_source, IncidentLink.related_external_id).in_(list(own_keys))
-            touching = or_(touching, pointing_here)
-        rows = list(self.session.scalars(select(IncidentLink).where(IncidentLink.tenant_id == tenant_id, touching)))
+        # Each condition on its own index (a row-value IN, or an OR of them, scanned the table on SQLite).
+        found = {
+            row.seq: row
+            for row in self.session.scalars(
+                select(IncidentLink).where(IncidentLink.tenant_id == tenant_id, IncidentLink.incident_id.in_(ids))
+            )
+        }
+        for source, external_ids in _by_source(own_keys).items():
+            found.update(
+                (row.seq, row)
+                for row in self.session.scalars(
+                    select(IncidentLink).where(
+                        IncidentLink.tenant_id == tenant_id,
+                        IncidentLink.related_source == source,
+                        IncidentLink.related_external_id.in_(external_ids),
+                    )
+                )
+            )
+        rows = [found[seq] for seq in sorted(found)]
         if not rows:
             return {incident_id: [] for incident_id in ids}
         named_ids = {row.incident_id for row in rows}
         named_keys = {(row.related_source, row.related_external_id) for row in rows}
         id_by_key: dict[tuple[str, str | None], str] = {}
         key_by_id: dict[str, tuple[str, str | None]] = {}
-        for incident_id, source, external_id in self.session.execute(
-            select(Incident.id, Incident.source, Incident.external_id).where(
-                Incident.tenant_id == tenant_id,
-                or_(Incident.id.in_(named_ids), tuple_(Incident.source, Incident.external_id).in_(list(named_keys))),
+        columns = (Incident.id, Incident.source, Incident.external_id)
+        queries = [select(*columns).where(Incident.tenant_id == tenant_id, Incident.id.in_(named_ids))]
+        queries += [
+            select(*columns).where(
+                Incident.tenant_id == tenant_id, Incident.source == source, Incident.external_id.in_(external_ids)
             )
-        ):
-            id_by_key[(source, external_id)] = incident_id
-            key_by_id[incident_id] = (source, external_id)
+            for source, external_ids in _by_source(named_keys).items()
+        ]
+        for query in queries:
+            for incident_id, source, external_id in self.session.execute(query):
+                id_by_key[(source, external_id)] = incident_id
+                key_by_id[incident_id] = (source, external_id)
         for row in rows:
             far = (row.related_source, row.related_external_id)
             if row.incident_id in result:  # outgoing: this incident names the other one
@@ -225,3 +243,12 @@ class IncidentRepository:
             if target is not None and near is not None and row.incident_id != target:  # incoming
                 result[target][(row.kind, *near)] = Link(row.kind, near[0], near[1], row.incident_id)
         return {incident_id: list(links.values()) for incident_id, links in result.items()}
+
+
+def _by_source(keys: Iterable[tuple[str, str | None]]) -> dict[str, list[str]]:
+    """(source, external id) pairs grouped as source -> external ids."""
+    grouped: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        if external_id is not None:
+            grouped.setdefault(source, []).append(external_id)
+    return grouped

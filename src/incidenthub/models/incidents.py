@@ -147,7 +147,10 @@ class IncidentLink(Base):
     """A relation between two incidents, stored by the other side's source id so it can arrive later."""
 
     __tablename__ = "incident_links"
-    __table_args__ = (UniqueConstraint("incident_id", "related_source", "related_external_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "related_source", "related_external_id", "kind"),
+        Index("ix_incident_links_tenant_related", "tenant_id", "related_source", "related_external_id"),
+    )
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
