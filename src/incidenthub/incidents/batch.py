@@ -109,18 +109,6 @@ def _round(session: Session, items: list[tuple[int, Upsert]]) -> list[tuple[int,
     return out
 
 
-def unchanged(session: Session, tenant_id: str, command: SourceIncident) -> UpsertResult | None:
-    """The answer to an identical repeat, read without queuing a write: the stored digest of the source's
-    last command equals this one's. None when it must go through the write path (new, or changed)."""
-    if command.external_id is None:
-        return None
-    found = _existing_of(session, {(tenant_id, command.source, command.external_id)})
-    stored = found.get((tenant_id, command.source, command.external_id))
-    if stored is None or stored[2] != fingerprint(command):
-        return None
-    return UpsertResult(stored[0], False, [], stored[1])
-
-
 def _existing_of(
     session: Session, keys: set[tuple[str, str, str | None]]
 ) -> dict[tuple[str, str, str | None], tuple[str, int, str | None]]:

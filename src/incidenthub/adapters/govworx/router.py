@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from incidenthub.adapters.govworx import mapping, service
 from incidenthub.adapters.govworx.schemas import UploadResult
@@ -15,7 +14,6 @@ from incidenthub.auth.dependencies import principal_for_key_async
 from incidenthub.auth.service import Principal
 from incidenthub.errors import Unauthorized
 from incidenthub.incidents import batch
-from incidenthub.incidents.ingest import UpsertResult
 from incidenthub.problems import responses
 from incidenthub.recordings.router import match_rules
 from incidenthub.runtime import read_session, runtime_of
@@ -64,15 +62,8 @@ async def upload_incident(
     local = None if convert_from_utc else ZoneInfo(principal.tenant_timezone)
     command = mapping.to_command(mapping.parse_upload(body), body, local)
     runtime = runtime_of(request)
-
-    def repeat() -> UpsertResult | None:
-        with runtime.database.read_sessions() as session:
-            return batch.unchanged(session, principal.tenant_id, command)
-
-    # CADs resend whole incidents often: an identical repeat is answered from a read, holding no writer.
-    known = await run_in_threadpool(repeat)
-    if known is not None:
-        return service.upload_result(command, known)
+    # An identical repeat is answered by the write path from the stored digest, many to one query; a read
+    # of its own per request (tried) made repeats slower, and new uploads too.
     rules = match_rules(runtime.settings)
     upsert = batch.Upsert(principal.tenant_id, command, actor=principal.key_id, rules=rules)
     written: batch.Written = await runtime.writes.run_batched(batch.UPSERT, upsert)
