@@ -13,11 +13,10 @@ from typing import Any, cast
 from sqlalchemy.orm import Session
 
 from incidenthub.adapters.sonoran import mapping
-from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
+from incidenthub.adapters.sonoran.mapping import CallFields, NewCall, NewEmergencyCall, NoteIn, Target
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import assignments
-from incidenthub.dispatch import service as dispatch
 from incidenthub.dispatch.idents import ensure_idents
 from incidenthub.dispatch.repository import AssignmentRepository, UnitRepository
 from incidenthub.errors import AppError, Conflict, FieldError, Invalid, NotFound
@@ -163,10 +162,10 @@ def _add_note(incident: Incident, note: NoteIn, actor: str | None) -> None:
 
 def _resolve(session: Session, tenant_id: str, target: Target) -> Unit:
     """The unit a Sonoran target names; API ids and accounts register a unit on first sight."""
-    return _resolve_all(session, tenant_id, [target])[target]
+    return resolve_all(session, tenant_id, [target])[target]
 
 
-def _resolve_all(session: Session, tenant_id: str, targets: Sequence[Target]) -> dict[Target, Unit]:
+def resolve_all(session: Session, tenant_id: str, targets: Sequence[Target]) -> dict[Target, Unit]:
     """The unit each target names, with a few queries whatever their number: idents must exist (the first
     unknown one in order is the error); API ids and accounts register a unit on first sight."""
     units = UnitRepository(session)
@@ -209,8 +208,9 @@ def _lookup_all(session: Session, tenant_id: str, targets: Sequence[Target]) -> 
     return list({unit.id: unit for unit in found if unit is not None}.values())
 
 
-def _units(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[Unit]:
-    resolved = _resolve_all(session, tenant_id, targets)
+def distinct_units(session: Session, tenant_id: str, targets: Sequence[Target]) -> list[Unit]:
+    """The distinct units the targets name, registering API ids and accounts seen for the first time."""
+    resolved = resolve_all(session, tenant_id, targets)
     return list({unit.id: unit for unit in resolved.values()}.values())
 
 
@@ -263,7 +263,7 @@ def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str 
     for note in command.notes:
         _add_note(incident, note, actor)
     view = CallView(call, incident)
-    units = _units(session, tenant_id, command.targets)
+    units = distinct_units(session, tenant_id, command.targets)
     if not units and command.primary is not None and command.primary > 0:
         primary = _lookup(session, tenant_id, Target("ident", command.primary))
         units = [primary] if primary is not None else []
@@ -342,7 +342,7 @@ def attach(
     view = _call(session, tenant_id, server_id, call_id, DISPATCH)
     if view.call.closed:
         raise CallClosed(call_id)
-    units = _units(session, tenant_id, targets)
+    units = distinct_units(session, tenant_id, targets)
     for unit in units:
         assignments.assign(session, view.incident, unit, actor=actor)
     session.flush()
@@ -468,38 +468,3 @@ def remove_emergency(
         view.call.closed, view.call.closed_at = True, now
     session.flush()
     return view
-
-
-# --- units -----------------------------------------------------------------------------------------
-
-
-def unit_status(
-    session: Session, tenant_id: str, targets: Sequence[Target], status: int, actor: str | None = None
-) -> int:
-    units = _units(session, tenant_id, targets)
-    dispatch.set_statuses(session, units, mapping.UNIT_STATUSES[status], actor=actor)
-    return len(units)
-
-
-def unit_locations(session: Session, tenant_id: str, updates: Sequence[LocationUpdate]) -> int:
-    resolved = _resolve_all(session, tenant_id, [update.target for update in updates])
-    for update in updates:
-        dispatch.set_location(resolved[update.target], update.location, coordinates=update.coordinates)
-    session.flush()
-    return len(updates)
-
-
-def unit_panic(session: Session, tenant_id: str, targets: Sequence[Target], is_panic: bool) -> int:
-    units = _units(session, tenant_id, targets)
-    for unit in units:
-        unit.panic = is_panic
-        unit.updated_at = utcnow()
-    session.flush()
-    return len(units)
-
-
-def active_units(
-    session: Session, tenant_id: str, server_id: int, *, include_offline: bool, limit: int, offset: int
-) -> list[Unit]:
-    require_server(session, tenant_id, server_id)
-    return UnitRepository(session).list(tenant_id, include_offline=include_offline, offset=offset, limit=limit)

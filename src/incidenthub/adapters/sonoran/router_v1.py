@@ -25,6 +25,7 @@ from incidenthub.errors import AppError, Unauthorized
 from incidenthub.models import Tenant
 from incidenthub.runtime import Runtime, runtime_of
 from incidenthub.sonoran import service
+from incidenthub.sonoran import units as sonoran_units
 
 router = APIRouter(tags=["sonoran v1"])
 COMMUNITY_ID_MAX = 128  # tenants.sonoran_community_id
@@ -135,7 +136,7 @@ def _read(runtime: Runtime, name: str, tenant: str, items: list[dict[str, Any]])
                 }
             )
         units_query = v1.parse(v1.ActiveUnitsItem, items or [{}])[0]
-        units = service.active_units(
+        units = sonoran_units.active_units(
             session,
             tenant,
             units_query.serverId,
@@ -224,7 +225,7 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
 
         def status(s: Session, u: v1.UnitStatusItem) -> str:
             service.require_server(s, tenant, u.serverId)
-            service.unit_status(s, tenant, u.targets(), u.status, actor)
+            sonoran_units.unit_status(s, tenant, u.targets(), u.status, actor)
             return v1.UNIT_STATUS_UPDATED
 
         return _each(v1.parse(v1.UnitStatusItem, items), status)
@@ -235,7 +236,7 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
         def locate(s: Session, _: None) -> str:
             for server_id in dict.fromkeys(item.serverId for item in located):
                 service.require_server(s, tenant, server_id)
-            service.unit_locations(s, tenant, updates)
+            sonoran_units.unit_locations(s, tenant, updates)
             return v1.UNIT_LOCATION_UPDATED
 
         return _each([None], locate)
@@ -243,7 +244,7 @@ def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> 
 
         def panic(s: Session, p: v1.UnitPanicItem) -> str:
             service.require_server(s, tenant, p.serverId)
-            service.unit_panic(s, tenant, p.targets(), p.isPanic)
+            sonoran_units.unit_panic(s, tenant, p.targets(), p.isPanic)
             return v1.UNIT_PANIC_UPDATED
 
         return _each(v1.parse(v1.UnitPanicItem, items), panic)

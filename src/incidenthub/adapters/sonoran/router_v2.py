@@ -22,6 +22,7 @@ from incidenthub.errors import AppError, FieldError, Invalid
 from incidenthub.problems import PROBLEM_MEDIA_TYPE
 from incidenthub.runtime import read_session, runtime_of
 from incidenthub.sonoran import service
+from incidenthub.sonoran import units as sonoran_units
 
 router = APIRouter(prefix="/v2", tags=["sonoran v2"])
 SERVER = "/emergency/servers/{serverId}"
@@ -237,7 +238,7 @@ async def set_unit_status(
         request,
         principal.tenant_id,
         serverId,
-        lambda s: service.unit_status(s, principal.tenant_id, body.targets(), body.status, principal.key_id),
+        lambda s: sonoran_units.unit_status(s, principal.tenant_id, body.targets(), body.status, principal.key_id),
     )
     return {"updated": updated, "status": mapping.UNIT_STATUS_NAMES[body.status]}
 
@@ -250,7 +251,7 @@ async def set_unit_panic(
         request,
         principal.tenant_id,
         serverId,
-        lambda s: service.unit_panic(s, principal.tenant_id, body.targets(), body.isPanic),
+        lambda s: sonoran_units.unit_panic(s, principal.tenant_id, body.targets(), body.isPanic),
     )
     return {"updated": updated, "isPanic": body.isPanic}
 
@@ -264,7 +265,7 @@ async def update_unit_locations(
         request,
         principal.tenant_id,
         serverId,
-        lambda s: service.unit_locations(s, principal.tenant_id, updates),
+        lambda s: sonoran_units.unit_locations(s, principal.tenant_id, updates),
     )
     return {"updated": updated}
 
@@ -279,7 +280,7 @@ def get_units(
     session: Session = Depends(read_session),
     principal: Principal = _READ,
 ) -> list[dict[str, Any]]:
-    units = service.active_units(
+    units = sonoran_units.active_units(
         session, principal.tenant_id, serverId, include_offline=includeOffline, limit=limit, offset=offset
     )
     return [mapping.unit_json(unit, v2=True) for unit in units]
