@@ -226,13 +226,8 @@ def _insert_incidents(session: Session, rows: list[dict[str, Any]]) -> set[str]:
 
 
 def _existing(session: Session, item: Upsert) -> Written:
-    incident_id, revision = session.execute(
-        select(Incident.id, Incident.revision).where(
-            Incident.tenant_id == item.tenant_id,
-            Incident.source == item.command.source,
-            Incident.external_id == item.command.external_id,
-        )
-    ).one()
+    key = (item.tenant_id, item.command.source, item.command.external_id)
+    incident_id, revision, _digest = _existing_of(session, {key})[key]
     return Written(UpsertResult(incident_id, False, [], revision))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,12 +23,6 @@ from incidenthub.incidents.shaping import NATIVE_SOURCE, note_read, to_read
 from incidenthub.models import Incident, Note, TimelineEvent
 
 MAX_PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class Created:
-    incident: IncidentRead
-    idempotent: bool
 
 
 def native_command(request: IncidentCreate, raw: dict[str, Any]) -> SourceIncident:
