@@ -9,25 +9,22 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
-from incidenthub.adapters.devrev.errors import render_devrev
-from incidenthub.adapters.devrev.native import router as devrev_native_router
-from incidenthub.adapters.devrev.router import router as devrev_router
-from incidenthub.adapters.govworx.router import router as govworx_router
-from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
-from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
+from incidenthub.adapters import doors
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
 from incidenthub.dispatch.router import router as dispatch_router
 from incidenthub.errors import (
     AppError,
+    ErrorAnswer,
+    ErrorRenderer,
     FieldError,
     HttpError,
     InternalError,
@@ -43,13 +40,17 @@ from incidenthub.runtime import Runtime, runtime_of
 
 log = logging.getLogger(__name__)
 
-# How a door renders errors: a function from the request and the error to the door's own response.
-ErrorRenderer = Callable[[Request, AppError], Response]
 
-
-def render_problem(_request: Request, error: AppError) -> Response:
+def render_problem(_path: str, error: AppError) -> ErrorAnswer:
     """The default error format: RFC 9457 problem+json with Sety's members."""
-    return JSONResponse(from_error(error), status_code=error.status_code, media_type=PROBLEM_MEDIA_TYPE)
+    return ErrorAnswer(error.status_code, from_error(error), PROBLEM_MEDIA_TYPE)
+
+
+def respond(answer: ErrorAnswer) -> Response:
+    """A door's error answer as an HTTP response."""
+    if isinstance(answer.body, str):
+        return PlainTextResponse(answer.body, answer.status, answer.headers, answer.media_type)
+    return JSONResponse(answer.body, answer.status, answer.headers, answer.media_type)
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -151,18 +152,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
-    error_formats: list[tuple[str, ErrorRenderer]] = [
-        ("/emergency/", sonoran_v1.render_error),
-        ("/general/", sonoran_v1.render_error),
-        ("/v2/", sonoran_v2.render_error),
-        ("/incidents.", render_devrev),
-    ]
+    # Each route's error format, by its endpoint (the routing sets it in the scope, also for a 405);
+    # a path no route matched, by the namespace a door claims.
+    renderers: dict[Callable[..., Any], ErrorRenderer] = {}
+    namespaces: list[tuple[str, ErrorRenderer]] = []
 
     def render(request: Request, error: AppError) -> Response:
-        path = request.url.path
-        renderer = next((r for prefix, r in error_formats if path.startswith(prefix)), render_problem)
-        return renderer(request, error)
+        endpoint = request.scope.get("endpoint")
+        if endpoint is not None:
+            renderer = renderers.get(endpoint, render_problem)
+        else:
+            path = request.url.path
+            renderer = next((r for prefix, r in namespaces if path.startswith(prefix)), render_problem)
+        return respond(renderer(request.url.path, error))
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, error: AppError) -> Response:
@@ -213,11 +215,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(incidents_router, prefix="/v1", dependencies=url_checks)
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=url_checks)
     app.include_router(recordings_router, prefix="/v1", dependencies=url_checks)
-    app.include_router(govworx_router, dependencies=url_checks)
     app.include_router(dispatch_router, prefix="/v1", dependencies=url_checks)
-    app.include_router(sonoran_v1.router)
-    app.include_router(sonoran_v2.router, dependencies=url_checks)
-    app.include_router(devrev_router)
-    app.include_router(devrev_native_router, prefix="/v1")
+    for door in doors():
+        for mount in door.mounts:
+            checks = url_checks if mount.url_checks else []
+            app.include_router(
+                mount.router, prefix=mount.prefix, include_in_schema=mount.in_schema, dependencies=checks
+            )
+            if door.render is not None:
+                renderers.update({route.endpoint: door.render for route in mount.router.routes})  # type: ignore[attr-defined]
+        if door.render is not None:
+            namespaces.extend((prefix, door.render) for prefix in door.namespace)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

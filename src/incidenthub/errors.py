@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,18 @@ class HttpError(AppError):
         self.status_code = status_code
         self.title = self._TITLES.get(status_code, "Error")
         self.slug = self.title.lower().replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """An error as a door answers it, before any web framework: status, body (JSON or text), headers."""
+
+    status: int
+    body: dict[str, Any] | str
+    media_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# How a door renders errors: (the request's path, the error) -> its answer. Pure, so a door's error
+# format is tested without HTTP and its modules never import the web framework.
+ErrorRenderer = Callable[[str, AppError], ErrorAnswer]

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from incidenthub.adapters.devrev.errors import bad_request, customization_error
-from incidenthub.adapters.devrev.inputs import FIRST_YEAR, INT64_MAX, INT64_MIN, LAST_YEAR, utc
 from incidenthub.adapters.devrev.schemas import CustomSchemaSpec
+from incidenthub.adapters.devrev.wire import FIRST_YEAR, INT64_MAX, INT64_MIN, LAST_YEAR, utc
 from incidenthub.clock import iso_utc
 
 FieldType = Literal["text", "tokens", "int", "double", "bool", "enum", "date", "timestamp"]

@@ -7,13 +7,12 @@ import re
 import uuid
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from incidenthub.errors import (
     AppError,
     Conflict,
+    ErrorAnswer,
     FieldError,
     Forbidden,
     Invalid,
@@ -139,10 +138,10 @@ def devrev_body(error: AppError) -> tuple[int, dict[str, Any]]:
     return status, {"type": type_, "message": _MESSAGES.get(type_, "Error"), "detail": error.detail, **members}
 
 
-def render_devrev(_request: Request, error: AppError) -> Response:
-    """The renderer registered for the `/incidents.` paths."""
+def render_devrev(_path: str, error: AppError) -> ErrorAnswer:
+    """The door's error format (bound to its routes in `incidenthub.adapters`)."""
     status, body = devrev_body(error)
     headers = {}
     if status == 429 and "retry_after" in body:
         headers["Retry-After"] = str(body["retry_after"])
-    return JSONResponse(body, status_code=status, headers=headers)
+    return ErrorAnswer(status, body, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from incidenthub.adapters.devrev.inputs import ascii_int
+from incidenthub.adapters.devrev.wire import ascii_int
 
 PARTITION = "incidenthub"
 INCIDENT_PREFIX = "INC"

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from incidenthub.adapters.devrev import inputs
 from incidenthub.adapters.devrev import query as cursors
+from incidenthub.adapters.devrev import wire
 from incidenthub.adapters.devrev.errors import invalid_field, value_not_permitted
 from incidenthub.adapters.devrev.repository import (
     SORTABLE,
@@ -20,7 +20,7 @@ from incidenthub.adapters.devrev.repository import (
 )
 from incidenthub.adapters.devrev.schemas import IncidentsGroupRequest, IncidentsListRequest
 from incidenthub.adapters.devrev.service import Caller, shape, tenant_settings
-from incidenthub.adapters.devrev.settings import DevRevSettings
+from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
 from incidenthub.models import Incident
 
 DEFAULT_LIMIT = 50
@@ -73,12 +73,12 @@ def _position(value: Any, kind: str) -> Any:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError(value)
-        return inputs.utc(parsed, 1, 9999)
+        return wire.utc(parsed, 1, 9999)
     if kind == "str":
         if not isinstance(value, str) or "\x00" in value or len(value) > MAX_CURSOR_STRING:
             raise ValueError(value)
         return value
-    if isinstance(value, bool) or not isinstance(value, int) or not inputs.INT64_MIN <= value <= inputs.INT64_MAX:
+    if isinstance(value, bool) or not isinstance(value, int) or not wire.INT64_MIN <= value <= wire.INT64_MAX:
         raise ValueError(value)
     return value
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from incidenthub.adapters.devrev import ids
-from incidenthub.adapters.devrev.settings import DevRevSettings
+from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
 from incidenthub.clock import iso_utc
 from incidenthub.models import Incident
 

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from incidenthub.adapters.devrev import inputs
+from incidenthub.adapters.devrev import wire
 from incidenthub.adapters.devrev.errors import invalid_field
 
 # Members of the list/group requests that are arrays (everything else is a scalar).
@@ -53,7 +53,7 @@ def split_values(raw: str) -> list[str]:
 
 
 def _int(name: str, value: str) -> int:
-    number = inputs.ascii_int(value)
+    number = wire.ascii_int(value)
     if number is None:
         raise invalid_field(name, f"{name} must be a 64-bit integer, got {value!r}")
     return number
@@ -61,8 +61,8 @@ def _int(name: str, value: str) -> int:
 
 def _severity(value: str) -> int | str:
     """A severity id when the value is written in ASCII digits, else a label (`sev1`)."""
-    number = inputs.ascii_int(value)
-    if number is None and inputs.looks_like_int(value):
+    number = wire.ascii_int(value)
+    if number is None and wire.looks_like_int(value):
         raise invalid_field("severity", f"severity must be a 64-bit integer or a label, got {value!r}")
     return value if number is None else number
 
@@ -101,10 +101,10 @@ def query_to_body(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
             _nest(body, name, values[-1].lower() == "true")
         elif name == "custom_fields":
             try:
-                body[name] = inputs.loads(values[-1])
+                body[name] = wire.loads(values[-1])
             except ValueError:
                 raise invalid_field(
-                    name, f"custom_fields must be a JSON object (no NaN, at most {inputs.MAX_DEPTH} levels deep)"
+                    name, f"custom_fields must be a JSON object (no NaN, at most {wire.MAX_DEPTH} levels deep)"
                 ) from None
         else:
             _nest(body, name, values[-1])
@@ -128,7 +128,7 @@ def decode_cursor(cursor: str, sort: list[str]) -> tuple[list[Any], bool]:
     """(position, forward) of a cursor made for this sort order; invalid_field otherwise."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = inputs.loads(base64.urlsafe_b64decode(padded.encode()))
+        data = wire.loads(base64.urlsafe_b64decode(padded.encode()))
         position, direction, order = data["p"], data["d"], data["s"]
         if not isinstance(position, list) or direction not in {"after", "before"}:
             raise ValueError(cursor)
@@ -150,7 +150,7 @@ def encode_offset(offset: int) -> str:
 def decode_offset(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        offset = inputs.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
+        offset = wire.loads(base64.urlsafe_b64decode(padded.encode()))["o"]
         if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
             raise ValueError(cursor)
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):

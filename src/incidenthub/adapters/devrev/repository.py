@@ -30,7 +30,7 @@ from incidenthub.adapters.devrev.customfields import FieldDef, Fragment
 from incidenthub.adapters.devrev.errors import invalid_field
 from incidenthub.adapters.devrev.mapping import BLOCK, SOURCE, Person, TagView
 from incidenthub.adapters.devrev.schemas import DateRange, IncidentsListRequest
-from incidenthub.adapters.devrev.settings import DevRevSettings
+from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.models import CustomSchemaFragment, Incident, Personnel, Tag
 from incidenthub.models.base import UTCDateTime

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from incidenthub.adapters.devrev import inputs, listing, service
+from incidenthub.adapters.devrev import listing, service, wire
 from incidenthub.adapters.devrev.errors import DevRevError, bad_request, from_validation, invalid_field
 from incidenthub.adapters.devrev.query import query_to_body
 from incidenthub.adapters.devrev.schemas import (
@@ -82,7 +82,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = inputs.loads(raw)
+        data = wire.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DevRevError(400, "parse_error", f"the request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
@@ -92,8 +92,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 def _parse(model: type[M], data: dict[str, Any]) -> M:
     try:
-        inputs.check_values(data)
-    except inputs.InputError as exc:
+        wire.check_values(data)
+    except wire.InputError as exc:
         raise invalid_field(exc.path or "body", f"{exc.path or 'body'}: {exc.message}") from None
     try:
         return model.model_validate(data)

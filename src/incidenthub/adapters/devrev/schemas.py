@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from incidenthub.adapters.devrev.inputs import INT64_MAX, INT64_MIN, utc
+from incidenthub.adapters.devrev.wire import INT64_MAX, INT64_MIN, utc
 
 
 def _aware(value: datetime) -> datetime:

@@ -30,7 +30,7 @@ from incidenthub.adapters.devrev.schemas import (
     StageUpdate,
     TagWithValue,
 )
-from incidenthub.adapters.devrev.settings import DevRevSettings, StageDef, load
+from incidenthub.adapters.devrev.tenant_settings import DevRevSettings, StageDef, load
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict

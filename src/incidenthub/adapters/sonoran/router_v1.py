@@ -15,27 +15,20 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from incidenthub.adapters.sonoran import mapping, v1
-from incidenthub.adapters.sonoran.v1 import V1Error
+from incidenthub.adapters.sonoran import mapping, service
+from incidenthub.adapters.sonoran import schemas_v1 as v1
+from incidenthub.adapters.sonoran import units as sonoran_units
+from incidenthub.adapters.sonoran.errors import V1Error
 from incidenthub.auth import scopes
 from incidenthub.auth.dependencies import principal_for_key
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.auth.service import Principal
-from incidenthub.errors import AppError, Unauthorized
+from incidenthub.errors import Unauthorized
 from incidenthub.models import Tenant
 from incidenthub.runtime import Runtime, runtime_of
-from incidenthub.sonoran import service
-from incidenthub.sonoran import units as sonoran_units
 
 router = APIRouter(tags=["sonoran v1"])
 COMMUNITY_ID_MAX = 128  # tenants.sonoran_community_id
-
-
-def render_error(_request: Request, error: AppError) -> Response:
-    """A v1 error: its Sonoran text, HTTP 400 (500 stays 500)."""
-    text = getattr(error, "v1_text", None) or error.detail
-    status = 500 if error.status_code >= 500 else 400
-    return PlainTextResponse(text, status_code=status)
 
 
 def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Principal:

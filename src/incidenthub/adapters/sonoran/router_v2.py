@@ -6,23 +6,20 @@ JSON answers; failures are `application/problem+json` shaped as Sonoran's (`type
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from incidenthub.adapters.sonoran import mapping, v2
+from incidenthub.adapters.sonoran import mapping, service
+from incidenthub.adapters.sonoran import schemas_v2 as v2
+from incidenthub.adapters.sonoran import units as sonoran_units
 from incidenthub.adapters.sonoran.fields import MAX_INT
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
-from incidenthub.errors import AppError, FieldError, Invalid
-from incidenthub.problems import PROBLEM_MEDIA_TYPE
+from incidenthub.errors import FieldError, Invalid
 from incidenthub.runtime import read_session, runtime_of
-from incidenthub.sonoran import service
-from incidenthub.sonoran import units as sonoran_units
 
 router = APIRouter(prefix="/v2", tags=["sonoran v2"])
 SERVER = "/emergency/servers/{serverId}"
@@ -35,23 +32,6 @@ _READ = Depends(require("dispatch:read"))
 _WRITE = Depends(require("dispatch:write"))
 # Sonoran.js / Sonoran.py ask version and servers on start-up with their one integration key.
 _START_UP = Depends(require("dispatch:read", "dispatch:write"))
-
-
-def render_error(request: Request, error: AppError) -> Response:
-    """Sonoran's v2 problem document; a validation failure is 400, as Sonoran answers it."""
-    status = 400 if error.status_code == 422 else error.status_code
-    title = "Bad Request" if status == 400 else error.title
-    body: dict[str, Any] = {
-        "type": f"https://httpstatuses.com/{status}",
-        "title": title,
-        "status": status,
-        "detail": error.detail,
-        "instance": request.url.path,
-        "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01",
-    }
-    if error.errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
 async def _write(request: Request, tenant: str, server_id: int, work: Callable[[Session], T]) -> T:

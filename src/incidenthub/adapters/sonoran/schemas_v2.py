@@ -28,7 +28,7 @@ from incidenthub.adapters.sonoran.fields import (
     UnitLocationText,
 )
 from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
-from incidenthub.adapters.sonoran.v1 import (
+from incidenthub.adapters.sonoran.schemas_v1 import (
     MAX_ITEMS,
     MAX_NOTES,
     MAX_UNITS,

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from incidenthub.adapters.sonoran import mapping
+from incidenthub.adapters.sonoran import mapping, service
 from incidenthub.adapters.sonoran.mapping import LocationUpdate, Target
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import service as dispatch
 from incidenthub.dispatch.repository import UnitRepository
 from incidenthub.models import Unit
-from incidenthub.sonoran import service
 
 
 def unit_status(

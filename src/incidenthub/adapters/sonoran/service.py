@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.adapters.sonoran import mapping
 from incidenthub.adapters.sonoran.mapping import CallFields, NewCall, NewEmergencyCall, NoteIn, Target
+from incidenthub.adapters.sonoran.repository import SonoranCallRepository
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import assignments
@@ -25,7 +26,6 @@ from incidenthub.incidents import service as incident_service
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import Incident, Note, SonoranCall, Tenant, Unit
-from incidenthub.sonoran.repository import SonoranCallRepository
 
 SERVERS_SETTING = "sonoran_servers"
 DISPATCH, EMERGENCY = "dispatch", "emergency"

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from incidenthub.adapters.devrev import ids
 from incidenthub.adapters.devrev.errors import value_not_permitted
-from incidenthub.adapters.devrev.inputs import INT64_MAX
+from incidenthub.adapters.devrev.wire import INT64_MAX
 
 SETTINGS_KEY = "devrev"
 

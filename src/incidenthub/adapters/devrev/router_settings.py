@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.adapters.devrev.customfields import FieldDef
 from incidenthub.adapters.devrev.repository import DevRevRepository
-from incidenthub.adapters.devrev.settings import SETTINGS_KEY, DevRevSettings, load
+from incidenthub.adapters.devrev.tenant_settings import SETTINGS_KEY, DevRevSettings, load
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow

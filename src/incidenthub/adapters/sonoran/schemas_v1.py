@@ -6,6 +6,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from incidenthub.adapters.sonoran.errors import V1Error
 from incidenthub.adapters.sonoran.fields import (
     Account,
     Address,
@@ -34,7 +35,6 @@ from incidenthub.adapters.sonoran.mapping import (
     NoteIn,
     Target,
 )
-from incidenthub.errors import AppError
 
 # The standard v1 error bodies, word for word.
 INVALID_REQUEST_TYPE = "INVALID REQUEST TYPE"
@@ -69,18 +69,6 @@ READS = frozenset({"get_calls", "get_active_units", "get_version", "get_servers"
 MAX_ITEMS = 100  # `data` items of any endpoint
 MAX_UNITS = 100  # `units`, `accounts`, `identIds` of one item
 MAX_NOTES = 200  # `notes` of one new dispatch call
-
-
-class V1Error(AppError):
-    """A v1 failure: HTTP 400 and exactly this text."""
-
-    status_code = 400
-    title = "Bad request"
-    slug = "sonoran-v1"
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.v1_text = text
 
 
 def envelope_type(category: str, name: str, body: dict[str, Any]) -> None:

@@ -1,0 +1,45 @@
+"""Sonoran's two error formats: v1 answers HTTP 400 with a plain text, v2 a problem document."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from incidenthub.errors import AppError, ErrorAnswer
+from incidenthub.problems import PROBLEM_MEDIA_TYPE
+
+
+class V1Error(AppError):
+    """A v1 failure: HTTP 400 and exactly this text."""
+
+    status_code = 400
+    title = "Bad request"
+    slug = "sonoran-v1"
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.v1_text = text
+
+
+def render_v1(_path: str, error: AppError) -> ErrorAnswer:
+    """A v1 error: its Sonoran text, HTTP 400 (500 stays 500)."""
+    text = getattr(error, "v1_text", None) or error.detail
+    status = 500 if error.status_code >= 500 else 400
+    return ErrorAnswer(status, text, "text/plain; charset=utf-8")
+
+
+def render_v2(path: str, error: AppError) -> ErrorAnswer:
+    """Sonoran's v2 problem document; a validation failure is 400, as Sonoran answers it."""
+    status = 400 if error.status_code == 422 else error.status_code
+    title = "Bad Request" if status == 400 else error.title
+    body: dict[str, Any] = {
+        "type": f"https://httpstatuses.com/{status}",
+        "title": title,
+        "status": status,
+        "detail": error.detail,
+        "instance": path,
+        "traceId": f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01",
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    return ErrorAnswer(status, body, PROBLEM_MEDIA_TYPE)
