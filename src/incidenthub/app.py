@@ -13,10 +13,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from incidenthub import __version__
-from incidenthub.adapters import doors
+from incidenthub import __version__, openapi
+from incidenthub.adapters import ErrorDoc, doors
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
@@ -116,6 +117,19 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """The methods some route answers at this request's path, for a 405's `Allow`."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] == Match.FULL for route in app.router.routes)
+    ]
+    return ", ".join(allowed)
+
+
 def refuse_nul_in_url(request: Request) -> None:
     """No id or filter holds a NUL character, and databases refuse them: a clear 400 in the door's format."""
     if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b""):
@@ -156,6 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # a path no route matched, by the namespace a door claims.
     renderers: dict[Callable[..., Any], ErrorRenderer] = {}
     namespaces: list[tuple[str, ErrorRenderer]] = []
+    error_docs: dict[tuple[str, str], ErrorDoc] = {}
 
     def render(request: Request, error: AppError) -> Response:
         endpoint = request.scope.get("endpoint")
@@ -179,6 +194,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = render(request, HttpError(error.status_code, str(error.detail)))
         if error.headers:
             response.headers.update(error.headers)
+        if error.status_code == 405:
+            # Every method the path answers, not only those of the one route that matched it.
+            response.headers["Allow"] = allowed_methods(app, request.scope)
         return response
 
     @app.exception_handler(ClientDisconnect)
@@ -222,9 +240,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.include_router(
                 mount.router, prefix=mount.prefix, include_in_schema=mount.in_schema, dependencies=checks
             )
+            error_docs.update(openapi.operations(mount.prefix, mount.router, door.errors))
             if door.render is not None:
                 renderers.update({route.endpoint: door.render for route in mount.router.routes})  # type: ignore[attr-defined]
         if door.render is not None:
             namespaces.extend((prefix, door.render) for prefix in door.namespace)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi.build(
+                title=app.title,
+                version=app.version,
+                summary=app.summary or "",
+                description=app.description,
+                routes=app.routes,
+                errors_by_operation=error_docs,
+            )
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
     return app

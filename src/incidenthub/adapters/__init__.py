@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from incidenthub.errors import ErrorRenderer
+from incidenthub.problems import PROBLEM_MEDIA_TYPE, Problem
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,21 @@ class Mount:
 
 
 @dataclass(frozen=True)
+class ErrorDoc:
+    """How the OpenAPI document describes a door's errors (`incidenthub.openapi` adds them to each operation)."""
+
+    body: type[BaseModel] | None = Problem  # None: a plain text body
+    media_type: str = PROBLEM_MEDIA_TYPE
+    # The status a request that fails validation gets (Sonoran and DevRev answer 400, not 422).
+    validation_status: int = 422
+    # Statuses the door's renderer collapses every client error into (Sonoran v1: all are 400).
+    only: tuple[int, ...] | None = None
+
+
+NATIVE_ERRORS = ErrorDoc()
+
+
+@dataclass(frozen=True)
 class Door:
     name: str
     mounts: tuple[Mount, ...]
@@ -40,6 +57,7 @@ class Door:
     # Paths no route matches (an unknown operation: 404) are answered in this door's format when
     # they start with one of these.
     namespace: tuple[str, ...] = ()
+    errors: ErrorDoc = NATIVE_ERRORS
 
 
 def doors() -> tuple[Door, ...]:
@@ -50,17 +68,26 @@ def doors() -> tuple[Door, ...]:
     """
     from incidenthub.adapters.devrev import router as devrev
     from incidenthub.adapters.devrev import router_settings as devrev_settings
-    from incidenthub.adapters.devrev.errors import render_devrev
+    from incidenthub.adapters.devrev.errors import DevRevErrorBody, render_devrev
     from incidenthub.adapters.govworx import router as govworx
     from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
     from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
-    from incidenthub.adapters.sonoran.errors import render_v1, render_v2
+    from incidenthub.adapters.sonoran.errors import V2Problem, render_v1, render_v2
 
+    v1_errors = ErrorDoc(None, "text/plain", 400, only=(400, 405, 500))
+    v2_errors = ErrorDoc(V2Problem, PROBLEM_MEDIA_TYPE, 400)
+    devrev_errors = ErrorDoc(DevRevErrorBody, "application/json", 400)
     return (
         Door("govworx", (Mount(govworx.router),)),
-        Door("sonoran-v1", (Mount(sonoran_v1.router, url_checks=False),), render_v1, ("/emergency/", "/general/")),
-        Door("sonoran-v2", (Mount(sonoran_v2.router),), render_v2, ("/v2/emergency/", "/v2/general/")),
-        Door("devrev", (Mount(devrev.router, url_checks=False),), render_devrev, ("/incidents.",)),
+        Door(
+            "sonoran-v1",
+            (Mount(sonoran_v1.router, url_checks=False),),
+            render_v1,
+            ("/emergency/", "/general/"),
+            v1_errors,
+        ),
+        Door("sonoran-v2", (Mount(sonoran_v2.router),), render_v2, ("/v2/emergency/", "/v2/general/"), v2_errors),
+        Door("devrev", (Mount(devrev.router, url_checks=False),), render_devrev, ("/incidents.",), devrev_errors),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1"),)),
     )

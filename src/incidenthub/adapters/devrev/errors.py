@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from incidenthub.errors import (
     AppError,
@@ -23,6 +23,17 @@ from incidenthub.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+
+
+class DevRevErrorBody(BaseModel):
+    """DevRev's error body; some types add `field_name`, `allowed_values`, `subtype`, `reason`,
+    `retry_after`, `reference_id`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    message: str
+    detail: str
 
 
 class DevRevError(AppError):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from incidenthub.adapters.devrev import listing, service, wire
-from incidenthub.adapters.devrev.errors import DevRevError, bad_request, from_validation, invalid_field
+from incidenthub.adapters.devrev.errors import DevRevError, DevRevErrorBody, bad_request, from_validation, invalid_field
 from incidenthub.adapters.devrev.query import query_to_body
 from incidenthub.adapters.devrev.schemas import (
     IdRequest,
@@ -35,14 +35,6 @@ from incidenthub.runtime import runtime_of
 router = APIRouter(tags=["devrev"])
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-
-
-class DevRevErrorBody(BaseModel):
-    """DevRev's error body; some types add `field_name`, `allowed_values`, `subtype`, `reason`."""
-
-    type: str
-    message: str
-    detail: str
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -5,8 +5,27 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from pydantic import BaseModel
+
 from incidenthub.errors import AppError, ErrorAnswer
 from incidenthub.problems import PROBLEM_MEDIA_TYPE
+
+
+class V2FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class V2Problem(BaseModel):
+    """Sonoran's v2 error body (a problem document with a trace id)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    traceId: str
+    errors: list[V2FieldError] | None = None
 
 
 class V1Error(AppError):
@@ -24,7 +43,8 @@ class V1Error(AppError):
 def render_v1(_path: str, error: AppError) -> ErrorAnswer:
     """A v1 error: its Sonoran text, HTTP 400 (500 stays 500)."""
     text = getattr(error, "v1_text", None) or error.detail
-    status = 500 if error.status_code >= 500 else 400
+    # A method the path does not have is 405, as on every HTTP API; everything else a client sends wrong is 400.
+    status = error.status_code if error.status_code in (405, 500) else (500 if error.status_code > 500 else 400)
     return ErrorAnswer(status, text, "text/plain; charset=utf-8")
 
 
