@@ -37,6 +37,7 @@ from incidenthub.errors import (
 )
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
+from incidenthub.inputs import unstorable
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
@@ -122,6 +123,21 @@ def refuse_nul_in_url(request: Request) -> None:
         raise MalformedRequest(message, [FieldError("url", message)])
 
 
+async def refuse_unstorable_body(request: Request) -> None:
+    """A JSON body holding what no database can store (a NUL, a lone surrogate, NaN, nesting past the limit):
+    refused naming the field, the same on every database, before anything is looked up or stored."""
+    body = await request.body()
+    if not body:
+        return
+    try:
+        data = await request.json()  # already parsed (and cached) by FastAPI for a route with a body model
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own body validation says so
+    bad = unstorable(data)
+    if bad:
+        raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The incidenthub ASGI application for these settings."""
     settings = settings or get_settings()
@@ -188,7 +204,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
-        return render(request, InternalError("an unexpected error occurred"))
+        response = render(request, InternalError("an unexpected error occurred"))
+        # The server drops the connection after an unhandled error: say so, so the client opens a new one.
+        response.headers["Connection"] = "close"
+        return response
 
     @app.get("/v1/health", tags=["health"], summary="Health check")
     @app.get("/v1/external/health", include_in_schema=False)
@@ -210,13 +229,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Doors that read ids and filters from the URL (DevRev checks its own, naming each parameter).
     url_checks = [Depends(refuse_nul_in_url)]
+    # Doors whose models take JSON as it comes (GovWorx, native incidents and DevRev check their own bodies).
+    body_checks = [*url_checks, Depends(refuse_unstorable_body)]
     app.include_router(incidents_router, prefix="/v1", dependencies=url_checks)
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=url_checks)
-    app.include_router(recordings_router, prefix="/v1", dependencies=url_checks)
+    app.include_router(recordings_router, prefix="/v1", dependencies=body_checks)
     app.include_router(govworx_router, dependencies=url_checks)
-    app.include_router(dispatch_router, prefix="/v1", dependencies=url_checks)
+    app.include_router(dispatch_router, prefix="/v1", dependencies=body_checks)
     app.include_router(sonoran_v1.router)
-    app.include_router(sonoran_v2.router, dependencies=url_checks)
+    app.include_router(sonoran_v2.router, dependencies=body_checks)
     app.include_router(devrev_router)
     app.include_router(devrev_native_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
