@@ -54,7 +54,7 @@ def test_lone_surrogate_govworx_upload(gw: GovWorx) -> None:
 
 
 def test_lone_surrogate_native_metadata(api: Api) -> None:
-    body = '{"category": "sos", "metadata": {"note": %s}}' % LONE
+    body = f'{{"category": "sos", "metadata": {{"note": {LONE}}}}}'
     _problem(api.client.post("/v1/incidents", content=body, headers={**api.acme, **JSON}), 422, "metadata.note")
     assert api.total() == 0
 
@@ -66,7 +66,7 @@ def test_lone_surrogate_sonoran_v1(sonoran: Sonoran) -> None:
     assert response.headers["content-type"].startswith("text/plain")
     assert response.text == f"INVALID REQUEST DATA: data[0].title: {NOT_UNICODE}"
     # The community id is looked at before any key: one that is not text names no community.
-    body = '{"id":%s,"key":"x","type":"GET_CALLS","data":[]}' % LONE
+    body = f'{{"id":{LONE},"key":"x","type":"GET_CALLS","data":[]}}'
     response = sonoran.client.post("/emergency/get_calls", content=body, headers=JSON)
     assert (response.status_code, response.text) == (400, "INVALID COMMUNITY ID")
     assert sonoran.v1("get_calls").json()["activeCalls"] == []
@@ -79,12 +79,12 @@ def test_lone_surrogate_sonoran_v2(sonoran: Sonoran) -> None:
     _problem(response, 400, "title")
     assert response.json()["title"] == "Bad Request"
     # Members the models do not read are kept in the raw payload: refused there too.
-    extra = V2_CREATE[:-1] % '"ok"' + ', "metaData": {"x": %s}}' % LONE
+    extra = V2_CREATE[:-1] % '"ok"' + f', "metaData": {{"x": {LONE}}}}}'
     _problem(sonoran.client.post(url, content=extra, headers=headers), 400, "metaData.x")
     created = sonoran.client.post(url, content=V2_CREATE % '"Fire"', headers=headers)
     assert created.status_code == 201, created.text
     call_id = created.json()["callId"]
-    patch = '{"description": %s}' % LONE
+    patch = f'{{"description": {LONE}}}'
     _problem(sonoran.client.patch(f"{url}/{call_id}", content=patch, headers=headers), 400, "description")
     calls = sonoran.client.get("/v2/emergency/servers/1/calls", headers=headers).json()["ActiveCalls"]
     assert [(c["callId"], c["description"]) for c in calls] == [(call_id, "")]
@@ -92,15 +92,15 @@ def test_lone_surrogate_sonoran_v2(sonoran: Sonoran) -> None:
 
 def test_sonoran_v1_body_nested_1000_levels(sonoran: Sonoran) -> None:
     deep = "[" * 1000 + "]" * 1000
-    for body in (deep, '{"id":"COMM-A","key":"%s","type":"GET_CALLS","data":%s}' % (sonoran.key_a, deep)):
+    for body in (deep, f'{{"id":"COMM-A","key":"{sonoran.key_a}","type":"GET_CALLS","data":{deep}}}'):
         response = sonoran.client.post("/emergency/get_calls", content=body, headers=JSON)
         assert response.status_code == 400
         assert response.headers["content-type"].startswith("text/plain")
         assert response.text == "INVALID REQUEST: the body is nested deeper than 32 levels"
     # Deep, but within what the parser takes: the first item too deep is named.
     meta = "[" * 40 + "]" * 40
-    item = '{"title":"x","priority":2,"metaData":{"x":%s}}' % meta
-    body = '{"id":"COMM-A","key":"%s","type":"NEW_DISPATCH","data":[%s]}' % (sonoran.key_a, item)
+    item = f'{{"title":"x","priority":2,"metaData":{{"x":{meta}}}}}'
+    body = f'{{"id":"COMM-A","key":"{sonoran.key_a}","type":"NEW_DISPATCH","data":[{item}]}}'
     response = sonoran.client.post("/emergency/new_dispatch", content=body, headers=JSON)
     assert response.status_code == 400
     assert response.text.startswith("INVALID REQUEST DATA: data[0].metaData.x.0.0")

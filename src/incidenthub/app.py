@@ -83,6 +83,19 @@ def validation_error(error: RequestValidationError) -> AppError:
     return Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields)
 
 
+def _printable(value: Any) -> Any:
+    """What a client sent, echoed in an error, with lone surrogates spelt as escapes: no encoder can write them."""
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, FieldError):
+        return FieldError(_printable(value.field), _printable(value.message))
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return value
+
+
 class BodyLimit:
     """Refuse request bodies over `limit` bytes with 413, whether announced or streamed."""
 
@@ -176,6 +189,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ]
 
     def render(request: Request, error: AppError) -> Response:
+        for name, value in vars(error).items():
+            setattr(error, name, _printable(value))
         path = request.url.path
         renderer = next((r for prefix, r in error_formats if path.startswith(prefix)), render_problem)
         return renderer(request, error)
