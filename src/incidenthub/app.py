@@ -35,6 +35,7 @@ from incidenthub.errors import (
 )
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
+from incidenthub.inputs import unstorable
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
@@ -82,6 +83,19 @@ def validation_error(error: RequestValidationError) -> AppError:
         for item in items
     ]
     return Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields)
+
+
+def _printable(value: Any) -> Any:
+    """What a client sent, echoed in an error, with lone surrogates spelt as escapes: no encoder can write them."""
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, FieldError):
+        return FieldError(_printable(value.field), _printable(value.message))
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    return value
 
 
 class BodyLimit:
@@ -137,6 +151,21 @@ def refuse_nul_in_url(request: Request) -> None:
         raise MalformedRequest(message, [FieldError("url", message)])
 
 
+async def refuse_unstorable_body(request: Request) -> None:
+    """A JSON body holding what no database can store (a NUL, a lone surrogate, NaN, nesting past the limit):
+    refused naming the field, the same on every database, before anything is looked up or stored."""
+    body = await request.body()
+    if not body:
+        return
+    try:
+        data = await request.json()  # already parsed (and cached) by FastAPI for a route with a body model
+    except (ValueError, RecursionError):
+        return  # not JSON: the route's own body validation says so
+    bad = unstorable(data)
+    if bad:
+        raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The incidenthub ASGI application for these settings."""
     settings = settings or get_settings()
@@ -173,6 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     error_docs: dict[tuple[str, str], ErrorDoc] = {}
 
     def render(request: Request, error: AppError) -> Response:
+        for name, value in vars(error).items():
+            setattr(error, name, _printable(value))
         endpoint = request.scope.get("endpoint")
         if endpoint is not None:
             renderer = renderers.get(endpoint, render_problem)
@@ -208,7 +239,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
-        return render(request, InternalError("an unexpected error occurred"))
+        response = render(request, InternalError("an unexpected error occurred"))
+        # The server drops the connection after an unhandled error: say so, so the client opens a new one.
+        response.headers["Connection"] = "close"
+        return response
 
     @app.get("/v1/health", tags=["health"], summary="Health check")
     @app.get("/v1/external/health", include_in_schema=False)
@@ -230,13 +264,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Doors that read ids and filters from the URL (DevRev checks its own, naming each parameter).
     url_checks = [Depends(refuse_nul_in_url)]
+    # Doors whose models take JSON as it comes (GovWorx, native incidents and DevRev check their own bodies).
+    body_checks = [*url_checks, Depends(refuse_unstorable_body)]
     app.include_router(incidents_router, prefix="/v1", dependencies=url_checks)
     app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=url_checks)
-    app.include_router(recordings_router, prefix="/v1", dependencies=url_checks)
-    app.include_router(dispatch_router, prefix="/v1", dependencies=url_checks)
+    app.include_router(recordings_router, prefix="/v1", dependencies=body_checks)
+    app.include_router(dispatch_router, prefix="/v1", dependencies=body_checks)
     for door in doors():
         for mount in door.mounts:
-            checks = url_checks if mount.url_checks else []
+            checks = body_checks if mount.body_checks else url_checks if mount.url_checks else []
             app.include_router(
                 mount.router, prefix=mount.prefix, include_in_schema=mount.in_schema, dependencies=checks
             )

@@ -343,14 +343,15 @@ class WritePath:
 
 
 _UNSTORABLE = (
-    "a value cannot be stored: too long for its field, a number out of range, a NUL character, or NaN/Infinity"
+    "a value cannot be stored: too long for its field, a number out of range, a NUL character, text that is not "
+    "Unicode (a lone surrogate), or NaN/Infinity"
 )
 
 
 def is_unstorable_value(error: BaseException) -> bool:
     """Whether the database refused a value for what it is (length, range, NUL, NaN), not for a fault of ours."""
     original = error.orig if isinstance(error, StatementError) else error
-    if isinstance(error, DataError) or isinstance(original, OverflowError):
+    if isinstance(error, DataError) or isinstance(original, OverflowError | UnicodeEncodeError):
         return True
     # psycopg refuses NUL characters before sending anything.
     return isinstance(original, ValueError) and "NUL" in str(original)

@@ -2,14 +2,39 @@
 
 Shared by the doors: a body nested deeper than `MAX_DEPTH` could not be echoed back (serialisers stop
 at a depth of their own) and has no use in an incident, so it is refused before anything is stored.
+
+JSON lets a string spell a lone UTF-16 surrogate (`"\\ud800"`); Python decodes it into a `str` that is not
+Unicode text, which no database, log or JSON encoder can write. It is refused here with the NUL character.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_UNICODE = "must be Unicode text: a lone surrogate (such as \\ud800) is not a character"
+
+
+def _text_ok(text: str) -> bool:
+    # isascii() is O(1) in CPython: the search only runs on text with characters outside ASCII.
+    return "\x00" not in text and (text.isascii() or _SURROGATE.search(text) is None)
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    if not text.isascii() and _SURROGATE.search(text):
+        return NOT_UNICODE
+    return None
+
+
+def _name(key: Any) -> str:
+    """A member name as it can be written in an error: a lone surrogate spelt as its escape."""
+    text = str(key)
+    return text if _text_ok(text.replace("\x00", "")) else text.encode("utf-8", "backslashreplace").decode()
 
 
 def check_depth(data: Any) -> None:
@@ -26,7 +51,8 @@ def check_depth(data: Any) -> None:
 
 
 def _storable(value: Any) -> bool:
-    """The quick answer for the usual case, without building paths: no NUL, NaN/Infinity or deep nesting."""
+    """The quick answer for the usual case, without building paths: no NUL, surrogate, NaN/Infinity or deep
+    nesting."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         node, depth = stack.pop()
@@ -34,11 +60,11 @@ def _storable(value: Any) -> bool:
             return False
         kind = type(node)
         if kind is str:
-            if "\x00" in node:
+            if not _text_ok(node):
                 return False
         elif kind is dict:
             for key, child in node.items():
-                if "\x00" in str(key):
+                if not _text_ok(str(key)):
                     return False
                 stack.append((child, depth + 1))
         elif kind is list:
@@ -51,8 +77,8 @@ def _storable(value: Any) -> bool:
 
 
 def unstorable(value: Any) -> tuple[str, str] | None:
-    """The path and reason of the first NUL character (in a string or key), NaN/Infinity, or nesting
-    deeper than `MAX_DEPTH`; None when the value can be stored as it is."""
+    """The path and reason of the first NUL character or lone surrogate (in a string or key), NaN/Infinity,
+    or nesting deeper than `MAX_DEPTH`; None when the value can be stored as it is."""
     if _storable(value):
         return None
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
@@ -63,14 +89,14 @@ def unstorable(value: Any) -> tuple[str, str] | None:
             return where, f"nested deeper than {MAX_DEPTH} levels"
         if isinstance(node, float) and not math.isfinite(node):
             return where, "NaN and Infinity are not numbers"
-        if isinstance(node, str) and "\x00" in node:
-            return where, "must not contain NUL characters"
+        if isinstance(node, str) and (problem := _text_problem(node)):
+            return where, problem
         if isinstance(node, dict):
             children = []
             for key, child in node.items():
-                child_path = f"{path}.{key}" if path else str(key)
-                if "\x00" in str(key):
-                    return child_path, "names must not contain NUL characters"
+                child_path = f"{path}.{_name(key)}" if path else _name(key)
+                if problem := _text_problem(str(key)):
+                    return child_path, f"names {problem}"
                 children.append((child, child_path, depth + 1))
             stack.extend(reversed(children))  # reversed: the first problem in document order is reported
         elif isinstance(node, list):

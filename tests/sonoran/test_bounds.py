@@ -134,7 +134,7 @@ def test_v2_out_of_range_integers(sonoran: Sonoran, method: str, path: str, body
         ("POST", f"{S}/dispatch-calls", {**V2_CREATE, "communityUserIds": ["S" * 129]}, "communityUserIds.0"),
         ("POST", f"{S}/dispatch-calls", {**V2_CREATE, "roblox": "R" * 121}, "roblox"),
         ("POST", f"{S}/dispatch-calls", {**V2_CREATE, "title": "a\x00b"}, "title"),
-        ("POST", f"{S}/dispatch-calls", {**V2_CREATE, "metaData": {"x": "a\x00b"}}, "metaData"),
+        ("POST", f"{S}/dispatch-calls", {**V2_CREATE, "metaData": {"x": "a\x00b"}}, "metaData.x"),
         ("PATCH", f"{S}/dispatch-calls/1", {"postal": "9" * 65}, "postal"),
         ("PATCH", f"{S}/dispatch-calls/1", {"code": "c" * 201}, "code"),
         ("POST", f"{S}/dispatch-calls/1/notes", {"note": "n", "noteType": "T" * 65}, "noteType"),

@@ -31,6 +31,9 @@ class Mount:
     # Refuse a NUL in the path or query with a 400 before the route runs (a door that names each
     # parameter itself, or reads its ids from the body, opts out).
     url_checks: bool = True
+    # Also refuse a parsed JSON body holding what no database stores (NUL, lone surrogates, deep
+    # nesting) with a 4xx naming the field, for routes whose models do not check it themselves.
+    body_checks: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,13 @@ def doors() -> tuple[Door, ...]:
             ("/emergency/", "/general/"),
             v1_errors,
         ),
-        Door("sonoran-v2", (Mount(sonoran_v2.router),), render_v2, ("/v2/emergency/", "/v2/general/"), v2_errors),
+        Door(
+            "sonoran-v2",
+            (Mount(sonoran_v2.router, body_checks=True),),
+            render_v2,
+            ("/v2/emergency/", "/v2/general/"),
+            v2_errors,
+        ),
         Door("devrev", (Mount(devrev.router, url_checks=False),), render_devrev, ("/incidents.",), devrev_errors),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1"),)),

@@ -60,6 +60,10 @@ class UnitRepository:
         query = query.order_by(Unit.call_sign, Unit.id).offset(offset).limit(limit)
         return list(self.session.scalars(query))
 
+    def count(self, tenant_id: str) -> int:
+        """How many units the tenant has."""
+        return self.session.scalar(select(func.count()).select_from(Unit).where(Unit.tenant_id == tenant_id)) or 0
+
     def _holds_external_id(self, value: str) -> ColumnElement[bool]:
         """`units.external_ids` (a JSON list) contains `value`, in each dialect's own JSON syntax."""
         if self.session.get_bind().dialect.name == "postgresql":

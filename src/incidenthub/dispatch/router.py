@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from incidenthub.auth.dependencies import require
@@ -29,11 +31,14 @@ _READ = responses(401, 403, 404)
 _WRITE = responses(400, 401, 403, 404, 409, 413, 422)
 
 
-@router.get("/units", response_model=UnitList, responses=responses(401, 403), summary="List units")
+@router.get("/units", response_model=UnitList, responses=responses(401, 403, 422), summary="List units")
 def list_units(
-    session: Session = Depends(read_session), principal: Principal = Depends(require("dispatch:read"))
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_UNIT_PAGE_SIZE)] = service.MAX_UNIT_PAGE_SIZE,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("dispatch:read")),
 ) -> UnitList:
-    return service.list_units(session, principal.tenant_id)
+    return service.list_units(session, principal.tenant_id, page, limit)
 
 
 @router.post("/units", status_code=201, response_model=UnitRead, responses=_WRITE, summary="Create unit")

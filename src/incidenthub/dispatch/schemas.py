@@ -79,7 +79,13 @@ class UnitRead(BaseModel):
 
 
 class UnitList(BaseModel):
+    """A page of units, paginated as incidents are."""
+
     data: list[UnitRead]
+    page: int
+    limit: int
+    total: int
+    has_more: bool
 
 
 class AssignmentCreate(BaseModel):

@@ -62,10 +62,23 @@ def current_incidents(session: Session, tenant_id: str, units: Sequence[Unit]) -
     return {a.unit_id: a.incident_id for a in open_ if a.unit_id is not None}
 
 
-def list_units(session: Session, tenant_id: str) -> UnitList:
-    units = UnitRepository(session).list(tenant_id)
+# A page of units; the default is the whole page a call answered before there were pages.
+MAX_UNIT_PAGE_SIZE = 1000
+
+
+def list_units(session: Session, tenant_id: str, page: int = 1, limit: int = MAX_UNIT_PAGE_SIZE) -> UnitList:
+    """Units by call sign, one page at a time."""
+    repository = UnitRepository(session)
+    units = repository.list(tenant_id, offset=(page - 1) * limit, limit=limit)
+    total = repository.count(tenant_id)
     on_call = current_incidents(session, tenant_id, units)
-    return UnitList(data=[unit_read(u, on_call.get(u.id)) for u in units])
+    return UnitList(
+        data=[unit_read(u, on_call.get(u.id)) for u in units],
+        page=page,
+        limit=limit,
+        total=total,
+        has_more=page * limit < total,
+    )
 
 
 def get_unit(session: Session, tenant_id: str, unit_id: str) -> Unit:

@@ -29,7 +29,7 @@ from incidenthub.adapters.devrev import ids
 from incidenthub.adapters.devrev.customfields import FieldDef, Fragment
 from incidenthub.adapters.devrev.errors import invalid_field
 from incidenthub.adapters.devrev.mapping import BLOCK, SOURCE, Person, TagView
-from incidenthub.adapters.devrev.schemas import DateRange, IncidentsListRequest
+from incidenthub.adapters.devrev.schemas import MAX_FILTER_VALUES, DateRange, IncidentsListRequest
 from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.models import CustomSchemaFragment, Incident, Personnel, Tag
@@ -354,12 +354,19 @@ def list_conditions(
         conditions.append(meta("subtype").as_string().in_(request.subtype))
     if request.title:
         conditions.append(Incident.title.in_(request.title))
+    custom_terms = 0
     for key, wanted in (request.custom_fields or {}).items():
         if not CUSTOM_KEY.match(key):
             raise invalid_field("custom_fields", f"custom_fields: {key!r} is not a custom field key")
         values = wanted if isinstance(wanted, list) else [wanted]
         if any(isinstance(v, dict | list) for v in values):
             raise invalid_field("custom_fields", f"custom_fields.{key}: filter by scalar values or a list of them")
+        # Each value once (1, 1.0 and true are different JSON values); all of them bounded like any filter's.
+        values = list({(type(v), v): v for v in values}.values())
+        custom_terms += len(values)
+        if custom_terms > MAX_FILTER_VALUES:
+            detail = f"custom_fields: at most {MAX_FILTER_VALUES} values in all (distinct values, over every key)"
+            raise invalid_field("custom_fields", detail)
         conditions.append(or_(*[custom_equals(key, v, dialect) for v in values]) if values else false())
     if request.staged_info is not None and request.staged_info.is_staged is not None:
         staged = func.coalesce(meta("staged_info", "is_staged").as_boolean(), False)

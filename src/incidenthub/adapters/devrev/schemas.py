@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -33,8 +33,17 @@ Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
 IdList = Annotated[list[Id], Field(max_length=500)]
 MAX_TAGS = 200
+MAX_FILTER_VALUES = 500
+T = TypeVar("T")
+
+
+def distinct(values: list[T]) -> list[T]:
+    """Each value once, in the order sent: a repeat adds nothing to an any-of but a query term."""
+    return list(dict.fromkeys(values))
+
+
 # A list filter's values (each becomes one term of the query); 500 like the id lists.
-FilterList = Annotated[list[str], Field(max_length=500)]
+FilterList = Annotated[list[str], Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)]
 AppList = Annotated[list[str], Field(max_length=100)]
 
 
@@ -193,9 +202,9 @@ class IncidentsListRequest(_Model):
     playbooks: FilterList | None = None
     related_docs: FilterList | None = None
     impacted_customers: FilterList | None = None
-    reported_by: Annotated[list[Int64], Field(max_length=500)] | None = None
-    severity: Annotated[list[Int64 | str], Field(max_length=500)] | None = None
-    source: Annotated[list[Int64], Field(max_length=500)] | None = None
+    reported_by: Annotated[list[Int64], Field(max_length=500), AfterValidator(distinct)] | None = None
+    severity: Annotated[list[Int64 | str], Field(max_length=500), AfterValidator(distinct)] | None = None
+    source: Annotated[list[Int64], Field(max_length=500), AfterValidator(distinct)] | None = None
     stage: FilterList | None = None
     subtype: FilterList | None = None
     title: FilterList | None = None

@@ -24,6 +24,7 @@ from incidenthub.auth.dependencies import principal_for_key
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.auth.service import Principal
 from incidenthub.errors import Unauthorized
+from incidenthub.inputs import MAX_DEPTH, unstorable
 from incidenthub.models import Tenant
 from incidenthub.runtime import Runtime, runtime_of
 
@@ -35,8 +36,8 @@ def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Pri
     """The community `id` names the tenant; the `key` must be one of that tenant's keys, with an accepted scope."""
     community, key = body.get("id"), body.get("key")
     community = str(community) if community else None
-    if community is not None and ("\x00" in community or len(community) > COMMUNITY_ID_MAX):
-        community = None  # no tenant can have it (and PostgreSQL refuses a NUL even in a lookup)
+    if community is not None and (unstorable(community) or len(community) > COMMUNITY_ID_MAX):
+        community = None  # no tenant can have it (and databases refuse a NUL or a lone surrogate even in a lookup)
     principal = None
     if isinstance(key, str) and key:
         try:
@@ -69,8 +70,18 @@ async def _body(request: Request) -> dict[str, Any]:
         body = json.loads(await request.body())
     except ValueError:
         raise V1Error("INVALID REQUEST: the body is not valid JSON") from None
+    except RecursionError:
+        raise V1Error(f"INVALID REQUEST: the body is nested deeper than {MAX_DEPTH} levels") from None
     if not isinstance(body, dict):
         raise V1Error("INVALID REQUEST: the body must be a JSON object")
+    # Checked before anything is looked up or stored; a bad `id` or `key` names no community (_authenticate).
+    bad = unstorable({name: value for name, value in body.items() if name not in ("id", "key")})
+    if bad:
+        # Named as v1's validation errors name a place: data[0].metaData.x
+        parts = bad[0].split(".")
+        if len(parts) > 1 and parts[0] == "data" and parts[1].isdigit():
+            raise V1Error(f"INVALID REQUEST DATA: data[{parts[1]}]{''.join('.' + p for p in parts[2:])}: {bad[1]}")
+        raise V1Error(f"INVALID REQUEST: {bad[0]}: {bad[1]}")
     return body
 
 
