@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-quick migrate clean
+.PHONY: run test lint format fuzz bench bench-quick migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -28,6 +28,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+## fuzz: schemathesis over the live OpenAPI document, all checks and phases, longer than the run in `make test`
+## (exclusions, each with its reason, in schemathesis.toml); FUZZ_EXAMPLES=1000 for more
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m tests.contract --max-examples $(FUZZ_EXAMPLES)
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format src tests bench

@@ -64,7 +64,7 @@ async def create_dispatch_call(
     )
 
 
-@router.patch(SERVER + "/dispatch-calls/{callId}", summary="Update dispatch call (metaData replaces)")
+@router.patch(SERVER + "/dispatch-calls/{callId:int}", summary="Update dispatch call (metaData replaces)")
 async def update_dispatch_call(
     serverId: ServerId, callId: CallId, body: v2.DispatchCallUpdate, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
