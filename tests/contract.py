@@ -19,11 +19,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -69,21 +70,20 @@ def live_server(directory: Path) -> Iterator[Live]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{base_url}/v1/health", timeout=2):
-                    break
-            except OSError:
+                httpx.get(f"{base_url}/v1/health", timeout=2)
+                break
+            except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((directory / "server.log").read_text()) from None
                 time.sleep(0.2)
         # Sonoran v2 answers 404 for a server the community has not configured: configure the ids
         # the fuzzer is most likely to send, so its operations get past that check.
-        request = urllib.request.Request(
+        httpx.put(
             f"{base_url}/v2/general/servers",
-            data=json.dumps({"servers": [{"id": n, "name": f"Server {n}"} for n in (1, 2)]}).encode(),
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-            method="PUT",
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+            json={"servers": [{"id": n, "name": f"Server {n}"} for n in (1, 2)]},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=10,
+        ).raise_for_status()
         yield Live(base_url, key)
     finally:
         server.terminate()
