@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format fuzz bench bench-quick migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -22,6 +22,10 @@ run: $(VENV)/.installed
 ## test: lint, type-check and run the whole suite (SQLite; PostgreSQL too when INCIDENTHUB_TEST_POSTGRES_URL is set)
 test: lint
 	$(BIN)/pytest -q
+
+## unit: the pure rules alone (mappings, lifecycle, cursors): no HTTP, no database, about a second
+unit: $(VENV)/.installed
+	$(BIN)/pytest -q tests/unit
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff format --check src tests bench
