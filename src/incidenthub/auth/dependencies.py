@@ -7,7 +7,7 @@ query and no thread. Otherwise the database is asked, in a worker thread, and th
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from math import inf
 
@@ -63,13 +63,34 @@ async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
     return principal
 
 
-async def authenticated(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-) -> Principal:
-    """The caller of a request carrying `Authorization: Bearer <key>`; 401 otherwise."""
-    if credentials is None or not credentials.credentials:
+def key_of(headers: Mapping[str, str]) -> str | None:
+    """The API key of a request, in every header form the doors' clients send it.
+
+    `Authorization: Bearer <key>` (native/Sety, Sonoran v2, DevRev), `Authorization: <key>` (DevRev's
+    TypeScript SDK sends the bare token) and `Authentication: Bearer <key>` (GovWorx's documented
+    spelling). Sonoran v1 sends its key inside the JSON body instead (`router_v1` reads it there).
+    """
+    for name in ("authorization", "authentication"):
+        value = headers.get(name, "").strip()
+        if not value:
+            continue
+        scheme, _, rest = value.partition(" ")
+        if scheme.lower() == "bearer":
+            return rest.strip() or None
+        if name == "authorization" and not rest:
+            return value
+    return None
+
+
+async def authenticated(request: Request, _scheme: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
+    """The caller of a request carrying its key in any accepted header form; 401 otherwise.
+
+    (`bearer` is there for the OpenAPI document's security scheme; the headers are read by `key_of`.)
+    """
+    key = key_of(request.headers)
+    if key is None:
         raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
-    return await principal_for_key_async(runtime_of(request), credentials.credentials)
+    return await principal_for_key_async(runtime_of(request), key)
 
 
 def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Principal]]:

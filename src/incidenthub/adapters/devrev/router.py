@@ -26,10 +26,9 @@ from incidenthub.adapters.devrev.schemas import (
     IncidentsUpdateRequest,
 )
 from incidenthub.adapters.devrev.service import Caller
-from incidenthub.auth.dependencies import principal_for_key_async
+from incidenthub.auth.dependencies import authenticated
 from incidenthub.auth.service import Principal
 from incidenthub.db import is_unstorable_value
-from incidenthub.errors import Unauthorized
 from incidenthub.runtime import runtime_of
 
 router = APIRouter(tags=["devrev"])
@@ -49,22 +48,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _principal(request: Request) -> Principal:
-    """`Authorization: <key>` as DevRev's TS SDK sends it, or `Authorization: Bearer <key>`."""
-    header = request.headers.get("authorization", "").strip()
-    if header[:7].lower() == "bearer ":
-        header = header[7:].strip()
-    if not header:
-        raise Unauthorized("missing API key: send `Authorization: <key>` or `Authorization: Bearer <key>`")
-    return await principal_for_key_async(runtime_of(request), header)
-
-
-async def reader(principal: Principal = Depends(_principal)) -> Caller:
+async def reader(principal: Principal = Depends(authenticated)) -> Caller:
     principal.require("incidents:read")
     return Caller(principal.tenant_id, principal.tenant_slug, principal.key_id)
 
 
-async def writer(principal: Principal = Depends(_principal)) -> Caller:
+async def writer(principal: Principal = Depends(authenticated)) -> Caller:
     principal.require("incidents:write")
     return Caller(principal.tenant_id, principal.tenant_slug, principal.key_id)
 

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from incidenthub.adapters.govworx import mapping, service
 from incidenthub.adapters.govworx.schemas import UploadResult
-from incidenthub.auth.dependencies import principal_for_key_async
+from incidenthub.auth.dependencies import authenticated
 from incidenthub.auth.service import Principal
-from incidenthub.errors import Unauthorized
 from incidenthub.incidents import batch
 from incidenthub.problems import responses
 from incidenthub.recordings.router import match_rules
@@ -32,15 +31,6 @@ _EXAMPLE = {
 }
 
 
-async def govworx_principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer` or GovWorx's documented spelling `Authentication: Bearer`."""
-    header = request.headers.get("authorization") or request.headers.get("authentication") or ""
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
-    return await principal_for_key_async(runtime_of(request), token.strip())
-
-
 @router.put(
     "/incident",
     response_model=UploadResult,
@@ -56,7 +46,7 @@ async def upload_incident(
     request: Request,
     body: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])],
     convert_from_utc: Annotated[bool, Query(alias="convertFromUtc")] = True,
-    principal: Principal = Depends(govworx_principal),
+    principal: Principal = Depends(authenticated),
 ) -> UploadResult:
     principal.require("events:manage")
     local = None if convert_from_utc else ZoneInfo(principal.tenant_timezone)
@@ -76,7 +66,7 @@ async def upload_incident(
     summary="Get stored incident (GovWorx MCP resource)",
 )
 def stored_incident(
-    incident_id: str, session: Session = Depends(read_session), principal: Principal = Depends(govworx_principal)
+    incident_id: str, session: Session = Depends(read_session), principal: Principal = Depends(authenticated)
 ) -> dict[str, Any]:
     principal.require("events:manage", "incidents:read")
     return service.stored_incident(session, principal.tenant_id, incident_id)
@@ -85,7 +75,7 @@ def stored_incident(
 @router.get("/user", responses=responses(401, 403, 422), summary="List users (the personnel registry)")
 def list_users(
     session: Session = Depends(read_session),
-    principal: Principal = Depends(govworx_principal),
+    principal: Principal = Depends(authenticated),
     page: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     size: Annotated[int, Query(ge=1, le=1000)] = 20,
 ) -> dict[str, Any]:
@@ -96,7 +86,7 @@ def list_users(
 @router.get("/user/single", responses=responses(401, 403, 404, 422), summary="Look up a user")
 def find_user(
     session: Session = Depends(read_session),
-    principal: Principal = Depends(govworx_principal),
+    principal: Principal = Depends(authenticated),
     user_id: Annotated[str | None, Query(alias="userId")] = None,
     email: str | None = None,
     personnel_id: Annotated[str | None, Query(alias="personnelId")] = None,
