@@ -301,3 +301,17 @@ def test_unknown_enum_names_are_refused_naming_the_field(sonoran: Sonoran, path:
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
     assert field in json.dumps(response.json()["errors"])
     assert sonoran.v2("GET", f"{S}/units?includeOffline=true").json() == [] and _native_count(sonoran) == 0
+
+
+# --- calls the clients can make that incidenthub does not hold: refused in the door's format -------------
+
+
+def test_unserved_client_calls_are_refused_in_the_doors_format(sonoran: Sonoran) -> None:
+    my_call = _send(
+        sonoran, "emergency/get_my_call", "GET_MY_CALL", [{"account": "0f1e2d3c-aaaa-bbbb-cccc-000000000000"}]
+    )
+    assert (my_call.status_code, my_call.text) == (400, "INVALID REQUEST TYPE")
+    current = sonoran.v2("GET", "/emergency/accounts/0f1e2d3c-aaaa-bbbb-cccc-000000000000/current-call")
+    assert current.status_code == 404 and current.headers["content-type"] == "application/problem+json"
+    kick = sonoran.v2("DELETE", f"{S}/units/kick", json={"apiId": "unit-A", "reason": "AFK"})
+    assert kick.status_code == 404 and kick.json()["status"] == 404
