@@ -74,6 +74,15 @@ def test_sdk_creates_updates_lists_closes_calls_and_sets_unit_status(sonoran: So
     assert updated.success, updated.reason
     assert updated.data["postal"] == "9002" and updated.data["metaData"] == {"x": "1"}
 
+    cleared = cad.updateDispatchCallV2(call_id, {"primary": -1, "description": "Suspect left on foot."})
+    assert cleared.success, cleared.reason
+    assert cleared.data["primary"] is None and cleared.data["description"] == "Suspect left on foot."
+    ident = created.data["idents"][0]
+    primary = cad.updateDispatchCallV2(call_id, {"primary": ident})
+    assert primary.success and primary.data["primary"] == ident
+
+    busy = cad.setUnitStatusV2({"apiId": "player-1234", "status": "BUSY"})  # the name, as Sonoran's types allow
+    assert busy.success and busy.data == {"updated": 1, "status": "BUSY"}
     status = cad.setUnitStatusV2({"apiId": "player-1234", "status": 3})
     assert status.success and status.data == {"updated": 1, "status": "ENROUTE"}
 

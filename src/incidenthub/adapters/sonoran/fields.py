@@ -8,9 +8,12 @@ character anywhere and no NaN/Infinity inside `metaData`.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+
+from incidenthub.adapters.sonoran.mapping import CALL_STATUS_CODES, ORIGIN_CODES, UNIT_STATUS_BY_NAME
 
 MAX_INT = 2**31 - 1
 
@@ -90,3 +93,29 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
 PrimaryIdent = Annotated[int, Field(ge=-1, le=MAX_INT)]
 Minutes = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def _by_name(codes: dict[str, int]) -> Callable[[Any], Any]:
+    return lambda value: codes.get(value, value) if isinstance(value, str) else value
+
+
+def _enum_schema(numbers: tuple[int, ...], codes: dict[str, int]) -> WithJsonSchema:
+    return WithJsonSchema({"enum": [*numbers, *codes]})
+
+
+# The numbers, or the names Sonoran.js's signatures allow in their place (`status: "ENROUTE"`,
+# `origin: "CALLER"`, `status: "ACTIVE"`), spelled as it spells them; stored and answered as numbers.
+Origin = Annotated[
+    Literal[0, 1, 2, 3], BeforeValidator(_by_name(ORIGIN_CODES)), _enum_schema((0, 1, 2, 3), ORIGIN_CODES)
+]
+CallStatus = Annotated[
+    Literal[0, 1, 2], BeforeValidator(_by_name(CALL_STATUS_CODES)), _enum_schema((0, 1, 2), CALL_STATUS_CODES)
+]
+UnitStatusCode = Annotated[
+    Literal[0, 1, 2, 3, 4, 100],
+    BeforeValidator(_by_name(UNIT_STATUS_BY_NAME)),
+    _enum_schema((0, 1, 2, 3, 4, 100), UNIT_STATUS_BY_NAME),
+]
+
+
+Priority = Literal[1, 2, 3]

@@ -21,6 +21,10 @@ DEFAULT_SERVER = 1
 
 # ORIGIN / CALL_ORIGIN -> the canonical call source.
 ORIGINS: dict[int, str] = {0: "caller", 1: "radio_dispatch", 2: "observed", 3: "walk_up"}
+# The enum names Sonoran.js's signatures allow in place of the numbers (`origin: string | number`, ...), as it
+# spells them (the v1 docs write RADIO DISPATCH with a space, the v2 docs RADIO_DISPATCH).
+ORIGIN_CODES: dict[str, int] = {"CALLER": 0, "RADIO_DISPATCH": 1, "RADIO DISPATCH": 1, "OBSERVED": 2, "WALK_UP": 3}
+CALL_STATUS_CODES: dict[str, int] = {"PENDING": 0, "ACTIVE": 1, "CLOSED": 2}
 # STATUS / CALL_STATUS -> the canonical status the call asks for (the lifecycle only moves forward).
 CALL_STATUSES: dict[int, str] = {0: "created", 1: "dispatching", 2: "resolved"}
 CLOSED = 2
@@ -46,6 +50,9 @@ UNIT_STATUS_NAMES: dict[int, str] = {
     4: "ON_SCENE",
     100: "OFFLINE",
 }
+UNIT_STATUS_BY_NAME: dict[str, int] = {name: code for code, name in UNIT_STATUS_NAMES.items()}
+# Canonical statuses of a call that is over, whichever door closed it.
+_ENDED = frozenset({"resolved", "cancelled"})
 # CALL_TYPE / CALL_TABLE_TYPE of get_calls.
 CALL_TYPE_DISPATCH, CALL_TYPE_EMERGENCY, CALL_TYPE_ALL = 0, 1, 100
 CALL_TYPES = (CALL_TYPE_DISPATCH, CALL_TYPE_EMERGENCY, CALL_TYPE_ALL)
@@ -230,13 +237,21 @@ def _int(value: Any, default: int) -> int:
     return value if isinstance(value, int) else default
 
 
+def call_status(call: SonoranCall, incident: Incident) -> int:
+    """CLOSED once the call is closed (close_call, dispatch-calls/close, a status 2, or the incident ended through
+    another door); otherwise the status last sent."""
+    if call.closed or incident.status in _ENDED:
+        return CLOSED
+    return _int(state_of(incident).get("status"), 0)
+
+
 def dispatch_call_json(call: SonoranCall, incident: Incident, *, iso_time: bool = True) -> dict[str, Any]:
     """A dispatch call as Sonoran shows it (v2's full object; v1 shows the same keys)."""
     state = state_of(incident)
     return {
         "callId": call.call_id,
         "origin": _int(state.get("origin"), 0),
-        "status": _int(state.get("status"), 0),
+        "status": call_status(call, incident),
         "priority": _int(state.get("priority"), DEFAULT_PRIORITY),
         "block": incident.block or "",
         "address": incident.address or "",

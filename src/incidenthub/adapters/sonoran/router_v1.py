@@ -114,7 +114,7 @@ async def emergency(name: str, request: Request) -> Response:
     runtime = runtime_of(request)
     scope = "dispatch:read" if name in v1.READS else "dispatch:write"
     principal = await run_in_threadpool(_authenticate, runtime, body, scope)
-    items = v1.data_items(body, required=name not in v1.READS)
+    items = v1.data_items(body, name, required=name not in v1.READS)
     tenant, actor = principal.tenant_id, principal.key_id
     if name in v1.READS:
         return await run_in_threadpool(_read, runtime, name, tenant, items)

@@ -13,6 +13,7 @@ from incidenthub.adapters.sonoran.fields import (
     ApiId,
     Block,
     Caller,
+    CallStatus,
     Code,
     EmergencyMeta,
     Id,
@@ -21,11 +22,14 @@ from incidenthub.adapters.sonoran.fields import (
     NoteLabel,
     NoteType,
     Offset,
+    Origin,
     Postal,
     PrimaryIdent,
+    Priority,
     Str,
     Title,
     UnitLocationText,
+    UnitStatusCode,
 )
 from incidenthub.adapters.sonoran.mapping import (
     CallFields,
@@ -79,25 +83,58 @@ def envelope_type(category: str, name: str, body: dict[str, Any]) -> None:
         raise V1Error(INVALID_REQUEST_TYPE)
 
 
-def data_items(body: dict[str, Any], *, required: bool) -> list[dict[str, Any]]:
+# Sonoran.js 1.0.107 has no argument formatter for these types: `rest.request(type, ...args)` sends its
+# positional arguments as ONE item keyed "0", "1", ... (REST.formatDataArguments' default, then cloneObject
+# of the array). The names are its methods' parameters, in order.
+POSITIONAL: dict[str, tuple[str, ...]] = {
+    # create911Call({...}) -> request('911_CALL', serverId, isEmergency, caller, location, description, metaData)
+    "911_call": ("serverId", "isEmergency", "caller", "location", "description", "metaData"),
+    "call_911": ("serverId", "isEmergency", "caller", "location", "description", "metaData"),
+    # setCallPostal(serverId, callId, postal), setCallPrimary(serverId, callId, primary, trackPrimary)
+    "set_call_postal": ("serverId", "callId", "postal"),
+    "set_call_primary": ("serverId", "callId", "primary", "trackPrimary"),
+    # closeCall(serverId, callId): 1.0.107 names them, earlier releases did not
+    "close_call": ("serverId", "callId"),
+    "remove_911": ("serverId", "callId"),
+}
+
+
+def _named(name: str, index: int, item: dict[str, Any]) -> dict[str, Any]:
+    """An item as named fields: Sonoran.js's `{"0": {...}}` (one object argument, e.g. editDispatch and
+    remove911Call) is that object; `{"0": a, "1": b, ...}` is named by the method's parameters."""
+    if not item or not all(isinstance(key, str) and key.isdigit() for key in item):
+        return item
+    if set(item) == {"0"} and isinstance(item["0"], dict):
+        return dict(item["0"])
+    names = POSITIONAL.get(name)
+    if names is None:
+        raise V1Error(f"INVALID REQUEST DATA: data[{index}]: {name} takes named fields, not positional arguments")
+    extra = sorted((key for key in item if int(key) >= len(names)), key=int)
+    if extra:
+        raise V1Error(
+            f"INVALID REQUEST DATA: data[{index}].{extra[0]}: {name} takes at most {len(names)} positional "
+            f"arguments ({', '.join(names)})"
+        )
+    return {names[int(key)]: value for key, value in item.items()}
+
+
+def data_items(body: dict[str, Any], name: str = "", *, required: bool) -> list[dict[str, Any]]:
+    """The items of `data`, as named fields. An array inside `data` is a list of items (Sonoran.js sends
+    updateUnitLocations' list wrapped once more: `"data": [[{...}, ...]]`)."""
     data = body.get("data")
     if data is None:
         data = []
     if isinstance(data, dict):
         data = [data]
+    if isinstance(data, list) and any(isinstance(item, list) for item in data):
+        data = [inner for item in data for inner in (item if isinstance(item, list) else [item])]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise V1Error("INVALID REQUEST: data must be an array of objects")
     if required and not data:
         raise V1Error("INVALID REQUEST: data must hold at least one item")
     if len(data) > MAX_ITEMS:
         raise V1Error(f"INVALID REQUEST: data must hold at most {MAX_ITEMS} items")
-    return data
-
-
-Origin = Literal[0, 1, 2, 3]
-CallStatus = Literal[0, 1, 2]
-Priority = Literal[1, 2, 3]
-UnitStatusCode = Literal[0, 1, 2, 3, 4, 100]
+    return [_named(name, index, item) for index, item in enumerate(data)]
 
 
 class _Item(BaseModel):
@@ -213,6 +250,17 @@ class Call911Item(_Item):
     description: Str | None = None
     metaData: EmergencyMeta = Field(default_factory=dict)
     deleteAfterMinutes: Minutes | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Call911Item:
+        require_emergency_content(self.caller, self.location, self.description)
+        return self
+
+
+def require_emergency_content(caller: str | None, location: str | None, description: str | None) -> None:
+    """A 911 call with no caller, location or description would be an empty record: refused."""
+    if not any(value and value.strip() for value in (caller, location, description)):
+        raise ValueError("a 911 call needs a caller, location or description")
 
 
 class Remove911Item(_CallItem):

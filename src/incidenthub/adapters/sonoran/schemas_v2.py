@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -12,6 +13,7 @@ from incidenthub.adapters.sonoran.fields import (
     ApiId,
     Block,
     Caller,
+    CallStatus,
     Code,
     EmergencyMeta,
     Handle,
@@ -20,25 +22,30 @@ from incidenthub.adapters.sonoran.fields import (
     Minutes,
     NoteLabel,
     NoteType,
+    Origin,
     Postal,
     PrimaryIdent,
+    Priority,
     ServerName,
     Str,
     Title,
     UnitLocationText,
-)
-from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
-from incidenthub.adapters.sonoran.schemas_v1 import (
-    MAX_ITEMS,
-    MAX_NOTES,
-    MAX_UNITS,
-    CallStatus,
-    Origin,
-    Priority,
     UnitStatusCode,
 )
+from incidenthub.adapters.sonoran.mapping import CallFields, LocationUpdate, NewCall, NewEmergencyCall, NoteIn, Target
+from incidenthub.adapters.sonoran.schemas_v1 import MAX_ITEMS, MAX_NOTES, MAX_UNITS, require_emergency_content
 
-_TARGET_KEYS = ("communityUserIds", "communityUserId", "accounts", "accountUuid", "identIds", "roblox", "discord")
+_TARGET_KEYS = (
+    "communityUserIds",
+    "communityUserId",
+    "apiIds",
+    "apiId",
+    "accounts",
+    "accountUuid",
+    "identIds",
+    "roblox",
+    "discord",
+)
 
 
 def _listify(value: Any) -> Any:
@@ -46,19 +53,23 @@ def _listify(value: Any) -> Any:
 
 
 class Targets(BaseModel):
-    """The ways v2 names units: community user ids (API ids), accounts, ident ids, Roblox or Discord ids."""
+    """The ways v2 names units: community user ids (API ids), accounts, ident ids, Roblox or Discord ids.
+
+    `apiId` / `apiIds` are what Sonoran.js's v2 methods send (Sonoran.py renames them communityUserId(s))."""
 
     model_config = ConfigDict(extra="ignore")
 
     communityUserIds: list[ApiId] | None = Field(None, max_length=MAX_UNITS)
     communityUserId: ApiId | None = None
+    apiIds: list[ApiId] | None = Field(None, max_length=MAX_UNITS)
+    apiId: ApiId | None = None
     accounts: list[Account] | None = Field(None, max_length=MAX_UNITS)
     accountUuid: Account | None = None
     identIds: list[Id] | None = Field(None, max_length=MAX_UNITS)
     roblox: Handle | None = None
     discord: Handle | None = None
 
-    @field_validator("communityUserIds", "accounts", "identIds", mode="before")
+    @field_validator("communityUserIds", "apiIds", "accounts", "identIds", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _listify(value)
@@ -67,7 +78,8 @@ class Targets(BaseModel):
         return any(key in self.model_fields_set for key in _TARGET_KEYS)
 
     def targets(self) -> list[Target]:
-        found = [Target("api_id", v) for v in [*(self.communityUserIds or []), self.communityUserId] if v]
+        api_ids = [*(self.communityUserIds or []), self.communityUserId, *(self.apiIds or []), self.apiId]
+        found = [Target("api_id", v) for v in api_ids if v]
         found += [Target("api_id", f"roblox:{self.roblox}")] if self.roblox else []
         found += [Target("api_id", f"discord:{self.discord}")] if self.discord else []
         found += [Target("account", v) for v in [*(self.accounts or []), self.accountUuid] if v]
@@ -139,10 +151,11 @@ class DispatchCallUpdate(BaseModel):
     code: Code | None = None
     description: Str | None = None
     trackPrimary: bool | None = None
+    primary: PrimaryIdent | None = None  # applied as PATCH .../primary applies identId (-1 clears), like edit_dispatch
     metaData: Meta | None = None
 
     def fields(self) -> CallFields:
-        return _call_fields(self)
+        return replace(_call_fields(self), primary=self.primary)
 
 
 def _call_fields(call: DispatchCallCreate | DispatchCallUpdate, delete_after_minutes: int | None = None) -> CallFields:
@@ -201,6 +214,11 @@ class EmergencyCallCreate(BaseModel):
     description: Str | None = None
     deleteAfterMinutes: Minutes | None = None
     metaData: EmergencyMeta = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> EmergencyCallCreate:
+        require_emergency_content(self.caller, self.location, self.description)
+        return self
 
     def command(self, server_id: int, raw: dict[str, Any]) -> NewEmergencyCall:
         return NewEmergencyCall(
