@@ -160,7 +160,8 @@ def targets(run: Run) -> list[str]:
         if load is None or share is None:
             out.append(f"| SQLite {title} >= {wanted:.0%} of the ceiling | not measured | n/a |")
             continue
-        detail = f"{share:.1%} of {run.ceiling.rate if run.ceiling else 0:,.0f}/s; x{wanted / share:.1f} to go"
+        to_go = f"x{wanted / share:.1f} to go" if share > 0 else "nothing answered in the run"
+        detail = f"{share:.1%} of {run.ceiling.rate if run.ceiling else 0:,.0f}/s; {to_go}"
         met = share >= wanted and load.errors == 0
         if share >= wanted:
             detail = f"{share:.1%}, {share / wanted:.1f}x the target"
@@ -179,7 +180,11 @@ def targets(run: Run) -> list[str]:
             continue
         ratio = pg.rate / lite.rate
         how = f"{ratio:.0%} of SQLite's {lite.rate:,.0f}/s" + (
-            "" if ratio >= POSTGRES_SHARE else f"; x{POSTGRES_SHARE / ratio:.1f} to go"
+            ""
+            if ratio >= POSTGRES_SHARE
+            else f"; x{POSTGRES_SHARE / ratio:.1f} to go"
+            if ratio
+            else "; nothing answered"
         )
         out.append(
             f"| PostgreSQL {BY_NAME[name].title} >= {POSTGRES_SHARE:.0%} of SQLite | {pg.rate:,.0f}/s "
