@@ -91,7 +91,7 @@ def live_server(directory: Path) -> Iterator[Live]:
         log.close()
 
 
-def run(live: Live, max_examples: int, seed: int | None = None) -> tuple[int, str]:
+def run(live: Live, max_examples: int, seed: int | None = None, paths: str | None = None) -> tuple[int, str]:
     """Schemathesis against `live`; its exit code and output."""
     command = [
         str(BIN / "schemathesis"),
@@ -109,6 +109,8 @@ def run(live: Live, max_examples: int, seed: int | None = None) -> tuple[int, st
     ]
     if seed is not None:
         command += ["--seed", str(seed)]
+    if paths is not None:
+        command += ["--include-path-regex", paths]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     return done.returncode, done.stdout + done.stderr
 
@@ -117,9 +119,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-examples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--paths", default=None, help="only the operations whose path matches this regex")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, live_server(Path(directory)) as live:
-        code, output = run(live, args.max_examples, args.seed)
+        code, output = run(live, args.max_examples, args.seed, args.paths)
     print(output)
     return code
 

@@ -11,7 +11,9 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandler, WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from incidenthub.adapters.sonoran.mapping import CALL_STATUS_CODES, ORIGIN_CODES, UNIT_STATUS_BY_NAME
 
@@ -70,8 +72,26 @@ def _emergency_meta(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+class _TextOrNumber:
+    """The JSON schema of `Str`: a string, or a number (which becomes its text), as Sonoran's clients send."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {"anyOf": [handler(schema), {"type": "number"}]}
+
+
+class OneOrMany:
+    """The JSON schema of a list that also takes one bare value (`_listify`): the list, or one item."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        listed = handler(schema)
+        item = listed.get("items", {})
+        return {"anyOf": [listed, *(item["anyOf"] if "anyOf" in item else [item])]}
+
+
 # Any text (kept in a Text column or only in the raw payload): numbers become text, no NUL.
-Str = Annotated[str, BeforeValidator(_stringify), AfterValidator(_no_nul)]
+Str = Annotated[str, BeforeValidator(_stringify), AfterValidator(_no_nul), _TextOrNumber]
 Block = Annotated[Str, Field(max_length=BLOCK)]
 Address = Annotated[Str, Field(max_length=ADDRESS)]
 Postal = Annotated[Str, Field(max_length=POSTAL)]
@@ -88,11 +108,19 @@ ServerName = Annotated[Str, Field(max_length=SERVER_NAME)]
 Meta = Annotated[dict[str, Any], AfterValidator(_storable_meta)]
 EmergencyMeta = Annotated[dict[str, Any], AfterValidator(_storable_meta), AfterValidator(_emergency_meta)]
 
-# Integers: ids from 1, offsets from 0, an ident that may be -1 (clears the primary).
-Id = Annotated[int, Field(ge=1, le=MAX_INT)]
-Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
-PrimaryIdent = Annotated[int, Field(ge=-1, le=MAX_INT)]
-Minutes = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+# Integers: ids from 1, offsets from 0, an ident that may be -1 (clears the primary). JSON's true and
+# false are not numbers (Python's bool is an int: refused explicitly).
+Id = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=MAX_INT)]
+Offset = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_INT)]
+PrimaryIdent = Annotated[int, BeforeValidator(_not_bool), Field(ge=-1, le=MAX_INT)]
+Minutes = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_INT)]
 
 
 def _by_name(codes: dict[str, int]) -> Callable[[Any], Any]:

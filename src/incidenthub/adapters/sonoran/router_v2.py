@@ -84,7 +84,7 @@ def get_calls(
     serverId: ServerId,
     closedLimit: Annotated[int, Query(ge=0, le=100)] = 10,
     closedOffset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
-    type: Annotated[int, Query()] = mapping.CALL_TYPE_ALL,
+    type: Annotated[int, Query(json_schema_extra={"enum": list(mapping.CALL_TYPES)})] = mapping.CALL_TYPE_ALL,
     session: Session = Depends(read_session),
     principal: Principal = _READ,
 ) -> dict[str, Any]:

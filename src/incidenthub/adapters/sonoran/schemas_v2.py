@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.config import JsonDict, JsonValue
 
 from incidenthub.adapters.sonoran.fields import (
     Account,
@@ -22,6 +23,7 @@ from incidenthub.adapters.sonoran.fields import (
     Minutes,
     NoteLabel,
     NoteType,
+    OneOrMany,
     Origin,
     Postal,
     PrimaryIdent,
@@ -48,8 +50,30 @@ _TARGET_KEYS = (
 )
 
 
+_LIST_KEYS = frozenset({"communityUserIds", "apiIds", "accounts", "identIds"})
+
+
+def _non_empty(key: str, many: bool) -> JsonDict:
+    if many:
+        # A list with a (non-empty) unit in it, or one bare value.
+        listed: JsonDict = {
+            "type": "array",
+            "minItems": 1,
+            "items": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]},
+        }
+        bare: JsonDict = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
+        return {"required": [key], "properties": {key: {"anyOf": [listed, bare]}}}
+    return {"required": [key], "properties": {key: {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}}}
+
+
+# What the validators below require, stated in the JSON schema so clients (and fuzzers) can know it.
+_UNIT_NAMED: list[JsonValue] = [_non_empty(key, key in _LIST_KEYS) for key in _TARGET_KEYS]
+_NAMES_A_UNIT: JsonDict = {"anyOf": _UNIT_NAMED}
+_SENDS_A_TARGET_KEY: JsonDict = {"anyOf": [{"required": [key]} for key in _TARGET_KEYS]}
+
+
 def _listify(value: Any) -> Any:
-    return [value] if isinstance(value, str | int) and not isinstance(value, bool) else value
+    return [value] if isinstance(value, str | int | float) and not isinstance(value, bool) else value
 
 
 class Targets(BaseModel):
@@ -59,13 +83,13 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    communityUserIds: list[ApiId] | None = Field(None, max_length=MAX_UNITS)
+    communityUserIds: Annotated[list[ApiId], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
     communityUserId: ApiId | None = None
-    apiIds: list[ApiId] | None = Field(None, max_length=MAX_UNITS)
+    apiIds: Annotated[list[ApiId], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
     apiId: ApiId | None = None
-    accounts: list[Account] | None = Field(None, max_length=MAX_UNITS)
+    accounts: Annotated[list[Account], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
     accountUuid: Account | None = None
-    identIds: list[Id] | None = Field(None, max_length=MAX_UNITS)
+    identIds: Annotated[list[Id], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
     roblox: Handle | None = None
     discord: Handle | None = None
 
@@ -87,6 +111,8 @@ class Targets(BaseModel):
 
 
 class _NamedTargets(Targets):
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_NAMES_A_UNIT)
+
     @model_validator(mode="after")
     def _named(self) -> _NamedTargets:
         if not self.targets():
@@ -103,6 +129,8 @@ class NoteV2(BaseModel):
 
 
 class DispatchCallCreate(Targets):
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_SENDS_A_TARGET_KEY)
+
     origin: Origin
     status: CallStatus
     priority: Priority
@@ -112,7 +140,7 @@ class DispatchCallCreate(Targets):
     postal: Postal | None = None
     code: Code | None = None
     description: Str | None = None
-    trackPrimary: bool | None = None
+    trackPrimary: StrictBool | None = None
     primary: PrimaryIdent | None = None
     notes: list[NoteV2] = Field(default_factory=list, max_length=MAX_NOTES)
     metaData: Meta | None = None
@@ -138,8 +166,18 @@ class DispatchCallCreate(Targets):
         )
 
 
+_EDITABLE: tuple[str, ...] = ("origin", "status", "priority", "title", "block", "address", "postal", "code")
+_EDITABLE += ("description", "trackPrimary", "primary", "metaData")
+
+
 class DispatchCallUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # At least one editable field (Sonoran: "Missing editable dispatch fields").
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "anyOf": [{"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in _EDITABLE]
+        },
+    )
 
     origin: Origin | None = None
     status: CallStatus | None = None
@@ -150,7 +188,7 @@ class DispatchCallUpdate(BaseModel):
     postal: Postal | None = None
     code: Code | None = None
     description: Str | None = None
-    trackPrimary: bool | None = None
+    trackPrimary: StrictBool | None = None
     primary: PrimaryIdent | None = None  # applied as PATCH .../primary applies identId (-1 clears), like edit_dispatch
     metaData: Meta | None = None
 
@@ -202,13 +240,23 @@ class SetPostal(BaseModel):
 
 class SetPrimary(BaseModel):
     identId: PrimaryIdent
-    trackPrimary: bool | None = None
+    trackPrimary: StrictBool | None = None
+
+
+def _has_text(key: str) -> JsonDict:
+    return {
+        "required": [key],
+        "properties": {key: {"anyOf": [{"type": "string", "pattern": "\\S"}, {"type": "number"}]}},
+    }
 
 
 class EmergencyCallCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # A caller, a location or a description: a 911 call without any would be an empty record.
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"anyOf": [_has_text(k) for k in ("caller", "location", "description")]}
+    )
 
-    isEmergency: bool = True
+    isEmergency: StrictBool = True
     caller: Caller | None = None
     location: Address | None = None
     description: Str | None = None
@@ -238,7 +286,7 @@ class UnitStatus(_NamedTargets):
 
 
 class UnitPanic(_NamedTargets):
-    isPanic: bool
+    isPanic: StrictBool
 
 
 class Coordinates(BaseModel):
@@ -251,6 +299,16 @@ class Coordinates(BaseModel):
 
 
 class LocationItem(Targets):
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "anyOf": [
+                *_UNIT_NAMED,
+                {"required": ["identId"], "properties": {"identId": {"type": "integer"}}},
+            ]
+        },
+    )
+
     identId: Id | None = None
     location: UnitLocationText | None = None
     coordinates: Coordinates | None = None
