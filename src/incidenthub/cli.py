@@ -251,6 +251,9 @@ def import_file(
     rejects: Annotated[
         Path | None, typer.Option(help="Where rejected records go (default: FILE.rejects.jsonl)")
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes sharing the work (default: one per core, at most 2)")
+    ] = None,
 ) -> None:
     """Import GovWorx upload payloads, with the same validation and idempotency as the PUT."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
@@ -296,6 +299,7 @@ def import_file(
                 convert_from_utc=_BOOLEANS[convert_from_utc.lower()],
                 actor=f"import:{file.name}",
                 rules=MatchRules.from_settings(get_settings()),
+                workers=workers or min(2, os.cpu_count() or 1),
                 on_progress=on_progress,
                 on_reject=on_reject,
             )

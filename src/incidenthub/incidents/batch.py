@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from incidenthub.models.base import new_id
 from incidenthub.recordings import service as recordings_service
 from incidenthub.recordings.repository import LONGEST_RECORDING
 from incidenthub.recordings.service import MatchRules
+from incidenthub.rows import insert_rows
 
 # The kind the write path applies set-based (db.WritePath.register).
 UPSERT = "incidents.upsert"
@@ -192,7 +193,7 @@ def _insert(
     for model, rows in ((TimelineEvent, events), (Note, notes), (Assignment, responders), (IncidentLink, links)):
         rows = [r for r in rows if r["incident_id"] in inserted]
         if rows:
-            session.execute(insert(cast(Table, model.__table__)), rows)
+            insert_rows(session, cast(Table, model.__table__), rows)
     events_by_id = {event["incident_id"]: event for event in events}
     rules = {row["id"]: item.rules for (_, item, _), row in zip(simple, incidents, strict=True)}
     _match_recordings(session, kept, rules)
@@ -210,7 +211,7 @@ def _insert_incidents(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         # The transaction holds SQLite's write lock from its start: no one can have inserted them since the lookup.
-        session.execute(insert(_INCIDENTS), rows)
+        insert_rows(session, _INCIDENTS, rows)
         return {row["id"] for row in rows}
     statement = (
         postgresql.insert(_INCIDENTS)

@@ -19,13 +19,13 @@ from typing import IO, Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import ijson
+from sqlalchemy.engine import make_url
 
-from incidenthub.adapters.govworx import SOURCE, mapping
+from incidenthub.adapters.govworx import SOURCE, mapping, pipeline
+from incidenthub.adapters.govworx.pipeline import Record
 from incidenthub.auth.repository import TenantRepository
-from incidenthub.db import Database, is_transient, is_unstorable_value
-from incidenthub.errors import AppError, NotFound
-from incidenthub.incidents import batch
-from incidenthub.incidents.commands import SourceIncident
+from incidenthub.db import Database
+from incidenthub.errors import NotFound
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.recordings.service import MatchRules
 
@@ -49,16 +49,6 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + self.rejected
 
 
-@dataclass(frozen=True)
-class Record:
-    """One record of the input: where it was (line, or position in an array) and what it held."""
-
-    where: str
-    number: int
-    payload: Any
-    error: str | None = None
-
-
 def _json_records(stream: BinaryIO) -> Iterator[Record]:
     if stream.read(3) != codecs.BOM_UTF8:
         stream.seek(0)
@@ -75,12 +65,8 @@ def _json_records(stream: BinaryIO) -> Iterator[Record]:
             yield Record("index", number + 1, None, f"the file stops being valid JSON here: {error}")
         return
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield Record("line", number, json.loads(line))
-        except ValueError as error:
-            yield Record("line", number, line.decode("utf-8", "replace").rstrip("\n"), f"not valid JSON: {error}")
+        if line.strip():
+            yield Record("line", number, line)  # decoded by the process that imports it (pipeline.decode_line)
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
@@ -128,105 +114,57 @@ def import_stream(
     convert_from_utc: bool = True,
     actor: str = "import",
     rules: MatchRules | None = None,
+    workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
     on_reject: Callable[[dict[str, Any]], None] | None = None,
 ) -> ImportReport:
-    """Import every record; bad ones are reported (with their line) and the rest go in."""
+    """Import every record; bad ones are reported (with their line) and the rest go in.
+
+    `workers` processes share the work (see `pipeline`); a database only this process can open (SQLite in
+    memory) is imported by this process alone."""
     with database.read_sessions() as session:
         tenant = TenantRepository(session).by_slug(tenant_slug)
     if tenant is None:
         raise NotFound(f"no tenant with slug {tenant_slug!r}")
     local = None if convert_from_utc else ZoneInfo(tenant.timezone)
+    work = pipeline.Work(database.url, tenant.id, local, actor, rules or MatchRules())
+    if not _shareable(database.url):
+        workers = 1
     report = ImportReport()
+    seen = 0
 
-    def reject(record: Record, reason: str, errors: list[dict[str, str]] | None = None) -> None:
-        report.rejected += 1
-        entry = {record.where: record.number, "reason": reason, "errors": errors or [], "record": record.payload}
+    def take(done: pipeline.Done) -> None:
+        nonlocal seen
+        seen += done.seen
+        report.created += done.created
+        report.updated += done.updated
+        report.unchanged += done.unchanged
+        report.rejected += len(done.rejects)
         if on_reject is not None:
-            on_reject(entry)
-
-    pending: list[tuple[Record, SourceIncident]] = []
-
-    def flush() -> None:
-        _upsert_batch(database, tenant.id, pending, actor, rules, report, reject)
-        pending.clear()
-
-    for seen, record in enumerate(read_records(stream, fmt), start=1):
-        if on_progress is not None and seen % BATCH == 0:
+            for entry in done.rejects:
+                on_reject(entry)
+        if on_progress is not None:
             on_progress(seen)
-        if record.error is not None:
-            reject(record, record.error)
-            continue
-        try:
-            command = mapping.to_command(mapping.parse_upload(record.payload), record.payload, local)
-        except AppError as error:
-            reject(record, error.detail, [{"field": e.field, "message": e.message} for e in error.errors])
-            continue
-        pending.append((record, command))
-        if len(pending) >= BATCH:
-            flush()
-    flush()
-    if on_progress is not None:
-        on_progress(report.total)
+
+    pipeline.run(database, work, _batches(read_records(stream, fmt)), workers, take)
     return report
 
 
-def _upsert_batch(
-    database: Database,
-    tenant_id: str,
-    pending: list[tuple[Record, SourceIncident]],
-    actor: str,
-    rules: MatchRules | None,
-    report: ImportReport,
-    reject: Callable[[Record, str], None],
-) -> None:
-    """One transaction for the batch, set-based; if a record fails, again with each record on its own."""
-    if not pending:
-        return
-    items = [batch.Upsert(tenant_id, command, actor=actor, rules=rules or MatchRules()) for _, command in pending]
-    try:
-        outcomes: list[batch.Written | str] = list(_with_retries(database, items))
-    except Exception as error:
-        if not (isinstance(error, AppError) or is_unstorable_value(error)):
-            raise
-        outcomes = [_upsert_alone(database, item) for item in items]
-    for (record, _), outcome in zip(pending, outcomes, strict=True):
-        if isinstance(outcome, str):
-            reject(record, outcome)
-        elif outcome.result.created:
-            report.created += 1
-        elif outcome.result.updated:
-            report.updated += 1
-        else:
-            report.unchanged += 1
+def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= BATCH:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _with_retries(database: Database, items: list[batch.Upsert]) -> list[batch.Written]:
-    """The items in one transaction, run again if the database chose it as a deadlock's victim (the server
-    writing the same tenant's incidents meanwhile)."""
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            with database.transaction() as session:
-                return batch.upsert_many(session, items)
-        except Exception as error:
-            if not (is_transient(error) and attempt < _ATTEMPTS):
-                raise
-    raise AssertionError("unreachable")
-
-
-_ATTEMPTS = 3
-
-
-def _upsert_alone(database: Database, item: batch.Upsert) -> batch.Written | str:
-    """One record in a transaction of its own: what it wrote, or why it was refused."""
-    try:
-        return _with_retries(database, [item])[0]
-    except AppError as error:
-        return error.detail
-    except Exception as error:
-        if not is_unstorable_value(error):
-            raise
-        return "a value cannot be stored: too long for its field, out of range, NUL, or NaN"
+def _shareable(url: str) -> bool:
+    """Whether another process can open the database at `url` (not an SQLite database in memory)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:")
 
 
 def export_rows(
