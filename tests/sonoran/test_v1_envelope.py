@@ -67,8 +67,10 @@ def test_bad_data_shapes(sonoran: Sonoran) -> None:
 
 
 def test_wrong_method_and_errors_are_never_json(sonoran: Sonoran) -> None:
+    # A method the path does not have is 405 (with Allow), as on any HTTP API; still plain text.
     response = sonoran.client.get("/emergency/new_dispatch")
-    assert response.status_code == 400 and response.headers["content-type"].startswith("text/plain")
+    assert response.status_code == 405 and response.headers["content-type"].startswith("text/plain")
+    assert response.headers["allow"] == "POST"
 
 
 def test_unknown_top_level_and_item_keys_are_ignored(sonoran: Sonoran) -> None:
