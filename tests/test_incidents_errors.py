@@ -115,6 +115,9 @@ def test_unknown_route_and_method_answer_problems(api: Api) -> None:
         ("category=earthquake", "category"),
         ("severity=sev1", "severity"),
         ("from_date=yesterday", "from_date"),
+        # A number is not an ISO 8601 date-time (Pydantic alone would read it as a Unix time).
+        ("to_date=0.5", "to_date"),
+        ("from_date=1767225600", "from_date"),
     ],
 )
 def test_invalid_list_query_is_422(api: Api, query: str, field: str) -> None:

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from incidenthub.adapters import NATIVE_ERRORS, ErrorDoc
+from incidenthub.openapi_inputs import state_input_rules
 
 _DESCRIPTIONS = {
     400: "Malformed or invalid request; the body names the field",
@@ -69,6 +70,7 @@ def complete(document: dict[str, Any], errors_of: Callable[[str, str], ErrorDoc]
             for status in _statuses(path, method, errors):
                 entry = responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
                 entry["content"] = content
+    state_input_rules(document)
     for unused in ("HTTPValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in repr(document).replace("'", '"'):
             components.pop(unused, None)

@@ -71,6 +71,10 @@ def test_native_api_registers_lists_replaces_and_deletes_fragments(schemas: DevR
         {"kind": "tenant_fragment", "fields": [{"name": "x", "type": "enum"}]},
         {"kind": "tenant_fragment", "fields": [{"name": "Bad Name", "type": "text"}]},
         {"kind": "tenant_fragment", "fields": [{"name": "a", "type": "text"}, {"name": "a", "type": "int"}]},
+        # `required` is a JSON boolean, as the schema says; a NUL is refused in member names too.
+        {"kind": "tenant_fragment", "fields": [{"name": "a", "type": "text", "required": 0}]},
+        {"kind": "tenant_fragment", "fields": [{"name": "a", "type": "text", "required": "yes"}]},
+        {"kind": "tenant_fragment", "a\u0000b": ""},
     ],
 )
 def test_native_api_refuses_bad_fragments(devrev: DevRev, body: dict[str, Any]) -> None:

@@ -55,3 +55,11 @@ def test_inconsistent_settings_are_refused(devrev: DevRev) -> None:
     no_start = {**CUSTOM, "stages": [{"name": "triage", "state": "open"}]}
     assert devrev.client.put("/v1/devrev/settings", json=no_start, headers=_native(devrev)).status_code == 422
     assert devrev.create({"title": "t", "severity": 1})["severity"]["label"] == "Sev1"
+
+
+def test_a_nul_in_a_member_name_is_refused_and_nothing_changes(devrev: DevRev) -> None:
+    response = devrev.client.put("/v1/devrev/settings", json={**CUSTOM, "a\u0000b": ""}, headers=_native(devrev))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "NUL" in response.json()["detail"]
+    assert devrev.create({"title": "t", "severity": 1})["severity"]["label"] == "Sev1"

@@ -175,3 +175,20 @@ def test_cancelled_incident_takes_no_units(api: Api) -> None:
     api.client.post(f"/v1/incidents/{incident_id}/cancel", json={}, headers=api.acme)
     response = api.client.post(f"/v1/incidents/{incident_id}/assignments", json={"call_sign": "A"}, headers=api.acme)
     assert response.status_code == 409
+
+
+def test_is_primary_must_be_a_json_boolean(api: Api) -> None:
+    incident_id = api.create_id()
+    unit_id = _unit(api, "A10")
+    url = f"/v1/incidents/{incident_id}/assignments"
+    for bad in (0, 1, "true", 0.0):
+        response = api.client.post(url, json={"unit_id": unit_id, "is_primary": bad}, headers=api.acme)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "is_primary"
+    assert api.client.get(url, headers=api.acme).json()["data"] == []
+    assignment = _assign(api, incident_id, unit_id=unit_id)
+    assert assignment["is_primary"] is True
+    patch = f"{url}/{assignment['assignment_id']}"
+    response = api.client.patch(patch, json={"is_primary": 0}, headers=api.acme)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "is_primary"
+    assert api.client.get(url, headers=api.acme).json()["data"][0]["is_primary"] is True

@@ -72,7 +72,14 @@ def test_location(api: Api) -> None:
         "longitude": 3.4,
         "coordinates": None,
     }
-    for bad in ({}, {"latitude": 91, "longitude": 0}, {"latitude": 1}):
+    # Coordinates are JSON numbers: `false` is not 0.0, "6" is not 6.
+    for bad in (
+        {},
+        {"latitude": 91, "longitude": 0},
+        {"latitude": 1},
+        {"latitude": 0.0, "longitude": False},
+        {"latitude": "6", "longitude": 3},
+    ):
         assert api.client.post(url, json=bad, headers=api.acme).status_code == 422
     assert api.client.get(f"/v1/units/{unit['unit_id']}", headers=api.acme).json()["location"]["latitude"] == 6.5
 

@@ -98,5 +98,5 @@ def doors() -> tuple[Door, ...]:
         ),
         Door("devrev", (Mount(devrev.router, url_checks=False),), render_devrev, ("/incidents.",), devrev_errors),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
-        Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1"),)),
+        Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1", body_checks=True),)),
     )

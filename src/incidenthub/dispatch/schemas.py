@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, model_validator
 
 from incidenthub.incidents.schemas import ResponderRead, Stamp
 
@@ -40,12 +40,32 @@ class UnitStatusChange(BaseModel):
     status: UnitStatus
 
 
+def _non_null(*names: str) -> dict[str, Any]:
+    """A JSON Schema: every member of `names` is present and not null."""
+    return {"required": list(names), "properties": {name: {"not": {"type": "null"}} for name in names}}
+
+
+def _null(*names: str) -> dict[str, Any]:
+    """A JSON Schema: no member of `names` holds a value (absent or null)."""
+    return {"properties": {name: {"type": "null"} for name in names}}
+
+
 class UnitLocationChange(BaseModel):
     """Last known position: free text, coordinates, or both."""
 
+    # The rules `_something` enforces, stated for clients: something is sent; latitude and longitude go together.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                _non_null("latitude", "longitude"),
+                {"allOf": [_non_null("location"), _null("latitude", "longitude")]},
+            ]
+        }
+    )
+
     location: str | None = Field(None, max_length=500)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
+    latitude: StrictFloat | None = Field(None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(None, ge=-180, le=180)
 
     @model_validator(mode="after")
     def _something(self) -> UnitLocationChange:
@@ -91,10 +111,20 @@ class UnitList(BaseModel):
 class AssignmentCreate(BaseModel):
     """A unit (by id or call sign) and/or a person (by personnel id) put on an incident."""
 
+    # The rules `_who` enforces, stated for clients: a unit or a person; a unit by id or by call sign.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {"anyOf": [_non_null("unit_id"), _non_null("call_sign"), _non_null("personnel_id")]},
+                {"anyOf": [_null("unit_id"), _null("call_sign")]},
+            ]
+        }
+    )
+
     unit_id: str | None = None
     call_sign: str | None = Field(None, min_length=1, max_length=128)
     personnel_id: str | None = Field(None, min_length=1, max_length=128)
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
     dispatched_by: str | None = Field(None, max_length=200)
 
     @model_validator(mode="after")
@@ -108,7 +138,7 @@ class AssignmentCreate(BaseModel):
 
 class AssignmentUpdate(BaseModel):
     status: AssignmentStatus | None = None
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
 
 
 class AssignmentList(BaseModel):

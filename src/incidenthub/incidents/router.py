@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from incidenthub.auth.dependencies import require
@@ -34,6 +36,19 @@ router = APIRouter(tags=["incidents"])
 
 _AUTH = responses(401, 403)
 _WRITE = responses(400, 401, 403, 413, 415, 422)
+
+
+_ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _iso(value: Any) -> Any:
+    """Only ISO 8601 text is a time here: a number (which Pydantic reads as a Unix time) is refused."""
+    if not (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
+        raise ValueError("must be an ISO 8601 date-time, such as 2026-01-06T10:25:00Z")
+    return value
+
+
+QueryTime = Annotated[datetime, BeforeValidator(_iso)]
 
 
 def _utc(name: str, value: datetime | None) -> datetime | None:
@@ -87,8 +102,8 @@ def list_incidents(
     severity: Severity | None = None,
     source: str | None = None,
     external_id: str | None = None,
-    from_date: Annotated[datetime | None, Query(description="created at or after (UTC if no offset)")] = None,
-    to_date: Annotated[datetime | None, Query(description="created at or before (UTC if no offset)")] = None,
+    from_date: Annotated[QueryTime | None, Query(description="created at or after (UTC if no offset)")] = None,
+    to_date: Annotated[QueryTime | None, Query(description="created at or before (UTC if no offset)")] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 20,
 ) -> IncidentPage:

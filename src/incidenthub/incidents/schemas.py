@@ -12,6 +12,7 @@ from pydantic import (
     PlainSerializer,
     StrictBool,
     StrictFloat,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -55,10 +56,27 @@ class SubjectIn(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+# What `LocationIn._lon_lat` checks, stated for clients (the list type keeps its clearer error message).
+LonLat = Annotated[
+    list[StrictFloat],
+    WithJsonSchema(
+        {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "prefixItems": [
+                {"type": "number", "minimum": -180, "maximum": 180, "description": "longitude"},
+                {"type": "number", "minimum": -90, "maximum": 90, "description": "latitude"},
+            ],
+        }
+    ),
+]
+
+
 class LocationIn(BaseModel):
     """Where: GeoJSON order `[longitude, latitude]`, plus free text."""
 
-    coordinates: list[StrictFloat] | None = Field(None, description="[longitude, latitude], GeoJSON order")
+    coordinates: LonLat | None = Field(None, description="[longitude, latitude], GeoJSON order")
     address: str | None = Field(None, max_length=500)
     landmark: str | None = Field(None, max_length=500)
 
@@ -101,6 +119,23 @@ class CancelRequest(_Storable):
 
 
 class StatusChange(_Storable):
+    """A lifecycle transition; a resolution (outcome, notes) goes only with status `resolved` (or `cancelled`)."""
+
+    # The rule `service.change_status` enforces, stated for clients.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"enum": ["resolved", "cancelled"]}}},
+                {
+                    "properties": {
+                        "resolution_outcome": {"type": "null"},
+                        "resolution_notes": {"anyOf": [{"type": "null"}, {"type": "string", "maxLength": 0}]},
+                    }
+                },
+            ]
+        }
+    )
+
     status: Status
     message: str | None = Field(None, max_length=2000)
     resolution_outcome: ResolutionOutcome | None = None

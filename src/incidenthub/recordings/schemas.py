@@ -16,7 +16,13 @@ def _plausible(value: datetime) -> datetime:
     return value
 
 
-When = Annotated[AwareDatetime, AfterValidator(_plausible)]
+# The year range `_plausible` enforces, stated for clients as a pattern on the date-time text.
+YEARS_1900_2200 = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+When = Annotated[
+    AwareDatetime,
+    AfterValidator(_plausible),
+    Field(json_schema_extra={"pattern": YEARS_1900_2200, "description": "between the years 1900 and 2200"}),
+]
 
 
 class RecordingCreate(BaseModel):

@@ -5,10 +5,11 @@ These are native routes: errors are problem+json like the rest of `/v1`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from incidenthub.adapters.devrev.customfields import FieldDef
@@ -26,15 +27,53 @@ from incidenthub.runtime import read_session, runtime_of
 router = APIRouter(tags=["custom schemas"])
 
 
+# FieldDef's rules, stated for clients: a name without "__", an enum with its values, `required` a JSON boolean.
+_FIELD_SCHEMA = {
+    **FieldDef.model_json_schema(),
+    "title": "FieldDef",
+    "anyOf": [
+        {"properties": {"type": {"not": {"const": "enum"}}}},
+        {"required": ["allowed_values"], "properties": {"allowed_values": {"minItems": 1}}},
+    ],
+}
+_FIELD_SCHEMA["properties"] = {
+    **_FIELD_SCHEMA["properties"],
+    "name": {"type": "string", "maxLength": 64, "pattern": "^[a-z](_?[a-z0-9])*_?$", "title": "Name"},
+}
+
+
+def _strict_required(data: Any) -> Any:
+    """`required` is a JSON boolean: 0 or "yes" is refused, as the schema says (FieldDef itself is lax)."""
+    fields = data.get("fields") if isinstance(data, dict) else None
+    for i, field in enumerate(fields if isinstance(fields, list) else []):
+        if isinstance(field, dict) and "required" in field and not isinstance(field["required"], bool):
+            raise PydanticCustomError(
+                "unstorable", "{field}: {reason}", {"field": f"fields.{i}.required", "reason": "must be true or false"}
+            )
+    return data
+
+
 class CustomSchemaWrite(BaseModel):
     """A schema fragment: the tenant's (`tenant_fragment`), a subtype's, or an app's (`app_fragment`)."""
+
+    # `_named` checks this, stated for clients: a subtype or an app fragment has a name.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"kind": {"const": "tenant_fragment"}}},
+                {"required": ["name"], "properties": {"name": {"type": "string"}}},
+            ]
+        }
+    )
 
     kind: Literal["tenant_fragment", "subtype", "app_fragment"]
     name: str | None = Field(
         None, pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="subtype or app name; the tenant fragment is `tenant`"
     )
     description: str | None = Field(None, max_length=500)
-    fields: list[FieldDef] = Field(default_factory=list, max_length=500)
+    fields: list[Annotated[FieldDef, WithJsonSchema(_FIELD_SCHEMA)]] = Field(default_factory=list, max_length=500)
+
+    _required_is_boolean = model_validator(mode="before")(_strict_required)
 
     @model_validator(mode="after")
     def _named(self) -> CustomSchemaWrite:

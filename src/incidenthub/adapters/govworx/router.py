@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from incidenthub.adapters.govworx import mapping, service
-from incidenthub.adapters.govworx.schemas import UploadResult
+from incidenthub.adapters.govworx.schemas import UploadResult, upload_schema
 from incidenthub.auth.dependencies import authenticated
 from incidenthub.auth.service import Principal
 from incidenthub.incidents import batch
@@ -36,6 +36,7 @@ _EXAMPLE = {
     response_model=UploadResult,
     responses=responses(400, 401, 403, 413, 415, 422),
     summary="Upload Incident (GovWorx)",
+    openapi_extra={"requestBody": {"content": {"application/json": {"schema": upload_schema()}}}},
     description=(
         "Creates the incident on the first upload of a `sysId`; a repeat with the same content changes "
         "nothing; a changed repeat updates it and bumps `revision`. Needs scope `events:manage`. "

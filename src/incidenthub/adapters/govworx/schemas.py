@@ -155,3 +155,110 @@ class UploadResult(BaseModel):
     created: bool
     updated: bool
     revision: int
+
+
+# --- the upload body as the OpenAPI document states it ------------------------------------------
+# The body is parsed by `mapping.parse_upload` (not by FastAPI), so its schema is written here from the same
+# rules: text takes a string or a number, "" means absent, times are ISO 8601 between 1900 and 2200.
+
+_NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+_BLANK = "^\\s*$"
+# What `mapping._Times` reads (datetime.fromisoformat, at least to the minute), kept to real calendar days.
+ISO_TIME = (
+    "^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    "(:[0-5][0-9](\\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_TIME_FIELDS = {"incidentDate", "closedAt", "dispatchQueueAt", "callReceivedTime", "callPickupTime", "callHangupTime"}
+_TIME_FIELDS |= {"noteAt", "dispatchedAt", "enrouteAt", "arrivedAt", "clearedAt"}
+# Each text field's column length (as the types above say).
+_LIMITS = {
+    "sysId": 256, "number": 128, "incidentType": 200, "callTakerId": 128, "caseNumber": 128, "priority": 64,
+    "callerNumber": 64, "callerName": 200, "agency": 128, "agencyType": 64, "disposition": 200, "location": 500,
+    "callPosition": 128, "callTakerName": 200, "callSource": 128, "initialIncidentType": 200, "responseArea": 128,
+    "radioChannel": 128, "relatedSysId": 256, "noteId": 256, "noteBy": 200, "personnelId": 128,
+    "personnelFirstName": 200, "personnelLastName": 200, "unitName": 128, "dispatchedBy": 200,
+}  # fmt: skip
+REQUIRED = ("sysId", "number", "incidentType", "incidentDate", "callTakerId", "closedAt")
+
+
+def _text_schema(limit: int | None, required: bool) -> dict[str, Any]:
+    text: dict[str, Any] = {"type": "string", "pattern": _NOT_BLANK}
+    if limit is not None:
+        text["maxLength"] = limit
+    choices: list[dict[str, Any]] = [text, {"type": "number"}]
+    if not required:
+        choices += [{"type": "string", "pattern": _BLANK, "description": "blank: absent"}, {"type": "null"}]
+    return {"anyOf": choices}
+
+
+def _time_schema(required: bool) -> dict[str, Any]:
+    choices: list[dict[str, Any]] = [{"type": "string", "pattern": ISO_TIME, "description": "ISO 8601"}]
+    if not required:
+        choices += [{"type": "string", "pattern": _BLANK, "description": "blank: absent"}, {"type": "null"}]
+    return {"anyOf": choices}
+
+
+# Decimal degrees as text, kept inside the range `_degrees` checks.
+_DEGREES_TEXT = {
+    90: "^[+-]?[0-8]?[0-9](\\.[0-9]{1,12})?$",
+    180: "^[+-]?(1[0-7][0-9]|[0-9]?[0-9])(\\.[0-9]{1,12})?$",
+}
+
+
+def _degrees_schema(limit: int) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": -limit, "maximum": limit},
+            {"type": "string", "pattern": _DEGREES_TEXT[limit], "description": "decimal degrees"},
+            {"type": "string", "pattern": _BLANK, "description": "blank: absent"},
+            {"type": "null"},
+        ]
+    }
+
+
+def _object_schema(model: type[BaseModel], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name in _TIME_FIELDS:
+            properties[name] = _time_schema(name in required)
+        elif name in ("latitude", "longitude"):
+            properties[name] = _degrees_schema(90 if name == "latitude" else 180)
+        elif name in ("notes", "responders"):
+            items = _note_schema() if name == "notes" else _responder_schema()
+            limit = MAX_NOTES if name == "notes" else MAX_RESPONDERS
+            properties[name] = {"anyOf": [{"type": "array", "maxItems": limit, "items": items}, {"type": "null"}]}
+        else:
+            properties[name] = _text_schema(_LIMITS.get(name), name in required)
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
+def _note_schema() -> dict[str, Any]:
+    """A note's time is read only when the note has text (`mapping.to_command` skips a note without)."""
+    schema = _object_schema(UploadNote)
+    schema["properties"]["noteAt"] = _text_schema(64, required=False)
+    blank = {"anyOf": [{"type": "string", "pattern": _BLANK}, {"type": "null"}]}
+    given = {"anyOf": [{"type": "string", "pattern": _NOT_BLANK}, {"type": "number"}]}
+    schema["anyOf"] = [
+        {"properties": {"note": blank}},
+        {"required": ["note"], "properties": {"note": given, "noteAt": _time_schema(required=False)}},
+    ]
+    return schema
+
+
+def _responder_schema() -> dict[str, Any]:
+    """A responder is a person, a unit or both (`mapping.to_command` refuses neither)."""
+    schema = _object_schema(UploadResponder)
+    given = {"anyOf": [{"type": "string", "pattern": _NOT_BLANK}, {"type": "number"}]}
+    schema["anyOf"] = [
+        {"required": ["personnelId"], "properties": {"personnelId": given}},
+        {"required": ["unitName"], "properties": {"unitName": given}},
+    ]
+    return schema
+
+
+def upload_schema() -> dict[str, Any]:
+    """The JSON Schema of an upload body, with what `mapping.parse_upload` refuses."""
+    schema = _object_schema(UploadIncident, REQUIRED)
+    schema["properties"]["id"] = False  # refused: an upload names its incident with `sysId`
+    schema["description"] = "GovWorx's incident (every field of its seed); unknown members are kept, unread"
+    return schema
