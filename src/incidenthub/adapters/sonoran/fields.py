@@ -117,14 +117,14 @@ def _not_bool(value: Any) -> Any:
 
 # Integers: ids from 1, offsets from 0, an ident that may be -1 (clears the primary). JSON's true and
 # false are not numbers (Python's bool is an int: refused explicitly).
-Id = Annotated[int, BeforeValidator(_not_bool), Field(ge=1, le=MAX_INT)]
-Offset = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_INT)]
-PrimaryIdent = Annotated[int, BeforeValidator(_not_bool), Field(ge=-1, le=MAX_INT)]
-Minutes = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_INT)]
+Id = Annotated[int, Field(ge=1, le=MAX_INT), BeforeValidator(_not_bool)]
+Offset = Annotated[int, Field(ge=0, le=MAX_INT), BeforeValidator(_not_bool)]
+PrimaryIdent = Annotated[int, Field(ge=-1, le=MAX_INT), BeforeValidator(_not_bool)]
+Minutes = Annotated[int, Field(ge=0, le=MAX_INT), BeforeValidator(_not_bool)]
 
 
 def _by_name(codes: dict[str, int]) -> Callable[[Any], Any]:
-    return lambda value: codes.get(value, value) if isinstance(value, str) else value
+    return lambda value: codes.get(value, value) if isinstance(value, str) else _not_bool(value)
 
 
 def _enum_schema(numbers: tuple[int, ...], codes: dict[str, int]) -> WithJsonSchema:
@@ -146,4 +146,4 @@ UnitStatusCode = Annotated[
 ]
 
 
-Priority = Literal[1, 2, 3]
+Priority = Annotated[Literal[1, 2, 3], BeforeValidator(_not_bool)]
