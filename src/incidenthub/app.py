@@ -35,6 +35,7 @@ from incidenthub.errors import (
     MalformedRequest,
     UnsupportedMediaType,
 )
+from incidenthub.http_log import RequestLog
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
@@ -220,4 +221,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(devrev_router)
     app.include_router(devrev_native_router, prefix="/v1")
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: times and names every request
     return app
