@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from incidenthub import __version__
+from incidenthub import __version__, docs_assets
 from incidenthub.adapters.devrev.errors import render_devrev
 from incidenthub.adapters.devrev.native import router as devrev_native_router
 from incidenthub.adapters.devrev.router import router as devrev_router
@@ -150,7 +150,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "(`application/problem+json`) that also carry Sety's `code` and `message` members."
         ),
         lifespan=lifespan,
+        # /docs and /redoc load nothing from the internet: docs_assets serves their scripts.
+        docs_url=None,
+        redoc_url=None,
     )
+    docs_assets.install(app)
 
     # Each door with an error format of its own adds (path prefix, renderer) here; first match wins.
     error_formats: list[tuple[str, ErrorRenderer]] = [
