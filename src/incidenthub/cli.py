@@ -21,7 +21,6 @@ from incidenthub.clock import as_utc, iso_utc
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
 from incidenthub.errors import AppError
-from incidenthub.migrate import upgrade
 
 app = typer.Typer(help="incidenthub: incidents from every door, one canonical record.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (agencies, communities, organisations).", no_args_is_help=True)
@@ -61,6 +60,8 @@ def _print_json(value: dict[str, Any]) -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
+    from incidenthub.migrate import upgrade  # Alembic: only the commands that migrate pay for its import
+
     database = _database()
     upgrade(database)
     database.dispose()
@@ -105,6 +106,8 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the API with one process per core."""
     import uvicorn
+
+    from incidenthub.migrate import upgrade
 
     settings = get_settings()
     host = host or settings.host
