@@ -35,7 +35,7 @@ def test_serve_without_a_usable_key_prints_the_command_that_makes_one(
     with serve(env, tmp_path) as server:
         hint = re.search(r"^  (\S*incidenthub key create .*)$", server.output, re.MULTILINE)
         assert hint, server.output
-        assert "no usable API key" in server.output
+        assert "no usable API key" in server.output and "none was made, or all are revoked or expired" in server.output
         assert hint.group(1) == f"{INCIDENTHUB} key create --tenant default --scope '*' --name admin"
         assert httpx.get(f"{server.base_url}/v1/incidents", headers={"Authorization": f"Bearer {revoked}"}).is_error
         # The command exactly as printed, against the same database, makes a key the running server accepts.
@@ -51,3 +51,17 @@ def test_serve_with_a_usable_key_prints_no_hint(database: Database, database_url
     with serve(user_env(database_url), tmp_path) as server:
         pass
     assert "no usable API key" not in server.output and "key create" not in server.output
+
+
+def test_which_tenant_the_hint_names(database: Database) -> None:
+    with database.transaction() as session:
+        assert auth_service.tenant_needing_a_key(session) is None  # empty: serve makes the first key itself
+    make_tenant(database, "county")  # e.g. `tenant create` before the first `serve`: a tenant and no key
+    with database.transaction() as session:
+        assert auth_service.tenant_needing_a_key(session) == "county"
+    make_tenant(database, "default")
+    with database.transaction() as session:
+        assert auth_service.tenant_needing_a_key(session) == "default"
+    make_key(database, "county", ["incidents:read"], expires_at=datetime(2099, 1, 1, tzinfo=UTC))
+    with database.transaction() as session:
+        assert auth_service.tenant_needing_a_key(session) is None

@@ -177,14 +177,14 @@ def _command_name() -> str:
 
 
 def _hint_no_usable_key(tenant_slug: str) -> None:
-    """Every key is revoked or expired (or none was ever kept): say how to make one."""
+    """Tenants exist but no key works: say how to make one."""
     command = f"{_command_name()} key create --tenant {shlex.quote(tenant_slug)} --scope '*' --name admin"
     console = Console(highlight=False, soft_wrap=True)
     console.rule("[bold]incidenthub: no usable API key[/bold]")
-    console.print("Every API key in this database is revoked or expired, so no request can authenticate.")
-    console.print("Make a new one (it is printed once), in another terminal:\n")
-    console.print(f"  {command}\n")
-    console.print(f"(`{_command_name()} tenant list` shows the tenants; narrow the key with --scope.)")
+    console.print("No API key in this database works (none was made, or all are revoked or expired).")
+    console.print("Make one (it is printed once), in another terminal:\n")
+    console.print(f"  {command}\n", markup=False)
+    console.print(f"(`{_command_name()} tenant list` shows the tenants; narrow the key with --scope.)", markup=False)
     console.rule()
     sys.stdout.flush()
 
