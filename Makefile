@@ -7,16 +7,24 @@ BIN := $(VENV)/bin
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
+	@echo "==> creating $(VENV)/ with $(PYTHON)"
 	$(PYTHON) -m venv --clear $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Reinstall only when the project's metadata changed.
-$(VENV)/.installed: pyproject.toml | $(BIN)/pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+# Two stamps, each remade only when the project's metadata changed: what serving needs (the package and its
+# runtime dependencies), and what testing needs on top (.[dev]: pytest, ruff, mypy, the vendor SDKs).
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/pip
+	@echo "==> installing incidenthub and its runtime dependencies into $(VENV)/ (first run, or pyproject.toml changed)"
+	$(BIN)/pip install --progress-bar on -e .
 	touch $@
 
+$(VENV)/.installed: pyproject.toml | $(BIN)/pip
+	@echo "==> installing incidenthub with the developer tools (.[dev]) into $(VENV)/ (first run, or pyproject.toml changed)"
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
 ## run: start the service on http://127.0.0.1:8000 (SQLite under ./var/, created and migrated on start)
-run: $(VENV)/.installed
+run: $(VENV)/.installed-run
 	$(BIN)/incidenthub serve
 
 ## test: lint, type-check and run the whole suite (SQLite; PostgreSQL too when INCIDENTHUB_TEST_POSTGRES_URL is set)
@@ -57,7 +65,7 @@ bench-quick: $(VENV)/.installed
 	@$(BIN)/py-spy --version >/dev/null 2>&1 || $(BIN)/pip install --quiet py-spy || echo "py-spy not installable: the report will have no profile"
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.installed-run
 	$(BIN)/incidenthub migrate
 
 clean:

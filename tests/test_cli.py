@@ -170,7 +170,7 @@ def test_serve_first_start_creates_default_tenant_and_prints_a_working_key(tmp_p
             line = server.stdout.readline()
             assert line, f"server exited early:\n{output}"
             output += line
-        key = re.search(r"INCIDENTHUB_KEY=(ih_\S+)", output)
+        key = re.search(r"^  export KEY=(ih_\S+)$", output, re.MULTILINE)
         assert key, output
         curl = re.search(r"curl .*", output)
         assert curl and key.group(1) in curl.group(0) and f":{port}/v1/incidents" in curl.group(0)
@@ -200,7 +200,7 @@ def test_serve_first_start_creates_default_tenant_and_prints_a_working_key(tmp_p
     finally:
         server.terminate()
         second_output, _ = server.communicate(timeout=10)
-    assert "INCIDENTHUB_KEY" not in second_output
+    assert "export KEY=" not in second_output and "no usable API key" not in second_output
     listed = subprocess.run(
         [str(Path(sys.executable).parent / "incidenthub"), "tenant", "list"],
         env=env,

@@ -59,8 +59,8 @@ class Server:
 
     def key(self) -> str:
         for line in self.output:
-            if "INCIDENTHUB_KEY=" in line:
-                return line.split("INCIDENTHUB_KEY=", 1)[1].strip()
+            if "export KEY=" in line:
+                return line.split("export KEY=", 1)[1].strip()
         raise AssertionError(f"no first-start key in the output:\n{self.text()}")
 
     def workers(self) -> list[int]:

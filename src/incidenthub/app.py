@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from incidenthub import __version__, openapi
+from incidenthub import __version__, docs_assets, openapi
 from incidenthub.adapters import ErrorDoc, doors
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
@@ -33,6 +33,7 @@ from incidenthub.errors import (
     MalformedRequest,
     UnsupportedMediaType,
 )
+from incidenthub.http_log import RequestLog
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.inputs import unstorable
@@ -193,7 +194,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "(`application/problem+json`) that also carry Sety's `code` and `message` members."
         ),
         lifespan=lifespan,
+        # /docs and /redoc load nothing from the internet: docs_assets serves their scripts.
+        docs_url=None,
+        redoc_url=None,
     )
+    docs_assets.install(app)
 
     # Each route's error format, by its endpoint (the routing sets it in the scope, also for a 405);
     # a path no route matched, by the namespace a door claims.
@@ -282,6 +287,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if door.render is not None:
             namespaces.extend((prefix, door.render) for prefix in door.namespace)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: times and names every request
 
     def document() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 import sys
 import time
 from datetime import datetime
@@ -20,7 +21,6 @@ from incidenthub.clock import as_utc, iso_utc
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
 from incidenthub.errors import AppError
-from incidenthub.migrate import upgrade
 
 app = typer.Typer(help="incidenthub: incidents from every door, one canonical record.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (agencies, communities, organisations).", no_args_is_help=True)
@@ -60,6 +60,8 @@ def _print_json(value: dict[str, Any]) -> None:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
+    from incidenthub.migrate import upgrade  # Alembic: only the commands that migrate pay for its import
+
     database = _database()
     upgrade(database)
     database.dispose()
@@ -105,6 +107,8 @@ def serve(
     """Migrate the database, then serve the API with one process per core."""
     import uvicorn
 
+    from incidenthub.migrate import upgrade
+
     settings = get_settings()
     host = host or settings.host
     port = settings.port if port is None else port
@@ -115,9 +119,12 @@ def serve(
     with database.transaction() as session:
         issued = auth_service.bootstrap(session)
         first_key = issued.secret if issued else None
+        keyless_tenant = None if issued else auth_service.tenant_needing_a_key(session)
     database.dispose()
     if first_key is not None:
         _announce_first_key(first_key, host, port)
+    elif keyless_tenant is not None:
+        _hint_no_usable_key(keyless_tenant)
     _export_settings(settings.model_copy(update={"host": host, "port": port, "workers": workers}))
     config = uvicorn.Config(
         # Each worker builds the app from the environment (create_app reads the settings).
@@ -155,9 +162,29 @@ def _announce_first_key(secret: str, host: str, port: int) -> None:
     console.rule("[bold]incidenthub: first start[/bold]")
     console.print("Created tenant [bold]default[/bold] (UTC) and an API key with every scope.")
     console.print("The key is shown [bold]only now[/bold]; keep it somewhere safe:\n")
-    console.print(f"  INCIDENTHUB_KEY={secret}\n")
+    # The README's examples read the key from $KEY: this line pasted into a shell is all they need.
+    console.print(f"  export KEY={secret}\n")
     console.print("Try it:\n")
     console.print(f"  {curl}\n")
+    console.rule()
+    sys.stdout.flush()
+
+
+def _command_name() -> str:
+    """How this command was started (`.venv/bin/incidenthub` under `make run`), for hints to type again."""
+    started_as = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "incidenthub" else "incidenthub"
+    return shlex.quote(started_as)
+
+
+def _hint_no_usable_key(tenant_slug: str) -> None:
+    """Tenants exist but no key works: say how to make one."""
+    command = f"{_command_name()} key create --tenant {shlex.quote(tenant_slug)} --scope '*' --name admin"
+    console = Console(highlight=False, soft_wrap=True)
+    console.rule("[bold]incidenthub: no usable API key[/bold]")
+    console.print("No API key in this database works (none was made, or all are revoked or expired).")
+    console.print("Make one (it is printed once), in another terminal:\n")
+    console.print(f"  {command}\n", markup=False)
+    console.print(f"(`{_command_name()} tenant list` shows the tenants; narrow the key with --scope.)", markup=False)
     console.rule()
     sys.stdout.flush()
 
@@ -174,6 +201,26 @@ def tenant_create(
     try:
         with database.transaction() as session:
             tenant = auth_service.create_tenant(session, name, slug, timezone, sonoran_community_id)
+            view = auth_service.tenant_view(tenant)
+    except AppError as error:
+        raise _fail(error) from None
+    _print_json(view)
+
+
+@tenant_app.command("update")
+def tenant_update(
+    slug: Annotated[str, typer.Argument(help="The tenant's slug (`tenant list` shows them)")],
+    name: Annotated[str | None, typer.Option(help="New display name")] = None,
+    timezone: Annotated[str | None, typer.Option(help="New IANA timezone, e.g. America/Chicago")] = None,
+    sonoran_community_id: Annotated[
+        str | None, typer.Option(help="Sonoran CAD community id (unique; '' removes it)")
+    ] = None,
+) -> None:
+    """Change a tenant's name, timezone or Sonoran community id and print it as JSON."""
+    database = _database()
+    try:
+        with database.transaction() as session:
+            tenant = auth_service.update_tenant(session, slug, name, timezone, sonoran_community_id)
             view = auth_service.tenant_view(tenant)
     except AppError as error:
         raise _fail(error) from None

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from incidenthub import http_log
 from incidenthub.auth import service as auth_service
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
@@ -51,6 +52,7 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
     """Verify a key (from the cache, else the database); for callers already off the event loop."""
     principal = runtime.keys.get(raw_key) or _verify(runtime, raw_key)
     _touch(runtime, principal)
+    http_log.note_tenant(principal.tenant_slug)
     return principal
 
 
@@ -60,6 +62,7 @@ async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
     if principal is None:
         principal = await run_in_threadpool(_verify, runtime, raw_key)
     _touch(runtime, principal)
+    http_log.note_tenant(principal.tenant_slug)
     return principal
 
 

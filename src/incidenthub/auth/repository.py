@@ -66,6 +66,13 @@ class ApiKeyRepository:
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
 
+    def any_usable(self, now: datetime) -> bool:
+        """Whether some key is neither revoked nor expired."""
+        usable = select(ApiKey.id).where(
+            ApiKey.revoked_at.is_(None), (ApiKey.expires_at.is_(None)) | (ApiKey.expires_at > now)
+        )
+        return self.session.scalar(usable.limit(1)) is not None
+
     def add(self, key: ApiKey) -> ApiKey:
         self.session.add(key)
         self.session.flush()

@@ -26,6 +26,7 @@ KEY_PREFIX = "ih_"
 _KEY_ALPHABET = string.ascii_letters + string.digits
 _LOOKUP_LENGTH = 12
 _SECRET_LENGTH = 32  # 32 base62 characters: about 190 bits
+_COMMUNITY_ID_MAX = 128  # tenants.sonoran_community_id
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
@@ -71,6 +72,17 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def check_community_id(value: str) -> str | None:
+    """A Sonoran community id as stored: trimmed, None when empty; an error when it cannot be one."""
+    community = value.strip() or None
+    if community is not None and (len(community) > _COMMUNITY_ID_MAX or "\x00" in community):
+        raise Invalid(
+            f"a Sonoran community id has 1 to {_COMMUNITY_ID_MAX} characters (no NUL)",
+            [FieldError("sonoran_community_id", f"1 to {_COMMUNITY_ID_MAX} characters")],
+        )
+    return community
+
+
 def tenant_view(tenant: Tenant) -> dict[str, Any]:
     """The tenant as the CLI prints it."""
     return {
@@ -100,17 +112,55 @@ def create_tenant(
             [FieldError("slug", "invalid slug")],
         )
     check_timezone(timezone)
+    sonoran_community_id = check_community_id(sonoran_community_id or "")
     tenants = TenantRepository(session)
     if tenants.by_slug(slug) is not None:
         raise Conflict(f"a tenant with slug {slug!r} already exists")
     if sonoran_community_id and tenants.by_sonoran_community_id(sonoran_community_id) is not None:
         raise Conflict(f"Sonoran community id {sonoran_community_id!r} already belongs to another tenant")
-    tenant = Tenant(name=name.strip(), slug=slug, timezone=timezone, sonoran_community_id=sonoran_community_id or None)
+    tenant = Tenant(name=name.strip(), slug=slug, timezone=timezone, sonoran_community_id=sonoran_community_id)
     try:
         with session.begin_nested():
             tenants.add(tenant)
     except IntegrityError:
         raise Conflict(f"a tenant with slug {slug!r} already exists") from None
+    return tenant
+
+
+def update_tenant(
+    session: Session,
+    slug: str,
+    name: str | None = None,
+    timezone: str | None = None,
+    sonoran_community_id: str | None = None,
+) -> Tenant:
+    """Change a tenant's name, timezone or Sonoran community id (an empty id removes it); None keeps a value."""
+    tenants = TenantRepository(session)
+    tenant = tenants.by_slug(slug)
+    if tenant is None:
+        raise NotFound(f"no tenant with slug {slug!r}")
+    if name is None and timezone is None and sonoran_community_id is None:
+        raise Invalid(
+            "nothing to change: give --name, --timezone or --sonoran-community-id",
+            [FieldError("tenant", "nothing to change")],
+        )
+    if name is not None:
+        if not name.strip() or len(name) > 200:
+            raise Invalid("name must have 1 to 200 characters", [FieldError("name", "1 to 200 characters")])
+        tenant.name = name.strip()
+    if timezone is not None:
+        tenant.timezone = check_timezone(timezone)
+    if sonoran_community_id is not None:
+        community = check_community_id(sonoran_community_id)
+        if community is not None:
+            holder = tenants.by_sonoran_community_id(community)
+            if holder is not None and holder.id != tenant.id:
+                raise Conflict(f"Sonoran community id {community!r} already belongs to tenant {holder.slug!r}")
+        tenant.sonoran_community_id = community
+    try:
+        session.flush()
+    except IntegrityError:  # another writer took the community id between the check and the flush
+        raise Conflict(f"Sonoran community id {sonoran_community_id!r} already belongs to another tenant") from None
     return tenant
 
 
@@ -224,3 +274,15 @@ def bootstrap(session: Session) -> IssuedKey | None:
         return None
     create_tenant(session, name="default", slug="default", timezone="UTC")
     return create_key(session, "default", [scope_names.ALL], name="bootstrap")
+
+
+def tenant_needing_a_key(session: Session) -> str | None:
+    """When tenants exist but no key works (all revoked or expired): the slug to make one for; else None."""
+    if ApiKeyRepository(session).any_usable(utcnow()):
+        return None
+    tenants = TenantRepository(session)
+    default = tenants.by_slug("default")
+    if default is not None:
+        return default.slug
+    every = tenants.all()
+    return every[0].slug if every else None
