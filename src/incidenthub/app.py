@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__
 from incidenthub.adapters import doors
+from incidenthub.adapters.devrev import service as devrev_service
+from incidenthub.adapters.sonoran import intake as sonoran_intake
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database, WritePath
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         writes = WritePath(database, settings.write_batch_max)
         writes.register(batch.UPSERT, batch.upsert_many)
+        writes.register(sonoran_intake.NEW_CALLS, sonoran_intake.new_calls)
+        writes.register(devrev_service.CREATE, devrev_service.create_many)
         writes.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         try:
