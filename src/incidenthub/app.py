@@ -176,6 +176,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings.database_url)
         writes = WritePath(database, settings.write_batch_max)
         writes.register(batch.UPSERT, batch.upsert_many)
+        for door in doors():
+            for kind, apply in door.batched:
+                writes.register(kind, apply)
         writes.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         try:

@@ -12,10 +12,13 @@ is answered in the format of the door whose namespace it is in (an unknown DevRe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from incidenthub.errors import ErrorRenderer
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, Problem
@@ -61,6 +64,9 @@ class Door:
     # they start with one of these.
     namespace: tuple[str, ...] = ()
     errors: ErrorDoc = NATIVE_ERRORS
+    # Set-based writes the door hands the WritePath (`writes.run_batched(kind, payload)`): kind -> the
+    # function that applies a batch of payloads in one transaction.
+    batched: tuple[tuple[str, Callable[[Session, list[Any]], list[Any]]], ...] = ()
 
 
 def doors() -> tuple[Door, ...]:
@@ -71,8 +77,10 @@ def doors() -> tuple[Door, ...]:
     """
     from incidenthub.adapters.devrev import router as devrev
     from incidenthub.adapters.devrev import router_settings as devrev_settings
+    from incidenthub.adapters.devrev import service as devrev_service
     from incidenthub.adapters.devrev.errors import DevRevErrorBody, render_devrev
     from incidenthub.adapters.govworx import router as govworx
+    from incidenthub.adapters.sonoran import intake as sonoran_intake
     from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
     from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
     from incidenthub.adapters.sonoran.errors import V2Problem, render_v1, render_v2
@@ -95,8 +103,17 @@ def doors() -> tuple[Door, ...]:
             render_v2,
             ("/v2/emergency/", "/v2/general/"),
             v2_errors,
+            # v1 new_dispatch and v2 POST dispatch-calls both hand their calls to this one batched kind.
+            batched=((sonoran_intake.NEW_CALLS, sonoran_intake.new_calls),),
         ),
-        Door("devrev", (Mount(devrev.router, url_checks=False),), render_devrev, ("/incidents.",), devrev_errors),
+        Door(
+            "devrev",
+            (Mount(devrev.router, url_checks=False),),
+            render_devrev,
+            ("/incidents.",),
+            devrev_errors,
+            batched=((devrev_service.CREATE, devrev_service.create_many),),
+        ),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1", body_checks=True),)),
     )

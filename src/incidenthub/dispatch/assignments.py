@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from incidenthub.errors import Conflict
 from incidenthub.incidents import changes
 from incidenthub.incidents import service as incident_service
 from incidenthub.models import Assignment, Incident, Personnel, Unit
+from incidenthub.models.base import new_id
 
 # A unit status that is a step of the response, the assignment time it stamps, and where the incident goes.
 STEPS: dict[str, tuple[str, str]] = {"enroute": ("enroute_at", "responding"), "on_scene": ("arrived_at", "on_scene")}
@@ -308,3 +309,113 @@ def follow_unit(session: Session, unit: Unit, previous: str, status: str, *, act
                 },
             )
     return stamped
+
+
+@dataclass
+class NewUnits:
+    """Units to put on a new incident (a `changes.Draft`); `primary`: make the first one its primary
+    (False: the first unit still becomes primary when the incident has none, as `assign` does)."""
+
+    incident: changes.Draft
+    units: Sequence[Unit]
+    actor: str | None
+    primary: bool = True
+
+
+def assign_new(session: Session, wanted: Sequence[NewUnits], *, at: datetime) -> None:
+    """`assign` for many new incidents at once, in order, set-based: one locking lookup of where the units are
+    now (per tenant); units on another active incident are released there (one UPDATE of the assignments, one
+    of those incidents' revisions, their `unit_cleared` rows inserted with the drafts' own).
+
+    A unit named by two new incidents of the batch ends on the later one, as it would one write at a time.
+    """
+    by_tenant: dict[str, set[str]] = {}
+    for item in wanted:
+        by_tenant.setdefault(item.incident.row["tenant_id"], set()).update(unit.id for unit in item.units)
+    # unit id -> where it is held now: (incident id, its status, assignment id); drafts take over as they assign.
+    held: dict[str, tuple[str, str, str]] = {}
+    for tenant_id, unit_ids in by_tenant.items():
+        for row in AssignmentRepository(session).holders_locked(tenant_id, sorted(unit_ids)):
+            held.setdefault(row.unit_id, (row.incident_id, row.status, row.id))
+    drafts = {item.incident.id: item.incident for item in wanted}
+    cleared: list[dict[str, Any]] = []  # stored assignments to clear
+    bumped: dict[str, int] = {}  # stored incident id -> new timeline rows
+    events: list[dict[str, Any]] = []  # their rows
+    for item in wanted:
+        incident = item.incident
+        open_units = {a["unit_id"] for a in incident.assignments if a["cleared_at"] is None}
+        tick = 0
+        for index, unit in enumerate(dict.fromkeys(item.units)):
+            if unit.id in open_units:
+                continue
+            when = at + timedelta(microseconds=tick)  # assignments are listed by creation time: keep their order
+            tick += 1
+            reason = f"{unit.call_sign} reassigned to {incident.row['external_id'] or incident.id}"
+            holder = held.get(unit.id)
+            if holder is not None and holder[0] != incident.id:
+                other_id, other_status, assignment_id = holder
+                data = {"assignment_id": assignment_id, "unit_id": unit.id}
+                if other_id in drafts:
+                    other = drafts[other_id]
+                    row = next(a for a in other.assignments if a["id"] == assignment_id)
+                    row.update(cleared_at=when, status="cleared", updated_at=when)
+                    other.record("unit_cleared", message=reason, actor=item.actor, at=when, data=data)
+                else:
+                    cleared.append({"b_id": assignment_id, "b_at": when})
+                    bumped[other_id] = bumped.get(other_id, 0) + 1
+                    events.append(
+                        {
+                            "tenant_id": incident.row["tenant_id"],
+                            "incident_id": other_id,
+                            "occurred_at": when,
+                            "event": "unit_cleared",
+                            "status": other_status,
+                            "message": reason,
+                            "actor": item.actor,
+                            "data": data,
+                        }
+                    )
+            assignment_id = new_id("asg")
+            primary = (item.primary and index == 0) or not any(
+                a["is_primary"] and a["cleared_at"] is None for a in incident.assignments
+            )
+            incident.assignments.append(
+                {
+                    "id": assignment_id,
+                    "tenant_id": incident.row["tenant_id"],
+                    "incident_id": incident.id,
+                    "unit_id": unit.id,
+                    "personnel_id": None,
+                    "dispatched_by": None,
+                    "is_primary": False,
+                    "status": "dispatched",
+                    "dispatched_at": when,
+                    "enroute_at": None,
+                    "arrived_at": None,
+                    "cleared_at": None,
+                    "created_at": when,
+                    "updated_at": when,
+                }
+            )
+            open_units.add(unit.id)
+            held[unit.id] = (incident.id, incident.row["status"], assignment_id)
+            incident.record(
+                "unit_assigned",
+                message=f"{unit.call_sign} assigned",
+                actor=item.actor,
+                at=when,
+                data={"assignment_id": assignment_id, "unit_id": unit.id, "personnel_id": None},
+            )
+            if primary:
+                for other_row in incident.assignments:
+                    if other_row["cleared_at"] is None:
+                        other_row["is_primary"] = other_row["id"] == assignment_id
+                incident.record(
+                    "primary_changed",
+                    message=f"Primary: {unit.call_sign}",
+                    actor=item.actor,
+                    at=when,
+                    data={"assignment_id": assignment_id},
+                )
+            incident.advance("assigned", actor=item.actor, at=when)
+    AssignmentRepository(session).release(cleared, bumped, events, at)

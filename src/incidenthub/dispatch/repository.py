@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Insert, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.clock import utcnow
-from incidenthub.models import Assignment, Incident, Personnel, Unit
+from incidenthub.models import Assignment, Incident, Personnel, TimelineEvent, Unit
 from incidenthub.models.base import new_id
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
@@ -279,3 +280,51 @@ class AssignmentRepository:
                 .order_by(Assignment.created_at, Assignment.id)
             )
         )
+
+    def holders_locked(self, tenant_id: str, unit_ids: Sequence[str]) -> list[Any]:
+        """(id, unit_id, incident_id, status) of the assignments holding these units now, oldest first, with
+        those assignments and their incidents locked (PostgreSQL: rows another writer changed are read again)."""
+        found: list[Any] = []
+        for chunk in _chunks(list(unit_ids)):
+            found.extend(
+                self.session.execute(
+                    select(Assignment.id, Assignment.unit_id, Assignment.incident_id, Incident.status)
+                    .join(Incident, Incident.id == Assignment.incident_id)
+                    .where(
+                        Assignment.tenant_id == tenant_id,
+                        Assignment.unit_id.in_(chunk),
+                        Assignment.cleared_at.is_(None),
+                        Incident.status.not_in(("resolved", "cancelled")),  # incidents.changes.FINAL
+                    )
+                    .order_by(Assignment.created_at, Assignment.id)
+                    .with_for_update()
+                )
+            )
+        return found
+
+    def release(
+        self,
+        cleared: list[dict[str, Any]],
+        bumped: Mapping[str, int],
+        events: list[dict[str, Any]],
+        at: datetime,
+    ) -> None:
+        """Clear stored assignments (`b_id`, `b_at`), add `bumped[incident]` revisions to their incidents and
+        insert their timeline rows: one statement each, whatever their number."""
+        if not cleared:
+            return
+        assignments = cast(Table, Assignment.__table__)
+        self.session.execute(
+            update(assignments)
+            .where(assignments.c.id == bindparam("b_id"))
+            .values(cleared_at=bindparam("b_at"), status="cleared", updated_at=bindparam("b_at")),
+            cleared,
+        )
+        incidents = cast(Table, Incident.__table__)
+        self.session.execute(
+            update(incidents)
+            .where(incidents.c.id == bindparam("b_id"))
+            .values(revision=incidents.c.revision + bindparam("b_n"), updated_at=at, content_hash=None),
+            [{"b_id": incident_id, "b_n": count} for incident_id, count in bumped.items()],
+        )
+        self.session.execute(insert(cast(Table, TimelineEvent.__table__)), events)

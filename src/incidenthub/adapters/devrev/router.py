@@ -100,7 +100,7 @@ async def _read(request: Request, work: Callable[[Session], T]) -> T:
 async def create(request: Request, caller: Caller = Depends(writer)) -> JSONResponse:
     data = await _json_body(request)
     body = _parse(IncidentsCreateRequest, data)
-    result = await runtime_of(request).writes.run(lambda session: service.create(session, caller, body, data))
+    result = await runtime_of(request).writes.run_batched(service.CREATE, service.Create(caller, body, data))
     return JSONResponse(result, status_code=201)
 
 

@@ -33,7 +33,6 @@ from incidenthub.adapters.devrev.schemas import (
 from incidenthub.adapters.devrev.tenant_settings import DevRevSettings, StageDef, load
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
-from incidenthub.errors import Conflict
 from incidenthub.incidents import changes
 from incidenthub.incidents import service as incidents_service
 from incidenthub.incidents.commands import IncidentFields
@@ -142,10 +141,71 @@ def _lifecycle(incident: Incident | None, settings: DevRevSettings, stage: str |
     return {"status": "created", "closed_at": None, "resolved_at": None}
 
 
+@dataclass(frozen=True)
+class Create:
+    """One `incidents.create` request, as the write path queues it (kind CREATE)."""
+
+    caller: Caller
+    request: IncidentsCreateRequest
+    raw: dict[str, Any]
+
+
+# The kind the write path applies set-based (registered in app.py).
+CREATE = "devrev.create"
+
+
 def create(session: Session, caller: Caller, request: IncidentsCreateRequest, raw: dict[str, Any]) -> dict[str, Any]:
     """A new incident, numbered `INC-<n>` per tenant; every check passes before anything is written."""
-    settings = tenant_settings(session, caller.tenant_id)
-    repository = DevRevRepository(session)
+    return create_many(session, [Create(caller, request, raw)])[0]
+
+
+def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any]]:
+    """Many creates in a few statements: per tenant one settings read, one fragment read, one block of
+    numbers and one shaping of the answers; one multi-row insert of the incidents and of their entries.
+    Every check of every item passes before anything is written (one that fails fails the call; the write
+    path then runs the others without it)."""
+    now = utcnow()
+    by_tenant: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_tenant.setdefault(item.caller.tenant_id, []).append(index)
+    drafts: list[changes.Draft | None] = [None] * len(items)
+    settings_of: dict[str, DevRevSettings] = {}
+    for tenant_id, indexes in by_tenant.items():
+        settings = settings_of[tenant_id] = tenant_settings(session, tenant_id)
+        fragments = DevRevRepository(session).fragment_map(tenant_id)
+        parts = [_parts(session, items[i], settings, fragments) for i in indexes]
+        numbers = TenantRepository(session).next_numbers(tenant_id, COUNTER, len(indexes))
+        for index, (block, fields), number in zip(indexes, parts, numbers, strict=True):
+            caller = items[index].caller
+            don = ids.incident_don(caller.tenant_slug, number)
+            fields["number"] = ids.incident_display_id(number)
+            fields["extra_metadata"] = {BLOCK: {"number": number, **block}}
+            drafts[index] = changes.draft(
+                tenant_id,
+                SOURCE,
+                don,
+                fields,
+                items[index].raw,
+                actor=caller.actor,
+                message="Incident created (DevRev)",
+                at=now,
+            )
+    made = [d for d in drafts if d is not None]
+    changes.insert_drafts(session, made)
+    answers: list[dict[str, Any]] = [{} for _ in items]
+    for tenant_id, indexes in by_tenant.items():
+        incidents = [changes.as_incident(made[i]) for i in indexes]
+        shaped = shape(session, items[indexes[0]].caller, incidents, settings_of[tenant_id])
+        for index, body in zip(indexes, shaped, strict=True):
+            answers[index] = {"incident": body}
+    return answers
+
+
+def _parts(
+    session: Session, item: Create, settings: DevRevSettings, fragments: dict[tuple[str, str], customfields.Fragment]
+) -> tuple[dict[str, Any], IncidentFields]:
+    """The DevRev block (without its number) and the canonical fields of a create; raises on bad input."""
+    caller, request = item.caller, item.request
     severity = settings.severity(request.severity) if request.severity is not None else None
     stage_value, stage_notes = _stage_request(request.stage)
     stage: StageDef = settings.stage(stage_value) if stage_value else settings.start_stage()
@@ -157,17 +217,14 @@ def create(session: Session, caller: Caller, request: IncidentsCreateRequest, ra
     custom = customfields.apply(
         request.custom_fields,
         request.custom_schema_spec,
-        repository.fragment_map(caller.tenant_id),
+        fragments,
         customfields.Outcome(custom_fields={}, fragment_ids=[], subtype=None),
     )
     tag_refs, tag_names = _tags(session, caller, request.tags or [])
-    number = TenantRepository(session).next_number(caller.tenant_id, COUNTER)
-    don = ids.incident_don(caller.tenant_slug, number)
     customers = list(
         dict.fromkeys([*(impact.customer_ids or [] if impact else []), *(request.impacted_customers or [])])
     )
     block: dict[str, Any] = {
-        "number": number,
         **{name: list(getattr(request, name) or []) for name in BLOCK_LISTS},
         "impact": {"count": count.id if count else None, "customer_ids": customers},
         "reported_by": reported_by.id if reported_by else None,
@@ -189,23 +246,16 @@ def create(session: Session, caller: Caller, request: IncidentsCreateRequest, ra
         "description": request.body,
         "severity": severity.label if severity else None,
         "stage": stage.name,
-        "number": ids.incident_display_id(number),
         "owners": list(request.owned_by or []),
         "stakeholders": list(request.stakeholders or []),
         "tags": tag_names,
         "custom_fields": custom.custom_fields,
-        "extra_metadata": {BLOCK: block},
         "source_created_at": request.external_source_data.created_date if request.external_source_data else None,
-        # Names from the DATE_COLUMNS table and the stage's lifecycle: checked by changes.create.
+        # Names from the DATE_COLUMNS table and the stage's lifecycle: checked by changes.draft.
         **cast(IncidentFields, {column: getattr(request, name) for name, column in DATE_COLUMNS.items()}),
         **cast(IncidentFields, _lifecycle(None, settings, stage.name)),
     }
-    incident = changes.create(
-        session, caller.tenant_id, SOURCE, don, fields, raw, actor=caller.actor, message="Incident created (DevRev)"
-    )
-    if incident is None:  # the counter never repeats, so only a broken counter gets here
-        raise Conflict(f"incident {don} already exists")
-    return {"incident": shape(session, caller, [incident], settings)[0]}
+    return block, fields
 
 
 def _dump(model: Any) -> dict[str, Any] | None:

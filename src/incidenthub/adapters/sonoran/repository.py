@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.models import Assignment, Incident, SonoranCall
@@ -24,6 +25,11 @@ class SonoranCallRepository:
     def add(self, call: SonoranCall) -> None:
         self.session.add(call)
         self.session.flush()
+
+    def add_many(self, rows: list[dict[str, Any]]) -> None:
+        """Index many new calls in one statement (set-based intake)."""
+        if rows:
+            self.session.execute(insert(cast(Table, SonoranCall.__table__)), rows)
 
     def get(self, tenant_id: str, call_id: int) -> SonoranCall | None:
         return self.session.get(SonoranCall, (tenant_id, call_id))

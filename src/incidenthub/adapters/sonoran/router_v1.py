@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from incidenthub.adapters.sonoran import mapping, service
+from incidenthub.adapters.sonoran import intake, mapping, service
 from incidenthub.adapters.sonoran import schemas_v1 as v1
 from incidenthub.adapters.sonoran import units as sonoran_units
 from incidenthub.adapters.sonoran.errors import V1Error
@@ -118,6 +118,10 @@ async def emergency(name: str, request: Request) -> Response:
     tenant, actor = principal.tenant_id, principal.key_id
     if name in v1.READS:
         return await run_in_threadpool(_read, runtime, name, tenant, items)
+    if name == "new_dispatch":
+        calls = [v1.new_call(item, raw) for item, raw in zip(v1.parse(v1.NewDispatchItem, items), items, strict=True)]
+        created = await runtime.writes.run_batched(intake.NEW_CALLS, intake.NewCalls(tenant, actor, calls))
+        return PlainTextResponse(v1.join([v1.created_text(call.call_id) for call in created]))
     return await _write(request, _writer(name, tenant, actor, items))
 
 
@@ -160,9 +164,6 @@ def _each(parsed: Sequence[T], apply: Callable[[Session, T], str]) -> Callable[[
 
 def _writer(name: str, tenant: str, actor: str, items: list[dict[str, Any]]) -> Callable[[Session], str]:
     """Validate every item now; the returned unit of work applies them all in one transaction."""
-    if name == "new_dispatch":
-        calls = [v1.new_call(item, raw) for item, raw in zip(v1.parse(v1.NewDispatchItem, items), items, strict=True)]
-        return _each(calls, lambda s, c: v1.created_text(service.new_dispatch(s, tenant, c, actor).call.call_id))
     if name == "edit_dispatch":
 
         def edit(s: Session, pair: tuple[v1.EditDispatchItem, dict[str, Any]]) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from incidenthub.adapters.sonoran import mapping, service
+from incidenthub.adapters.sonoran import intake, mapping, service
 from incidenthub.adapters.sonoran import schemas_v2 as v2
 from incidenthub.adapters.sonoran import units as sonoran_units
 from incidenthub.adapters.sonoran.fields import MAX_INT
@@ -56,12 +56,10 @@ async def create_dispatch_call(
     serverId: ServerId, body: v2.DispatchCallCreate, request: Request, principal: Principal = _WRITE
 ) -> dict[str, Any]:
     command = body.command(serverId, await request.json())
-    return await _write(
-        request,
-        principal.tenant_id,
-        serverId,
-        lambda s: _call(service.new_dispatch(s, principal.tenant_id, command, principal.key_id)),
-    )
+    payload = intake.NewCalls(principal.tenant_id, principal.key_id, [command])
+    created = await runtime_of(request).writes.run_batched(intake.NEW_CALLS, payload)
+    body_out: dict[str, Any] = created[0].body
+    return body_out
 
 
 @router.patch(SERVER + "/dispatch-calls/{callId:int}", summary="Update dispatch call (metaData replaces)")

@@ -227,14 +227,11 @@ def _close(session: Session, view: CallView, actor: str | None, message: str = "
     session.flush()
 
 
-def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str | None = None) -> CallView:
-    """A new dispatch call: its units attached (the first one primary), its notes added.
+DISPATCH_CREATED = "Dispatch call created"
 
-    Without units, `primary` attaches the unit with that ident if the tenant has one; an unknown ident is
-    ignored (the seed's own example names `primary: 123`). Without priority the call gets DEFAULT_PRIORITY.
-    """
-    require_server(session, tenant_id, command.server_id)
-    call_id = TenantRepository(session).next_number(tenant_id, mapping.CALL_COUNTER)
+
+def dispatch_fields(command: NewCall, call_id: int) -> IncidentFields:
+    """The canonical fields of a new dispatch call (priority defaulted; a call created closed starts `created`)."""
     call_fields = command.fields
     if call_fields.priority is None:
         call_fields = replace(call_fields, priority=mapping.DEFAULT_PRIORITY)
@@ -243,21 +240,32 @@ def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str 
     status = command.fields.status if command.fields.status is not None else 0
     state.setdefault("status", status)
     # The names come from the mapping's table of columns; changes.create checks them at run time.
-    fields: IncidentFields = {
+    return {
         **cast(IncidentFields, updates),
         "number": str(call_id),
         "custom_fields": {"sonoran": state},
         "status": "created" if status == mapping.CLOSED else mapping.CALL_STATUSES[status],
     }
+
+
+def new_dispatch(session: Session, tenant_id: str, command: NewCall, actor: str | None = None) -> CallView:
+    """A new dispatch call: its units attached (the first one primary), its notes added.
+
+    Without units, `primary` attaches the unit with that ident if the tenant has one; an unknown ident is
+    ignored (the seed's own example names `primary: 123`). Without priority the call gets DEFAULT_PRIORITY.
+    """
+    require_server(session, tenant_id, command.server_id)
+    call_id = TenantRepository(session).next_number(tenant_id, mapping.CALL_COUNTER)
+    status = command.fields.status if command.fields.status is not None else 0
     incident = changes.create(
         session,
         tenant_id,
         mapping.SOURCE,
         str(call_id),
-        fields,
+        dispatch_fields(command, call_id),
         command.raw,
         actor=actor,
-        message="Dispatch call created",
+        message=DISPATCH_CREATED,
     )
     if incident is None:
         raise Conflict(f"call id {call_id} already exists; retry")
