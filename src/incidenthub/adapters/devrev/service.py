@@ -250,7 +250,8 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
         )
         updates["stage"] = target.name
         updates.update(_lifecycle(incident, settings, target.name))
-    if stage_notes is not None:
+    if stage_value is not None or stage_notes is not None:
+        # The notes belong to the stage they were written for: a new stage without notes has none.
         block["stage_notes"] = stage_notes
     for name in BLOCK_LISTS:
         if name in given:
