@@ -116,7 +116,9 @@ def test_native_api_shows_the_devrev_incident(devrev: DevRev) -> None:
     ).json()
     assert native["source"] == "devrev" and native["external_id"] == created["id"] and native["number"] == "INC-1"
     assert native["title"] == FULL["title"] and native["description"] == FULL["body"]
-    assert native["severity"] == "Sev1" and native["stage"] == "acknowledged"
+    # DevRev's severity is the priority; the Sety severity and category follow (incidents.classification).
+    assert native["priority"] == "Sev1" and native["severity"] == "high" and native["stage"] == "acknowledged"
+    assert native["category"] == "other"
     assert native["owners"] == ["DEVU-1", "DEVU-2"] and native["stakeholders"] == ["DEVU-3", "REVU-9"]
     assert native["tags"] == ["payments", "outage"]
     assert native["identified_at"] == "2026-11-01T09:20:00.250Z"

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, object_session
 
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
+from incidenthub.incidents import classification
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
-from incidenthub.models import DeletedIncident, Incident, Personnel, TimelineEvent
+from incidenthub.models import DeletedIncident, Incident, Personnel, Tenant, TimelineEvent
 
 LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
 FINAL = frozenset({"resolved", "cancelled"})
@@ -103,6 +104,21 @@ def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: s
 # --- creation and fields -----------------------------------------------------------------------------
 
 
+def rules_of(session: Session, tenant_id: str) -> classification.Rules:
+    """The tenant's classification rules (the defaults where it has none, or unusable ones)."""
+    tenant = session.get(Tenant, tenant_id)
+    try:
+        return classification.Rules.from_settings(tenant.settings if tenant else None)
+    except classification.RulesError:
+        return classification.DEFAULT_RULES  # refused when set; an old value must not stop intake
+
+
+def classified(session: Session, tenant_id: str, fields: IncidentFields) -> IncidentFields:
+    """A new incident's fields with severity, category and title derived where the door set none."""
+    derived = classification.derive(fields, None, rules_of(session, tenant_id))
+    return cast(IncidentFields, {**fields, **derived})
+
+
 def create(
     session: Session,
     tenant_id: str,
@@ -135,7 +151,7 @@ def create(
         assignments=[],
     )
     check_names(fields)
-    for name, value in fields.items():
+    for name, value in classified(session, tenant_id, fields).items():
         setattr(incident, name, value)
     if not IncidentRepository(session).insert_unless_exists(incident):
         return None
@@ -147,6 +163,9 @@ def create(
 def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
     check_names(changes)
+    session = object_session(incident)
+    if session is not None and classification.affects(changes):
+        changes = {**changes, **classification.derive(changes, incident, rules_of(session, incident.tenant_id))}
     changed: dict[str, Any] = {}
     for name, value in changes.items():
         old = getattr(incident, name)

@@ -187,7 +187,8 @@ def create(session: Session, caller: Caller, request: IncidentsCreateRequest, ra
     fields: IncidentFields = {
         "title": request.title,
         "description": request.body,
-        "severity": severity.label if severity else None,
+        # DevRev's severity is the priority; the Sety severity follows from it (incidents.classification).
+        "priority": severity.label if severity else None,
         "stage": stage.name,
         "number": ids.incident_display_id(number),
         "owners": list(request.owned_by or []),
@@ -236,7 +237,7 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
             updates[column] = getattr(request, name)
     if "severity" in given:
         severity = settings.severity(request.severity) if request.severity is not None else None
-        updates["severity"] = severity.label if severity else None
+        updates["priority"] = severity.label if severity else None
         block["severity"] = severity.id if severity else None
     for name, field_name in (("reported_by", "reported_by"), ("source", "source")):
         if name in given:
