@@ -11,7 +11,7 @@ row-at-a-time rules of `ingest` and `changes`; the rows written here are the sam
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -67,6 +67,13 @@ _DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "cust
 def upsert_many(session: Session, items: Sequence[Upsert]) -> list[Written]:
     """Apply every upsert in the session's transaction; results in the order of `items`."""
     results: list[Written | None] = [None] * len(items)
+    # Severity, category and title derived once per incident here, as changes.create does one at a time.
+    items = [
+        replace(
+            item, command=replace(item.command, fields=changes.classified(session, item.tenant_id, item.command.fields))
+        )
+        for item in items
+    ]
     pending = list(enumerate(items))
     while pending:
         # The same source id twice in one batch: the second waits for a later round and updates the first.

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, object_session
 
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
+from incidenthub.incidents import classification
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
-from incidenthub.models import Assignment, DeletedIncident, Incident, Note, Personnel, TimelineEvent, Unit
+from incidenthub.models import Assignment, DeletedIncident, Incident, Note, Personnel, Tenant, TimelineEvent, Unit
 from incidenthub.models.base import new_id
 
 LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
@@ -105,6 +106,21 @@ def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: s
 # --- creation and fields -----------------------------------------------------------------------------
 
 
+def rules_of(session: Session, tenant_id: str) -> classification.Rules:
+    """The tenant's classification rules (the defaults where it has none, or unusable ones)."""
+    tenant = session.get(Tenant, tenant_id)
+    try:
+        return classification.Rules.from_settings(tenant.settings if tenant else None)
+    except classification.RulesError:
+        return classification.DEFAULT_RULES  # refused when set; an old value must not stop intake
+
+
+def classified(session: Session, tenant_id: str, fields: IncidentFields) -> IncidentFields:
+    """A new incident's fields with severity, category and title derived where the door set none."""
+    derived = classification.derive(fields, None, rules_of(session, tenant_id))
+    return cast(IncidentFields, {**fields, **derived})
+
+
 def create(
     session: Session,
     tenant_id: str,
@@ -137,7 +153,7 @@ def create(
         assignments=[],
     )
     check_names(fields)
-    for name, value in fields.items():
+    for name, value in classified(session, tenant_id, fields).items():
         setattr(incident, name, value)
     if not IncidentRepository(session).insert_unless_exists(incident):
         return None
@@ -149,6 +165,9 @@ def create(
 def set_fields(incident: Incident, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Set canonical fields; return what differed as {field: {"from", "to"}} (nothing is recorded yet)."""
     check_names(changes)
+    session = object_session(incident)
+    if session is not None and classification.affects(changes):
+        changes = {**changes, **classification.derive(changes, incident, rules_of(session, incident.tenant_id))}
     changed: dict[str, Any] = {}
     for name, value in changes.items():
         old = getattr(incident, name)
@@ -324,9 +343,14 @@ def draft(
     actor: str | None,
     message: str,
     at: datetime,
+    rules: classification.Rules,
 ) -> Draft:
-    """A new incident with its `created` entry, as `create` would insert it (nothing written yet)."""
+    """A new incident with its `created` entry, as `create` would insert it (nothing written yet).
+
+    `rules`: the tenant's classification (`rules_of`, read once per batch), which derives severity,
+    category and title where the door set none, as `create` does."""
     check_names(fields)
+    fields = cast(IncidentFields, {**fields, **classification.derive(fields, None, rules)})
     row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
     row.update(_EMPTY)
     row.update(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -147,32 +148,92 @@ def _key_view(group_by: str, value: Any, settings: DevRevSettings) -> dict[str, 
 
 
 def group_incidents(session: Session, caller: Caller, request: IncidentsGroupRequest) -> dict[str, Any]:
+    """Groups of incidents, each with a page of its incidents and cursors to page inside it.
+
+    The request's `cursor` is either a groups cursor (the answer's `next_cursor`/`prev_cursor`: more groups)
+    or a group's own (a group's `next_cursor`/`prev_cursor`: that group alone, its next page). `mode: "before"`
+    without a cursor starts from the end, as on incidents.list: the last groups, each with its last incidents.
+    """
     expression = group_expression(request.group_by)
     if expression is None:
         raise value_not_permitted("group_by", f"cannot group by {request.group_by!r}", list(GROUPABLE))
     settings = tenant_settings(session, caller.tenant_id)
     repository = DevRevRepository(session)
     conditions = list_conditions(caller.tenant_id, request, settings, repository.dialect)
-    keys, _order = sort_keys(request.sort_by)
+    keys, order = sort_keys(request.sort_by)
     limit = _limit(request.limit, DEFAULT_GROUPS, "limit")
     per_group = _limit(request.limit_per_group, DEFAULT_PER_GROUP, "limit_per_group")
-    offset = cursors.decode_offset(request.cursor) if request.cursor else 0
+    page = _GroupPage(session, caller, settings, repository, conditions, keys, order, request.group_by, per_group)
+    if request.cursor and cursors.is_group_cursor(request.cursor):
+        value, encoded, forward = cursors.decode_group_cursor(request.cursor, request.group_by, order)
+        if request.mode is not None:
+            forward = request.mode == "after"
+        member = _member(expression, value)
+        total = repository.count([*conditions, member])
+        return {"groups": [page.group(expression, value, total, _decode(encoded, keys), forward)]}
+    forward = request.mode != "before"
+    if request.cursor:
+        offset = cursors.decode_offset(request.cursor)
+    elif forward:
+        offset = 0
+    else:  # from the end: the last `limit` groups
+        offset = max(0, repository.group_count(conditions, expression) - limit)
     found = repository.groups(conditions, expression, offset, limit + 1)
-    groups = []
-    for value, total in found[:limit]:
-        member = expression.is_(None) if value is None else expression == value
-        rows = repository.page([*conditions, member], keys, None, per_group, True)
-        groups.append(
-            {
-                "key": _key_view(request.group_by, value, settings),
-                "incidents": _shape(session, caller, rows, settings),
-                "total": total,
-                "count": total,
-            }
-        )
+    groups = [page.group(expression, value, total, None, forward) for value, total in found[:limit]]
     body: dict[str, Any] = {"groups": groups}
     if len(found) > limit:
         body["next_cursor"] = cursors.encode_offset(offset + limit)
     if offset > 0:
         body["prev_cursor"] = cursors.encode_offset(max(0, offset - limit))
     return body
+
+
+def _member(expression: Any, value: Any) -> Any:
+    return expression.is_(None) if value is None else expression == value
+
+
+@dataclass
+class _GroupPage:
+    """What paging inside any group of one incidents.group request needs."""
+
+    session: Session
+    caller: Caller
+    settings: DevRevSettings
+    repository: DevRevRepository
+    conditions: list[Any]
+    keys: list[SortKey]
+    order: list[str]
+    group_by: str
+    per_group: int
+
+    def group(
+        self, expression: Any, value: Any, total: int, position: list[Any] | None, forward: bool
+    ) -> dict[str, Any]:
+        """One group: its key, a page of its incidents from `position` (None: from that end) and its cursors."""
+        conditions = [*self.conditions, _member(expression, value)]
+        rows = self.repository.page(conditions, self.keys, position, self.per_group + 1, forward)
+        more = len(rows) > self.per_group
+        rows = rows[: self.per_group]
+        if not forward:
+            rows.reverse()
+        body: dict[str, Any] = {
+            "key": _key_view(self.group_by, value, self.settings),
+            "incidents": _shape(self.session, self.caller, rows, self.settings),
+            "total": total,
+            "count": total,
+        }
+        if not rows:
+            return body
+        first = self.repository.key_values(rows[0], self.keys)
+        last = self.repository.key_values(rows[-1], self.keys)
+        if forward:
+            has_after = more
+            has_before = position is not None and self.repository.exists_beyond(conditions, self.keys, first, False)
+        else:
+            has_before = more
+            has_after = position is not None and self.repository.exists_beyond(conditions, self.keys, last, True)
+        if has_after:
+            body["next_cursor"] = cursors.encode_group_cursor(self.group_by, value, _encode(last), True, self.order)
+        if has_before:
+            body["prev_cursor"] = cursors.encode_group_cursor(self.group_by, value, _encode(first), False, self.order)
+        return body

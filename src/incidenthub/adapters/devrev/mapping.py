@@ -210,7 +210,8 @@ def to_devrev(incident: Incident, ctx: ReadContext) -> dict[str, Any]:
     }
     if body["stage"] is not None and block.get("stage_notes"):
         body["stage"]["notes"] = block["stage_notes"]
-    return {key: value for key, value in body.items() if value is not None}
+    # DevRev leaves out a member without a value: no null, and no empty list either.
+    return {key: value for key, value in body.items() if value is not None and value != []}
 
 
 def _external_view(incident: Incident, block: dict[str, Any]) -> dict[str, Any] | None:

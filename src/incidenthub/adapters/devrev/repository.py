@@ -217,6 +217,13 @@ class DevRevRepository:
         )
         return [(row[0], int(row[1])) for row in self.session.execute(query)]
 
+    def group_count(self, conditions: list[ColumnElement[bool]], expression: Any) -> int:
+        groups = select(expression).where(*conditions).group_by(expression).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(groups)) or 0)
+
+    def count(self, conditions: list[ColumnElement[bool]]) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Incident).where(*conditions)) or 0)
+
     # --- tags ------------------------------------------------------------------------------------
 
     def tag_by_number(self, tenant_id: str, number: int) -> Tag | None:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from incidenthub.adapters.devrev import listing, service, wire
 from incidenthub.adapters.devrev.errors import DevRevError, DevRevErrorBody, bad_request, from_validation, invalid_field
-from incidenthub.adapters.devrev.query import query_to_body
+from incidenthub.adapters.devrev.query import check_known, query_to_body
 from incidenthub.adapters.devrev.schemas import (
     IdRequest,
     IncidentsCreateRequest,
@@ -106,6 +106,7 @@ async def create(request: Request, caller: Caller = Depends(writer)) -> JSONResp
 
 @router.get("/incidents.get", responses=_ERRORS, summary="Get incident (DevRev)")
 async def get(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
+    check_known(request.query_params.multi_items(), frozenset({"id"}))
     body = _parse(IdRequest, dict(request.query_params))
     return JSONResponse(await _read(request, lambda session: service.get(session, caller, body.id)))
 
@@ -145,7 +146,7 @@ async def delete(request: Request, caller: Caller = Depends(writer)) -> JSONResp
 
 @router.get("/incidents.group", responses=_ERRORS, summary="Group incidents (DevRev)")
 async def group(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
-    body = _parse(IncidentsGroupRequest, query_to_body(request.query_params.multi_items()))
+    body = _parse(IncidentsGroupRequest, query_to_body(request.query_params.multi_items(), group=True))
     return JSONResponse(await _read(request, lambda session: listing.group_incidents(session, caller, body)))
 
 

@@ -175,6 +175,7 @@ def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any
         fragments = DevRevRepository(session).fragment_map(tenant_id)
         parts = [_parts(session, items[i], settings, fragments) for i in indexes]
         numbers = TenantRepository(session).next_numbers(tenant_id, COUNTER, len(indexes))
+        rules = changes.rules_of(session, tenant_id)
         for index, (block, fields), number in zip(indexes, parts, numbers, strict=True):
             caller = items[index].caller
             don = ids.incident_don(caller.tenant_slug, number)
@@ -189,6 +190,7 @@ def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any
                 actor=caller.actor,
                 message="Incident created (DevRev)",
                 at=now,
+                rules=rules,
             )
     made = [d for d in drafts if d is not None]
     changes.insert_drafts(session, made)
@@ -244,7 +246,8 @@ def _parts(
     fields: IncidentFields = {
         "title": request.title,
         "description": request.body,
-        "severity": severity.label if severity else None,
+        # DevRev's severity is the priority; the Sety severity follows from it (incidents.classification).
+        "priority": severity.label if severity else None,
         "stage": stage.name,
         "owners": list(request.owned_by or []),
         "stakeholders": list(request.stakeholders or []),
@@ -286,7 +289,7 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
             updates[column] = getattr(request, name)
     if "severity" in given:
         severity = settings.severity(request.severity) if request.severity is not None else None
-        updates["severity"] = severity.label if severity else None
+        updates["priority"] = severity.label if severity else None
         block["severity"] = severity.id if severity else None
     for name, field_name in (("reported_by", "reported_by"), ("source", "source")):
         if name in given:
@@ -300,7 +303,8 @@ def update(session: Session, caller: Caller, request: IncidentsUpdateRequest, ra
         )
         updates["stage"] = target.name
         updates.update(_lifecycle(incident, settings, target.name))
-    if stage_notes is not None:
+    if stage_value is not None or stage_notes is not None:
+        # The notes belong to the stage they were written for: a new stage without notes has none.
         block["stage_notes"] = stage_notes
     for name in BLOCK_LISTS:
         if name in given:

@@ -83,6 +83,7 @@ def _create(session: Session, items: list[_Item]) -> list[Created]:
         by_tenant.setdefault(item.tenant_id, []).append(item)
     call_ids: dict[int, int] = {}
     units: dict[int, list[Unit]] = {}
+    rules = {tenant_id: changes.rules_of(session, tenant_id) for tenant_id in by_tenant}
     for tenant_id, group in by_tenant.items():
         for server_id in sorted({item.call.server_id for item in group}):
             service.require_server(session, tenant_id, server_id)
@@ -103,6 +104,7 @@ def _create(session: Session, items: list[_Item]) -> list[Created]:
             actor=item.actor,
             message=service.DISPATCH_CREATED,
             at=now,
+            rules=rules[item.tenant_id],
         )
         _notes(draft, item, now)
         drafts.append(draft)

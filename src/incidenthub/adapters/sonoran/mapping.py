@@ -29,7 +29,6 @@ CALL_STATUS_CODES: dict[str, int] = {"PENDING": 0, "ACTIVE": 1, "CLOSED": 2}
 CALL_STATUSES: dict[int, str] = {0: "created", 1: "dispatching", 2: "resolved"}
 CLOSED = 2
 # priority 1 is the most urgent.
-PRIORITY_SEVERITY: dict[int, str] = {1: "high", 2: "medium", 3: "low"}
 # A dispatch call created without a priority (v1 leaves it optional) gets this one (README: Mappings).
 DEFAULT_PRIORITY = 2
 # UNIT_STATUS -> canonical unit status, and the names v2 answers with.
@@ -156,8 +155,7 @@ def canonical_changes(fields: CallFields, state: dict[str, Any]) -> dict[str, An
     if fields.origin is not None:
         changes["call_source"] = ORIGINS[fields.origin]
     if fields.priority is not None:
-        changes["priority"] = str(fields.priority)
-        changes["severity"] = PRIORITY_SEVERITY[fields.priority]
+        changes["priority"] = str(fields.priority)  # severity follows: incidents.classification
     if fields.meta_data is not None:
         changes["extra_metadata"] = dict(fields.meta_data)  # replaces: Sonoran's documented rule
     new_state = dict(state)
@@ -190,8 +188,7 @@ def emergency_fields(call: NewEmergencyCall) -> IncidentFields:
     }
     priority = _text(meta.get("priority"))
     if priority in {"1", "2", "3"}:
-        fields["priority"] = priority
-        fields["severity"] = PRIORITY_SEVERITY[int(priority)]
+        fields["priority"] = priority  # severity follows: incidents.classification
     return fields
 
 
