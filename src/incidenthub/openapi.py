@@ -17,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from incidenthub import openapi_bodies
 from incidenthub.adapters import NATIVE_ERRORS, ErrorDoc
 from incidenthub.openapi_inputs import state_input_rules
 
@@ -98,4 +99,5 @@ def build(
 ) -> dict[str, Any]:
     """The app's OpenAPI document, completed (operations not in the map are the native API's)."""
     document = get_openapi(title=title, version=version, summary=summary, description=description, routes=routes)
+    openapi_bodies.add_components(document)
     return complete(document, lambda path, method: errors_by_operation.get((path, method), NATIVE_ERRORS))

@@ -19,7 +19,7 @@ from incidenthub.adapters.devrev.repository import (
     list_conditions,
     sort_expression,
 )
-from incidenthub.adapters.devrev.schemas import IncidentsGroupRequest, IncidentsListRequest
+from incidenthub.adapters.devrev.schemas import GROUPABLE, IncidentsGroupRequest, IncidentsListRequest
 from incidenthub.adapters.devrev.service import Caller, shape, tenant_settings
 from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
 from incidenthub.models import Incident
@@ -30,7 +30,6 @@ DEFAULT_SORT = ["created_date:desc"]
 DEFAULT_GROUPS = 10
 DEFAULT_PER_GROUP = 50
 MAX_CURSOR_STRING = 1000  # the longest string a sort key holds (a title is 500)
-GROUPABLE = ("severity", "stage", "reported_by", "source", "subtype")
 
 
 def sort_keys(sort_by: list[str] | None) -> tuple[list[SortKey], list[str]]:

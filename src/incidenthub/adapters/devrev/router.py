@@ -19,6 +19,7 @@ from incidenthub.adapters.devrev import listing, service, wire
 from incidenthub.adapters.devrev.errors import DevRevError, DevRevErrorBody, bad_request, from_validation, invalid_field
 from incidenthub.adapters.devrev.query import check_known, query_to_body
 from incidenthub.adapters.devrev.schemas import (
+    GROUPABLE,
     IdRequest,
     IncidentsCreateRequest,
     IncidentsGroupRequest,
@@ -29,6 +30,7 @@ from incidenthub.adapters.devrev.service import Caller
 from incidenthub.auth.dependencies import authenticated
 from incidenthub.auth.service import Principal
 from incidenthub.db import is_unstorable_value
+from incidenthub.openapi_bodies import json_body, query
 from incidenthub.runtime import runtime_of
 
 router = APIRouter(tags=["devrev"])
@@ -96,7 +98,13 @@ async def _read(request: Request, work: Callable[[Session], T]) -> T:
         raise
 
 
-@router.post("/incidents.create", status_code=201, responses=_ERRORS, summary="Create incident (DevRev)")
+@router.post(
+    "/incidents.create",
+    status_code=201,
+    responses=_ERRORS,
+    summary="Create incident (DevRev)",
+    openapi_extra=json_body(IncidentsCreateRequest),
+)
 async def create(request: Request, caller: Caller = Depends(writer)) -> JSONResponse:
     data = await _json_body(request)
     body = _parse(IncidentsCreateRequest, data)
@@ -104,14 +112,21 @@ async def create(request: Request, caller: Caller = Depends(writer)) -> JSONResp
     return JSONResponse(result, status_code=201)
 
 
-@router.get("/incidents.get", responses=_ERRORS, summary="Get incident (DevRev)")
+@router.get(
+    "/incidents.get",
+    responses=_ERRORS,
+    summary="Get incident (DevRev)",
+    openapi_extra=query(("id", {"type": "string", "minLength": 1}, True)),
+)
 async def get(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
     check_known(request.query_params.multi_items(), frozenset({"id"}))
     body = _parse(IdRequest, dict(request.query_params))
     return JSONResponse(await _read(request, lambda session: service.get(session, caller, body.id)))
 
 
-@router.post("/incidents.get", responses=_ERRORS, summary="Get incident (DevRev, POST)")
+@router.post(
+    "/incidents.get", responses=_ERRORS, summary="Get incident (DevRev, POST)", openapi_extra=json_body(IdRequest)
+)
 async def get_post(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
     body = _parse(IdRequest, await _json_body(request))
     return JSONResponse(await _read(request, lambda session: service.get(session, caller, body.id)))
@@ -123,13 +138,23 @@ async def list_(request: Request, caller: Caller = Depends(reader)) -> JSONRespo
     return JSONResponse(await _read(request, lambda session: listing.list_incidents(session, caller, body)))
 
 
-@router.post("/incidents.list", responses=_ERRORS, summary="List incidents (DevRev, POST)")
+@router.post(
+    "/incidents.list",
+    responses=_ERRORS,
+    summary="List incidents (DevRev, POST)",
+    openapi_extra=json_body(IncidentsListRequest, required=False),
+)
 async def list_post(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
     body = _parse(IncidentsListRequest, await _json_body(request))
     return JSONResponse(await _read(request, lambda session: listing.list_incidents(session, caller, body)))
 
 
-@router.post("/incidents.update", responses=_ERRORS, summary="Update incident (DevRev)")
+@router.post(
+    "/incidents.update",
+    responses=_ERRORS,
+    summary="Update incident (DevRev)",
+    openapi_extra=json_body(IncidentsUpdateRequest),
+)
 async def update(request: Request, caller: Caller = Depends(writer)) -> JSONResponse:
     data = await _json_body(request)
     body = _parse(IncidentsUpdateRequest, data)
@@ -138,19 +163,31 @@ async def update(request: Request, caller: Caller = Depends(writer)) -> JSONResp
     )
 
 
-@router.post("/incidents.delete", responses=_ERRORS, summary="Delete incident (DevRev)")
+@router.post(
+    "/incidents.delete", responses=_ERRORS, summary="Delete incident (DevRev)", openapi_extra=json_body(IdRequest)
+)
 async def delete(request: Request, caller: Caller = Depends(writer)) -> JSONResponse:
     body = _parse(IdRequest, await _json_body(request))
     return JSONResponse(await runtime_of(request).writes.run(lambda session: service.delete(session, caller, body.id)))
 
 
-@router.get("/incidents.group", responses=_ERRORS, summary="Group incidents (DevRev)")
+@router.get(
+    "/incidents.group",
+    responses=_ERRORS,
+    summary="Group incidents (DevRev)",
+    openapi_extra=query(("group_by", {"type": "string", "enum": list(GROUPABLE)}, True)),
+)
 async def group(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
     body = _parse(IncidentsGroupRequest, query_to_body(request.query_params.multi_items(), group=True))
     return JSONResponse(await _read(request, lambda session: listing.group_incidents(session, caller, body)))
 
 
-@router.post("/incidents.group", responses=_ERRORS, summary="Group incidents (DevRev, POST)")
+@router.post(
+    "/incidents.group",
+    responses=_ERRORS,
+    summary="Group incidents (DevRev, POST)",
+    openapi_extra=json_body(IncidentsGroupRequest),
+)
 async def group_post(request: Request, caller: Caller = Depends(reader)) -> JSONResponse:
     body = _parse(IncidentsGroupRequest, await _json_body(request))
     return JSONResponse(await _read(request, lambda session: listing.group_incidents(session, caller, body)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from incidenthub.adapters.devrev.wire import INT64_MAX, INT64_MIN, utc
 
@@ -20,13 +20,24 @@ def _bound(value: datetime) -> datetime:
     return utc(value, 1, 9999)
 
 
+# What incidents.group groups by (listing.group_incidents refuses anything else, naming these).
+GROUPABLE = ("severity", "stage", "reported_by", "source", "subtype")
+
+
 class _Model(BaseModel):
     # Unknown members are ignored here and kept in the raw payload.
     model_config = ConfigDict(extra="ignore")
 
 
-UtcDateTime = Annotated[datetime, AfterValidator(_aware)]
-BoundDateTime = Annotated[datetime, AfterValidator(_bound)]
+def _text_only(value: Any) -> Any:
+    """DevRev's timestamps are RFC 3339 text: a JSON number is not one (Pydantic would read Unix time)."""
+    if isinstance(value, int | float):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return value
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_aware), BeforeValidator(_text_only)]
+BoundDateTime = Annotated[datetime, AfterValidator(_bound), BeforeValidator(_text_only)]
 # DevRev's int64 enums (reported_by, source, impact count) are non-negative; severity ids may be any int64.
 EnumId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
@@ -170,7 +181,7 @@ class DateRange(_Model):
     before: BoundDateTime | None = None
     preset_type: Literal["last_n_days", "next_n_days"] | None = None
     # A uint32 per the spec; a span past the calendar's ends is clamped to them.
-    days: int | None = Field(None, ge=0, le=4294967295)
+    days: StrictInt | None = Field(None, ge=0, le=4294967295)
 
 
 class StagedInfoFilter(_Model):
@@ -221,5 +232,5 @@ class IncidentsListRequest(_Model):
 
 
 class IncidentsGroupRequest(IncidentsListRequest):
-    group_by: str = Field(min_length=1)
+    group_by: str = Field(min_length=1, json_schema_extra={"enum": list(GROUPABLE)})
     limit_per_group: StrictInt | None = None
