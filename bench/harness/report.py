@@ -106,7 +106,8 @@ def import_section(result: ImportResult | None) -> list[str]:
     )
     return [
         f"`incidenthub import FILE --tenant bench --format govworx` of {result.records:,} generated records "
-        f"({result.file_mb:.0f} MB of JSON lines) into a fresh SQLite file, its own process.",
+        f"({result.file_mb:.0f} MB of JSON lines) into a fresh SQLite file (its default `--workers`: one "
+        "process per core, at most 2); RSS is summed over the import's processes, sampled every 0.2 s.",
         "",
         "| records stored | seconds | records/s | peak RSS (MiB) | RSS peak per quarter of the run (MiB) "
         "| RSS | created but missing |",

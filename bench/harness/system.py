@@ -75,6 +75,26 @@ def rss_kib(pid: int) -> tuple[int, int] | None:
     return int(values["VmRSS"]), int(values.get("VmHWM", values["VmRSS"]))
 
 
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (from /proc/<pid>/task/<tid>/children)."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                queue.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                continue
+    return found
+
+
+def tree_rss_kib(pid: int) -> int | None:
+    """VmRSS summed over `pid` and its descendants (an import's helper processes); None once it is gone."""
+    sizes = [rss[0] for rss in (rss_kib(p) for p in descendants(pid)) if rss is not None]
+    return sum(sizes) if sizes else None
+
+
 def code_revision() -> str:
     """The commit measured, and whether src/ differed from it."""
     try:
