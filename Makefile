@@ -47,7 +47,8 @@ lint: $(VENV)/.installed
 ## is inside the body, by Sonoran's contract, so the fuzzer cannot sign in); rules across parameters or items
 ## that no schema states: GET /v1/incidents (from_date after to_date), GET /api/v1/external/user/single (one
 ## of userId, email, personnelId), PUT /v2/general/servers (unique server ids), POST/PUT /v1/custom-schemas
-## (unique field names).
+## (unique field names); and the "schema-violating request accepted" check on POST /v2/.../dispatch-calls, where
+## schemathesis 4.32.5 reports a request that carries its body as missing it (a bodiless one is refused: tested).
 FUZZ_EXAMPLES ?= 200
 fuzz: $(VENV)/.installed
 	$(BIN)/python -m tests.contract --max-examples $(FUZZ_EXAMPLES)

@@ -59,6 +59,8 @@ def test_create_requires_fields_and_a_target(sonoran: Sonoran) -> None:
     unassigned = _create(sonoran, communityUserIds=[])
     assert unassigned["idents"] == [] and unassigned["primary"] is None
     _problem(sonoran.v2("POST", f"{S}/dispatch-calls", json={**CREATE, "priority": 4}), 400)
+    # No body at all (what schemathesis names "missing required property: body"): refused, nothing stored.
+    assert "body" in str(_problem(sonoran.v2("POST", f"{S}/dispatch-calls"), 400)["errors"])
     assert len(sonoran.v2("GET", f"{S}/calls").json()["ActiveCalls"]) == 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, field_validator, model_validator
 from pydantic.config import JsonDict, JsonValue
 
 from incidenthub.adapters.sonoran.fields import (
@@ -69,7 +69,7 @@ def _non_empty(key: str, many: bool) -> JsonDict:
 # What the validators below require, stated in the JSON schema so clients (and fuzzers) can know it.
 _UNIT_NAMED: list[JsonValue] = [_non_empty(key, key in _LIST_KEYS) for key in _TARGET_KEYS]
 _NAMES_A_UNIT: JsonDict = {"anyOf": _UNIT_NAMED}
-_SENDS_A_TARGET_KEY: JsonDict = {"anyOf": [{"required": [key]} for key in _TARGET_KEYS]}
+_SENDS_A_TARGET_KEY: JsonDict = {"anyOf": [{"type": "object", "required": [key]} for key in _TARGET_KEYS]}
 
 
 def _listify(value: Any) -> Any:
@@ -292,10 +292,10 @@ class UnitPanic(_NamedTargets):
 class Coordinates(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    x: float = Field(allow_inf_nan=False)
-    y: float = Field(allow_inf_nan=False)
-    z: float | None = Field(None, allow_inf_nan=False)
-    w: float | None = Field(None, allow_inf_nan=False)
+    x: StrictFloat = Field(allow_inf_nan=False)
+    y: StrictFloat = Field(allow_inf_nan=False)
+    z: StrictFloat | None = Field(None, allow_inf_nan=False)
+    w: StrictFloat | None = Field(None, allow_inf_nan=False)
 
 
 class LocationItem(Targets):
