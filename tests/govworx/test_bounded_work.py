@@ -3,11 +3,18 @@ registered with a few set-based statements, not one query per responder."""
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
 from typing import Any
 
-from tests.factories import bearer, make_key
+from sqlalchemy import event
+
+from incidenthub.adapters.govworx import bulk
+from incidenthub.db import Database
+from tests.factories import bearer, make_key, make_tenant
 from tests.govworx.conftest import GovWorx
-from tests.statements import counted
+from tests.statements import Statements, counted
 
 
 def _responders(prefix: str, count: int) -> list[dict[str, Any]]:
@@ -74,3 +81,20 @@ def test_the_largest_upload_allowed_costs_no_more_statements_than_a_small_one(gw
     assert statements.count <= small + 4, (small, statements.count)
     incident = gw.incident(answer["id"])
     assert len(incident["responders"]) == 500 and len(incident["notes"]) == 2000
+
+
+def test_a_batch_reads_each_tenants_classification_rules_once(database: Database) -> None:
+    # 300 records in one import batch: the tenant's rules (severity, category, title) are read once per
+    # batch, not once per record (an unreferenced tenant row leaves the session, so a per-record read
+    # queries every time).
+    make_tenant(database, "metro")
+    seed = json.loads((Path(__file__).parent.parent / "data" / "govworx_seed_example.json").read_text())
+    lines = b"".join(json.dumps({**seed, "sysId": f"B-{n}", "relatedSysId": None}).encode() + b"\n" for n in range(300))
+    statements = Statements()
+    event.listen(database.write_engine, "before_cursor_execute", statements)
+    try:
+        report = bulk.import_stream(database, "metro", io.BytesIO(lines), "govworx", workers=1)
+    finally:
+        event.remove(database.write_engine, "before_cursor_execute", statements)
+    assert report.created == 300
+    assert len([sql for sql in statements.sql if "FROM tenants" in sql]) <= 2, statements.sql[:10]

@@ -67,10 +67,13 @@ _DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "cust
 def upsert_many(session: Session, items: Sequence[Upsert]) -> list[Written]:
     """Apply every upsert in the session's transaction; results in the order of `items`."""
     results: list[Written | None] = [None] * len(items)
-    # Severity, category and title derived once per incident here, as changes.create does one at a time.
+    # Severity, category and title derived once per incident here, as changes.create does one at a time;
+    # each tenant's rules read once per batch (the session does not keep an unreferenced tenant row).
+    rules = {tenant_id: changes.rules_of(session, tenant_id) for tenant_id in {item.tenant_id for item in items}}
     items = [
         replace(
-            item, command=replace(item.command, fields=changes.classified(session, item.tenant_id, item.command.fields))
+            item,
+            command=replace(item.command, fields=changes.classified(item.command.fields, rules[item.tenant_id])),
         )
         for item in items
     ]

@@ -115,10 +115,9 @@ def rules_of(session: Session, tenant_id: str) -> classification.Rules:
         return classification.DEFAULT_RULES  # refused when set; an old value must not stop intake
 
 
-def classified(session: Session, tenant_id: str, fields: IncidentFields) -> IncidentFields:
+def classified(fields: IncidentFields, rules: classification.Rules) -> IncidentFields:
     """A new incident's fields with severity, category and title derived where the door set none."""
-    derived = classification.derive(fields, None, rules_of(session, tenant_id))
-    return cast(IncidentFields, {**fields, **derived})
+    return cast(IncidentFields, {**fields, **classification.derive(fields, None, rules)})
 
 
 def create(
@@ -153,7 +152,7 @@ def create(
         assignments=[],
     )
     check_names(fields)
-    for name, value in classified(session, tenant_id, fields).items():
+    for name, value in classified(fields, rules_of(session, tenant_id)).items():
         setattr(incident, name, value)
     if not IncidentRepository(session).insert_unless_exists(incident):
         return None
@@ -350,7 +349,7 @@ def draft(
     `rules`: the tenant's classification (`rules_of`, read once per batch), which derives severity,
     category and title where the door set none, as `create` does."""
     check_names(fields)
-    fields = cast(IncidentFields, {**fields, **classification.derive(fields, None, rules)})
+    fields = classified(fields, rules)
     row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
     row.update(_EMPTY)
     row.update(
