@@ -58,10 +58,8 @@ class Written:
 
 
 _INCIDENTS = cast(Table, Incident.__table__)
-_INCIDENT_COLUMNS = [column.key for column in _INCIDENTS.columns]
 _PG_ROWS_PER_STATEMENT = 500
 _IDS_PER_QUERY = 2000
-_DEFAULTS: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "custom_fields": {}, "metadata": {}}
 
 
 def upsert_many(session: Session, items: Sequence[Upsert]) -> list[Written]:
@@ -244,8 +242,7 @@ def _existing(session: Session, item: Upsert) -> Written:
 
 def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str], now: datetime) -> dict[str, Any]:
     command = item.command
-    row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
-    row.update(_DEFAULTS)
+    row = changes.blank_row()
     row.update(
         id=new_id("inc"),
         tenant_id=item.tenant_id,

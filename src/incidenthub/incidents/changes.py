@@ -251,6 +251,13 @@ _INCIDENT_COLUMNS = [column.key for column in _INCIDENTS.columns]
 _EMPTY: dict[str, Any] = {"tags": [], "owners": [], "stakeholders": [], "custom_fields": {}, "metadata": {}}
 
 
+def blank_row() -> dict[str, Any]:
+    """Every column of a new incident row, None but for the empty lists and objects a new incident has."""
+    row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
+    row.update({name: type(empty)() for name, empty in _EMPTY.items()})
+    return row
+
+
 @dataclass
 class Draft:
     """A new incident built in memory and inserted with others in a few statements (`insert_drafts`).
@@ -350,8 +357,7 @@ def draft(
     category and title where the door set none, as `create` does."""
     check_names(fields)
     fields = classified(fields, rules)
-    row: dict[str, Any] = dict.fromkeys(_INCIDENT_COLUMNS)
-    row.update(_EMPTY)
+    row = blank_row()
     row.update(
         id=new_id("inc"),
         tenant_id=tenant_id,
