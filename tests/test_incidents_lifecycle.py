@@ -149,7 +149,7 @@ def test_cancel_from_every_active_state(api: Api, status: str) -> None:
         "message": "False alarm",
         "timestamp": None,
         "actor": incident["timeline"][-1]["actor"],
-        "data": None,
+        "data": {"from": status},  # where it was cancelled from
     }
 
 

@@ -20,7 +20,7 @@ from incidenthub import __version__, docs_assets, openapi
 from incidenthub.adapters import ErrorDoc, doors
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
-from incidenthub.db import Database, WritePath
+from incidenthub.db import DOOR, Database, WritePath
 from incidenthub.dispatch.router import router as dispatch_router
 from incidenthub.errors import (
     AppError,
@@ -167,6 +167,15 @@ async def refuse_unstorable_body(request: Request) -> None:
         raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
 
 
+def entered_by(door: str) -> Any:
+    """A route dependency naming the door (govworx, sonoran, devrev, native) its writes' events came through."""
+
+    async def enter() -> None:  # async: set in the request's own context, which its writes are queued from
+        DOOR.set(door)
+
+    return Depends(enter)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The incidenthub ASGI application for these settings."""
     settings = settings or get_settings()
@@ -274,15 +283,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     url_checks = [Depends(refuse_nul_in_url)]
     # Doors whose models take JSON as it comes (GovWorx, native incidents and DevRev check their own bodies).
     body_checks = [*url_checks, Depends(refuse_unstorable_body)]
-    app.include_router(incidents_router, prefix="/v1", dependencies=url_checks)
-    app.include_router(incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=url_checks)
-    app.include_router(recordings_router, prefix="/v1", dependencies=body_checks)
-    app.include_router(dispatch_router, prefix="/v1", dependencies=body_checks)
+    native = [entered_by("native")]
+    app.include_router(incidents_router, prefix="/v1", dependencies=[*native, *url_checks])
+    app.include_router(
+        incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *url_checks]
+    )
+    app.include_router(recordings_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(dispatch_router, prefix="/v1", dependencies=[*native, *body_checks])
     for door in doors():
         for mount in door.mounts:
             checks = body_checks if mount.body_checks else url_checks if mount.url_checks else []
             app.include_router(
-                mount.router, prefix=mount.prefix, include_in_schema=mount.in_schema, dependencies=checks
+                mount.router,
+                prefix=mount.prefix,
+                include_in_schema=mount.in_schema,
+                dependencies=[entered_by(door.name.split("-")[0]), *checks],
             )
             error_docs.update(openapi.operations(mount.prefix, mount.router, door.errors))
             if door.render is not None:

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +35,11 @@ from incidenthub.errors import FieldError, Invalid
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The door a request came in by (set by the app per route); a write queued by the request carries it, and
+# its session holds it under SESSION_DOOR while the write runs, so the events it makes name their door.
+DOOR: ContextVar[str | None] = ContextVar("incidenthub_door", default=None)
+SESSION_DOOR = "door"
 
 
 def _json_text(value: Any) -> str:
@@ -151,6 +157,7 @@ class _Job:
     kind: str | None = None
     payload: Any = None
     future: Future[Any] = field(default_factory=Future)
+    door: str | None = field(default_factory=DOOR.get)
 
 
 class _JobFailed(Exception):
@@ -299,11 +306,12 @@ class WritePath:
         with self._database.writer(), self._database.write_sessions() as session, session.begin():
             if not isolated:
                 # Set-based first: every payload of a kind in one call of its handler.
-                kinds: dict[str, list[_Job]] = {}
+                kinds: dict[tuple[str, str | None], list[_Job]] = {}
                 for job in jobs:
                     if job.kind is not None:
-                        kinds.setdefault(job.kind, []).append(job)
-                for kind, group in kinds.items():
+                        kinds.setdefault((job.kind, job.door), []).append(job)
+                for (kind, door), group in kinds.items():
+                    session.info[SESSION_DOOR] = door
                     try:
                         results = self._handlers[kind](session, [job.payload for job in group])
                     except Exception as exc:
@@ -336,6 +344,7 @@ class WritePath:
         return outcomes
 
     def _run_one(self, session: Session, job: _Job) -> Any:
+        session.info[SESSION_DOOR] = job.door
         if job.kind is not None:
             return self._handlers[job.kind](session, [job.payload])[0]
         assert job.work is not None  # noqa: S101 - a job is either work or a payload of a kind

@@ -301,6 +301,7 @@ def follow_unit(session: Session, unit: Unit, previous: str, status: str, *, act
                 message=f"{unit.call_sign} {status}",
                 actor=actor,
                 data={
+                    "assignment_id": assignment.id,
                     "unit_id": unit.id,
                     "call_sign": unit.call_sign,
                     "from": previous,
@@ -418,4 +419,5 @@ def assign_new(session: Session, wanted: Sequence[NewUnits], *, at: datetime) ->
                     data={"assignment_id": assignment_id},
                 )
             incident.advance("assigned", actor=item.actor, at=when)
-    AssignmentRepository(session).release(cleared, bumped, events, at)
+    AssignmentRepository(session).release(cleared, bumped, at)
+    changes.insert_timeline(session, events)

@@ -7,14 +7,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.clock import utcnow
-from incidenthub.models import Assignment, Incident, Personnel, TimelineEvent, Unit
+from incidenthub.models import Assignment, Incident, Personnel, Unit
 from incidenthub.models.base import new_id
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
@@ -50,6 +50,9 @@ class UnitRepository:
             query = select(Unit).where(Unit.tenant_id == tenant_id, Unit.call_sign.in_(chunk))
             found.update((unit.call_sign, unit) for unit in self.session.scalars(query))
         return found
+
+    def get_many(self, tenant_id: str, unit_ids: Sequence[str]) -> list[Unit]:
+        return list(self.session.scalars(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id.in_(unit_ids))))
 
     def get(self, tenant_id: str, unit_id: str) -> Unit | None:
         return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id == unit_id))
@@ -306,11 +309,10 @@ class AssignmentRepository:
         self,
         cleared: list[dict[str, Any]],
         bumped: Mapping[str, int],
-        events: list[dict[str, Any]],
         at: datetime,
     ) -> None:
-        """Clear stored assignments (`b_id`, `b_at`), add `bumped[incident]` revisions to their incidents and
-        insert their timeline rows: one statement each, whatever their number."""
+        """Clear stored assignments (`b_id`, `b_at`) and add `bumped[incident]` revisions to their incidents:
+        one statement each, whatever their number (the caller inserts their timeline rows)."""
         if not cleared:
             return
         assignments = cast(Table, Assignment.__table__)
@@ -327,4 +329,3 @@ class AssignmentRepository:
             .values(revision=incidents.c.revision + bindparam("b_n"), updated_at=at, content_hash=None),
             [{"b_id": incident_id, "b_n": count} for incident_id, count in bumped.items()],
         )
-        self.session.execute(insert(cast(Table, TimelineEvent.__table__)), events)

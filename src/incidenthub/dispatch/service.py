@@ -25,10 +25,12 @@ from incidenthub.dispatch.schemas import (
     UnitUpdate,
 )
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.events import outbox
 from incidenthub.incidents import changes
 from incidenthub.incidents import service as incident_service
-from incidenthub.incidents.schemas import PersonRef, ResponderRead, UnitRef
-from incidenthub.models import Assignment, Unit
+from incidenthub.incidents.schemas import ResponderRead
+from incidenthub.incidents.shaping import responder_read
+from incidenthub.models import Unit
 
 # --- units -----------------------------------------------------------------------------------------
 
@@ -148,11 +150,35 @@ def update_unit(session: Session, tenant_id: str, unit_id: str, request: UnitUpd
     return read_unit(session, tenant_id, unit.id)
 
 
+def unit_states(session: Session, tenant_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The units as the native API shows them (the outbox's state of a unit event)."""
+    units = UnitRepository(session).get_many(tenant_id, unit_ids)
+    on_call = current_incidents(session, tenant_id, units)
+    return {unit.id: unit_read(unit, on_call.get(unit.id)).model_dump(mode="json") for unit in units}
+
+
+def _status_changed(session: Session, unit: Unit, previous: str | None, *, actor: str | None) -> None:
+    if previous != unit.status:
+        outbox.emit(
+            session,
+            tenant_id=unit.tenant_id,
+            type="unit.status_changed",
+            resource_type="unit",
+            resource_id=unit.id,
+            incident_id=None,
+            at=unit.updated_at,
+            actor=actor,
+            state=unit_states,
+            extra={"from": previous, "to": unit.status},
+        )
+
+
 def set_status(session: Session, unit: Unit, status: str, *, actor: str | None = None) -> list[str]:
     """Set a unit's status and let its open assignment and incident follow; returns the times stamped."""
     previous = unit.status
     unit.status = status
     unit.updated_at = utcnow()
+    _status_changed(session, unit, previous, actor=actor)
     stamped = assignments.follow_unit(session, unit, previous, status, actor=actor)
     session.flush()
     return stamped
@@ -170,7 +196,8 @@ def set_statuses(session: Session, units: Sequence[Unit], status: str, *, actor:
         if unit.id in on_call:
             set_status(session, unit, status, actor=actor)
         else:
-            unit.status, unit.updated_at = status, now
+            previous, unit.status, unit.updated_at = unit.status, status, now
+            _status_changed(session, unit, previous, actor=actor)
     session.flush()
 
 
@@ -207,22 +234,6 @@ def change_unit_location(session: Session, tenant_id: str, unit_id: str, request
 
 
 # --- assignments -----------------------------------------------------------------------------------
-
-
-def responder_read(assignment: Assignment) -> ResponderRead:
-    unit, person = assignment.unit, assignment.personnel
-    return ResponderRead(
-        assignment_id=assignment.id,
-        unit=UnitRef(id=unit.id, call_sign=unit.call_sign) if unit else None,
-        personnel=PersonRef(id=person.id, personnel_id=person.personnel_id, name=person.full_name) if person else None,
-        is_primary=assignment.is_primary,
-        status=assignment.status,
-        dispatched_by=assignment.dispatched_by,
-        dispatched_at=assignment.dispatched_at,
-        enroute_at=assignment.enroute_at,
-        arrived_at=assignment.arrived_at,
-        cleared_at=assignment.cleared_at,
-    )
 
 
 def create_assignment(

@@ -25,7 +25,7 @@ from incidenthub.dispatch.repository import PersonnelRepository, UnitRepository
 from incidenthub.incidents import changes
 from incidenthub.incidents.commands import SourceIncident
 from incidenthub.incidents.ingest import UpsertResult, fingerprint, upsert_from_source
-from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel, Recording, TimelineEvent, Unit
+from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel, Recording, Unit
 from incidenthub.models.base import new_id
 from incidenthub.recordings import service as recordings_service
 from incidenthub.recordings.repository import LONGEST_RECORDING
@@ -198,7 +198,8 @@ def _insert(
         )
     inserted = _insert_incidents(session, incidents)
     kept = [row for row in incidents if row["id"] in inserted]
-    for model, rows in ((TimelineEvent, events), (Note, notes), (Assignment, responders), (IncidentLink, links)):
+    changes.insert_timeline(session, [e for e in events if e["incident_id"] in inserted])
+    for model, rows in ((Note, notes), (Assignment, responders), (IncidentLink, links)):
         rows = [r for r in rows if r["incident_id"] in inserted]
         if rows:
             insert_rows(session, cast(Table, model.__table__), rows)

@@ -21,11 +21,15 @@ from sqlalchemy.orm import Session, object_session
 
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
-from incidenthub.incidents import classification
+from incidenthub.incidents import classification, events
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import Assignment, DeletedIncident, Incident, Note, Personnel, Tenant, TimelineEvent, Unit
 from incidenthub.models.base import new_id
+from incidenthub.rows import insert_rows
+
+_TIMELINE = cast(Table, TimelineEvent.__table__)
+_TIMELINE_COLUMNS = ("tenant_id", "incident_id", "occurred_at", "event", "status", "message", "actor", "data")
 
 LIFECYCLE: tuple[str, ...] = ("created", "dispatching", "assigned", "responding", "on_scene", "resolved")
 FINAL = frozenset({"resolved", "cancelled"})
@@ -76,16 +80,31 @@ def record(
         data=data,
     )
     session = object_session(incident)
-    if session is not None and "timeline" in inspect(incident).unloaded:
+    if session is None:
+        raise RuntimeError("a change is recorded on an incident of a session: its events go out with the commit")
+    if "timeline" in inspect(incident).unloaded:
         session.add(row)
     else:
         incident.timeline.append(row)
+    events.from_timeline(session, _entry(row))
     if new_revision:
         incident.revision += 1
         incident.updated_at = now
         # The incident no longer is what its source last sent: a repeat of that must be compared in full.
         incident.content_hash = None
     return row
+
+
+def _entry(row: TimelineEvent) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _TIMELINE_COLUMNS}
+
+
+def insert_timeline(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Insert timeline rows written set-based (one statement), with their events."""
+    if entries:
+        insert_rows(session, _TIMELINE, list(entries))
+        for entry in entries:
+            events.from_timeline(session, entry)
 
 
 def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: str, at: datetime) -> dict[str, Any]:
@@ -391,8 +410,8 @@ def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
     if not drafts:
         return
     session.execute(insert(_INCIDENTS), [d.row for d in drafts])
+    insert_timeline(session, [e for d in drafts for e in d.events])
     for model, rows in (
-        (TimelineEvent, [e for d in drafts for e in d.events]),
         (Note, [n for d in drafts for n in d.notes]),
         (Assignment, [a for d in drafts for a in d.assignments]),
     ):
@@ -469,9 +488,9 @@ def cancel(incident: Incident, reason: str | None, *, actor: str | None = None) 
     if incident.status in FINAL:
         raise Conflict(f"Incident {incident.id} is {incident.status} and cannot be cancelled")
     now = utcnow()
-    incident.status = "cancelled"
+    previous, incident.status = incident.status, "cancelled"
     incident.cancelled_at = now
-    record(incident, "cancelled", message=reason, actor=actor, at=now)
+    record(incident, "cancelled", message=reason, actor=actor, at=now, data={"from": previous})
 
 
 def close(incident: Incident, *, actor: str | None = None, message: str = "Call closed") -> None:

@@ -13,14 +13,15 @@ from sqlalchemy.orm import Session, selectinload
 from incidenthub.models import Assignment, Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.base import UTCDateTime
 
-# Everything a full read of an incident shows, loaded in one query per relation.
-_FULL = (
+# Everything a full read of an incident shows, loaded in one query per relation; its state is that
+# without the timeline.
+_STATE = (
     selectinload(Incident.notes),
-    selectinload(Incident.timeline),
     selectinload(Incident.assignments).selectinload(Assignment.unit),
     selectinload(Incident.assignments).selectinload(Assignment.personnel),
     selectinload(Incident.call_taker),
 )
+_FULL = (*_STATE, selectinload(Incident.timeline))
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,11 @@ class IncidentRepository:
         if for_update:
             query = query.order_by(Incident.id).with_for_update(of=Incident).execution_options(populate_existing=True)
         return {incident.id: incident for incident in self.session.scalars(query)}
+
+    def states(self, tenant_id: str, incident_ids: Sequence[str]) -> list[Incident]:
+        """The incidents with everything but their timelines (those this session holds as it holds them)."""
+        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id.in_(incident_ids)).options(*_STATE)
+        return list(self.session.scalars(query))
 
     def by_source_id(
         self, tenant_id: str, source: str, external_id: str, *, full: bool = False, for_update: bool = False

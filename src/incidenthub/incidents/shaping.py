@@ -17,7 +17,7 @@ from incidenthub.incidents.schemas import (
     TimelineEventRead,
     UnitRef,
 )
-from incidenthub.models import Incident, Note
+from incidenthub.models import Assignment, Incident, Note
 
 NATIVE_SOURCE = "native"
 
@@ -34,8 +34,26 @@ def note_read(note: Note) -> NoteRead:
     )
 
 
-def to_read(incident: Incident, links: Sequence[Link]) -> IncidentRead:
-    """The canonical record in the native read shape."""
+def responder_read(a: Assignment) -> ResponderRead:
+    """One assignment in the native read shape (a responder of the incident)."""
+    return ResponderRead(
+        assignment_id=a.id,
+        unit=UnitRef(id=a.unit.id, call_sign=a.unit.call_sign) if a.unit else None,
+        personnel=PersonRef(id=a.personnel.id, personnel_id=a.personnel.personnel_id, name=a.personnel.full_name)
+        if a.personnel
+        else None,
+        is_primary=a.is_primary,
+        status=a.status,
+        dispatched_by=a.dispatched_by,
+        dispatched_at=a.dispatched_at,
+        enroute_at=a.enroute_at,
+        arrived_at=a.arrived_at,
+        cleared_at=a.cleared_at,
+    )
+
+
+def to_read(incident: Incident, links: Sequence[Link], *, timeline: bool = True) -> IncidentRead:
+    """The canonical record in the native read shape; `timeline=False` leaves the timeline out (unread)."""
     coordinates = (
         [incident.longitude, incident.latitude]
         if incident.longitude is not None and incident.latitude is not None
@@ -70,7 +88,7 @@ def to_read(incident: Incident, links: Sequence[Link]) -> IncidentRead:
                 actor=e.actor,
                 data=e.data,
             )
-            for e in incident.timeline
+            for e in (incident.timeline if timeline else ())
         ],
         created_at=incident.created_at,
         updated_at=incident.updated_at,
@@ -111,25 +129,7 @@ def to_read(incident: Incident, links: Sequence[Link]) -> IncidentRead:
         custom_fields=incident.custom_fields or {},
         metadata=incident.extra_metadata or {},
         notes=[note_read(note) for note in incident.notes],
-        responders=[
-            ResponderRead(
-                assignment_id=a.id,
-                unit=UnitRef(id=a.unit.id, call_sign=a.unit.call_sign) if a.unit else None,
-                personnel=PersonRef(
-                    id=a.personnel.id, personnel_id=a.personnel.personnel_id, name=a.personnel.full_name
-                )
-                if a.personnel
-                else None,
-                is_primary=a.is_primary,
-                status=a.status,
-                dispatched_by=a.dispatched_by,
-                dispatched_at=a.dispatched_at,
-                enroute_at=a.enroute_at,
-                arrived_at=a.arrived_at,
-                cleared_at=a.cleared_at,
-            )
-            for a in incident.assignments
-        ],
+        responders=[responder_read(a) for a in incident.assignments],
         related_incidents=[
             RelatedIncident(
                 kind=link.kind, source=link.source, external_id=link.external_id, incident_id=link.incident_id

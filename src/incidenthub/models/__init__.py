@@ -3,6 +3,7 @@
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
+from incidenthub.models.events import OutboxEvent
 from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
 from incidenthub.models.sonoran import SonoranCall
@@ -17,6 +18,7 @@ __all__ = [
     "Incident",
     "IncidentLink",
     "Note",
+    "OutboxEvent",
     "Personnel",
     "Recording",
     "SonoranCall",
