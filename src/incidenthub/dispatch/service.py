@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -150,7 +150,9 @@ def update_unit(session: Session, tenant_id: str, unit_id: str, request: UnitUpd
     return read_unit(session, tenant_id, unit.id)
 
 
-def unit_states(session: Session, tenant_id: str, unit_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def unit_states(
+    session: Session, tenant_id: str, unit_ids: Sequence[str], _held: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     """The units as the native API shows them (the outbox's state of a unit event)."""
     units = UnitRepository(session).get_many(tenant_id, unit_ids)
     on_call = current_incidents(session, tenant_id, units)

@@ -24,9 +24,9 @@ from incidenthub.db import SESSION_DOOR
 from incidenthub.models import OutboxEvent
 from incidenthub.models.base import new_id
 
-# (session, tenant_id, resource ids) -> {resource id: its state as the native API shows it}; a resource
-# that no longer exists is left out (its events then carry no state).
-StateReader = Callable[[Session, str, Sequence[str]], Mapping[str, dict[str, Any]]]
+# (session, tenant_id, resource ids, the objects the changes held by id) -> {resource id: its state as the
+# native API shows it}; a resource that no longer exists is left out (its events then carry no state).
+StateReader = Callable[[Session, str, Sequence[str], Mapping[str, Any]], Mapping[str, dict[str, Any]]]
 
 COUNTER = "events"
 CHANNEL = "incidenthub_events"  # PostgreSQL NOTIFY channel; the payload is the tenant id
@@ -47,6 +47,8 @@ class Pending:
     state: StateReader | None
     extra: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    # The changed object itself when the change had it (kept alive: the session holds objects weakly).
+    held: Any = None
 
 
 def emit(
@@ -61,6 +63,7 @@ def emit(
     actor: str | None = None,
     state: StateReader | None = None,
     extra: Mapping[str, Any] | None = None,
+    held: Any = None,
 ) -> None:
     """Queue one event for this transaction; it is written just before the commit, or never."""
     queue: list[Pending] = session.info.setdefault(_QUEUE, [])
@@ -76,6 +79,7 @@ def emit(
             state=state,
             extra=dict(extra or {}),
             source=session.info.get(SESSION_DOOR),
+            held=held,
         )
     )
 
@@ -150,12 +154,15 @@ def write(session: Session, queued: Sequence[Pending]) -> None:
 
 def _states(session: Session, queued: Sequence[Pending]) -> dict[tuple[StateReader, str, str], dict[str, Any]]:
     """Each resource's state, read once per reader and tenant for the whole transaction."""
-    wanted: dict[tuple[StateReader, str], set[str]] = {}
+    wanted: dict[tuple[StateReader, str], dict[str, Any]] = {}
     for item in queued:
         if item.state is not None:
-            wanted.setdefault((item.state, item.tenant_id), set()).add(item.resource_id)
+            held = wanted.setdefault((item.state, item.tenant_id), {})
+            if held.get(item.resource_id) is None:
+                held[item.resource_id] = item.held
     found: dict[tuple[StateReader, str, str], dict[str, Any]] = {}
-    for (reader, tenant_id), ids in wanted.items():
-        for resource_id, state in reader(session, tenant_id, sorted(ids)).items():
+    for (reader, tenant_id), held in wanted.items():
+        objects = {resource_id: value for resource_id, value in held.items() if value is not None}
+        for resource_id, state in reader(session, tenant_id, sorted(held), objects).items():
             found[(reader, tenant_id, resource_id)] = state
     return found

@@ -86,7 +86,7 @@ def record(
         session.add(row)
     else:
         incident.timeline.append(row)
-    events.from_timeline(session, _entry(row))
+    events.from_timeline(session, _entry(row), incident)
     if new_revision:
         incident.revision += 1
         incident.updated_at = now

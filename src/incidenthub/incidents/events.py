@@ -21,16 +21,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.events import outbox
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.incidents.shaping import responder_read, to_read
-from incidenthub.models import Assignment
+from incidenthub.models import Assignment, Incident
 
 _ASSIGNMENT_EVENTS = {"unit_assigned": "assignment.created", "unit_status": "assignment.updated"}
 _ASSIGNMENT_EVENTS["unit_cleared"] = _ASSIGNMENT_EVENTS["primary_changed"] = "assignment.updated"
+_STATE_RELATIONS = frozenset({"notes", "assignments", "call_taker"})
 _FINAL_TYPES = {"resolved": "incident.resolved", "cancelled": "incident.cancelled"}
 
 
@@ -70,8 +71,9 @@ def _status_change(event: str, status: str | None, data: Mapping[str, Any]) -> t
     return None
 
 
-def from_timeline(session: Session, entry: Mapping[str, Any]) -> None:
-    """Queue the events of one timeline entry (a row of `timeline_events`, as inserted)."""
+def from_timeline(session: Session, entry: Mapping[str, Any], incident: Incident | None = None) -> None:
+    """Queue the events of one timeline entry (a row of `timeline_events`, as inserted); `incident` the
+    stored incident it changed, when the change holds it (its state is then read from it, not again)."""
     for type_, extra in types_of(entry["event"], entry.get("status"), entry.get("data")):
         assignment = type_.startswith("assignment.")
         outbox.emit(
@@ -85,13 +87,19 @@ def from_timeline(session: Session, entry: Mapping[str, Any]) -> None:
             actor=entry.get("actor"),
             state=assignment_states if assignment else incident_states,
             extra=extra,
+            held=None if assignment else incident,
         )
 
 
-def incident_states(session: Session, tenant_id: str, incident_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def incident_states(
+    session: Session, tenant_id: str, incident_ids: Sequence[str], held: Mapping[str, Incident]
+) -> dict[str, dict[str, Any]]:
     """The incidents as the native API shows them, without their timelines."""
     repository = IncidentRepository(session)
-    incidents = repository.states(tenant_id, incident_ids)
+    incidents = [held[i] for i in incident_ids if i in held and _whole(held[i])]
+    missing = sorted(set(incident_ids) - {incident.id for incident in incidents})
+    if missing:
+        incidents += repository.states(tenant_id, missing)
     links = repository.links_of(tenant_id, incidents)
     return {
         incident.id: to_read(incident, links[incident.id], timeline=False).model_dump(mode="json", exclude={"timeline"})
@@ -99,7 +107,21 @@ def incident_states(session: Session, tenant_id: str, incident_ids: Sequence[str
     }
 
 
-def assignment_states(session: Session, tenant_id: str, assignment_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def _whole(incident: Incident) -> bool:
+    """Whether a stored incident a change held has everything its state shows loaded (a change made through
+    the ORM loads it whole, and is flushed before the events are written, so it is current): no read needed."""
+    if inspect(incident).unloaded & _STATE_RELATIONS:
+        return False
+    return all(_assignment_loaded(a) for a in incident.assignments)
+
+
+def _assignment_loaded(assignment: Assignment) -> bool:
+    return not inspect(assignment).unloaded & {"unit", "personnel"}
+
+
+def assignment_states(
+    session: Session, tenant_id: str, assignment_ids: Sequence[str], _held: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     """The assignments as the native API shows a responder, with the incident they are on."""
     query = (
         select(Assignment)
