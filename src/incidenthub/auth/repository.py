@@ -40,14 +40,13 @@ class TenantRepository:
     def next_numbers(self, tenant_id: str, counter: str, count: int) -> list[int]:
         """The next `count` values of a named per-tenant counter, reserved in one update."""
         insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        self.session.execute(
-            insert(TenantCounter).values(tenant_id=tenant_id, name=counter, value=0).on_conflict_do_nothing()
-        )
+        # One statement whether or not the counter exists yet (it is taken on every write with events).
+        statement = insert(TenantCounter).values(tenant_id=tenant_id, name=counter, value=count)
         value = self.session.scalar(
-            update(TenantCounter)
-            .where(TenantCounter.tenant_id == tenant_id, TenantCounter.name == counter)
-            .values(value=TenantCounter.value + count)
-            .returning(TenantCounter.value)
+            statement.on_conflict_do_update(
+                index_elements=[TenantCounter.tenant_id, TenantCounter.name],
+                set_={"value": TenantCounter.value + count},
+            ).returning(TenantCounter.value)
         )
         assert value is not None  # noqa: S101 - the row was just ensured
         return list(range(int(value) - count + 1, int(value) + 1))

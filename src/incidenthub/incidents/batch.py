@@ -198,11 +198,13 @@ def _insert(
         )
     inserted = _insert_incidents(session, incidents)
     kept = [row for row in incidents if row["id"] in inserted]
-    changes.insert_timeline(session, [e for e in events if e["incident_id"] in inserted])
     for model, rows in ((Note, notes), (Assignment, responders), (IncidentLink, links)):
         rows = [r for r in rows if r["incident_id"] in inserted]
         if rows:
             insert_rows(session, cast(Table, model.__table__), rows)
+    # Their events' state from what was just inserted, as a read of it would give: no read.
+    held = _as_incidents(kept, notes, responders, people, units)
+    changes.insert_timeline(session, [e for e in events if e["incident_id"] in inserted], held)
     events_by_id = {event["incident_id"]: event for event in events}
     rules = {row["id"]: item.rules for (_, item, _), row in zip(simple, incidents, strict=True)}
     _match_recordings(session, kept, rules)
@@ -241,7 +243,27 @@ def _existing(session: Session, item: Upsert) -> Written:
     return Written(UpsertResult(incident_id, False, [], revision))
 
 
-def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str], now: datetime) -> dict[str, Any]:
+def _as_incidents(
+    rows: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    responders: list[dict[str, Any]],
+    people: dict[tuple[str, str], Personnel],
+    units: dict[tuple[str, str], Unit],
+) -> dict[str, Incident]:
+    """id -> a transient incident holding the rows inserted for it, with its people and units."""
+    drafts = {row["id"]: changes.Draft(row) for row in rows}
+    for note in notes:
+        if note["incident_id"] in drafts:
+            drafts[note["incident_id"]].notes.append(note)
+    for responder in responders:
+        if responder["incident_id"] in drafts:
+            drafts[responder["incident_id"]].assignments.append(responder)
+    by_unit = {unit.id: unit for unit in units.values()}
+    by_person = {person.id: person for person in people.values()}
+    return {incident_id: changes.as_incident(made, by_unit, by_person) for incident_id, made in drafts.items()}
+
+
+def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], Personnel], now: datetime) -> dict[str, Any]:
     command = item.command
     row = changes.blank_row()
     row.update(
@@ -261,7 +283,7 @@ def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], str],
     for name, value in command.fields.items():
         row["metadata" if name == "extra_metadata" else name] = value
     if command.call_taker is not None:
-        row["call_taker_id"] = people[(item.tenant_id, command.call_taker.personnel_id)]
+        row["call_taker_id"] = people[(item.tenant_id, command.call_taker.personnel_id)].id
     row.pop("call_taker", None)
     return row
 
@@ -305,16 +327,16 @@ def _note_rows(row: dict[str, Any], command: SourceIncident, now: datetime) -> l
 def _assignment_rows(
     row: dict[str, Any],
     command: SourceIncident,
-    people: dict[tuple[str, str], str],
-    units: dict[tuple[str, str], str],
+    people: dict[tuple[str, str], Personnel],
+    units: dict[tuple[str, str], Unit],
     now: datetime,
 ) -> list[dict[str, Any]]:
     tenant_id = row["tenant_id"]
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     primary_given = False
     for responder in command.responders:
-        unit_id = units[(tenant_id, responder.unit_name)] if responder.unit_name else None
-        person_id = people[(tenant_id, responder.person.personnel_id)] if responder.person else None
+        unit_id = units[(tenant_id, responder.unit_name)].id if responder.unit_name else None
+        person_id = people[(tenant_id, responder.person.personnel_id)].id if responder.person else None
         key = (person_id or "", unit_id or "")
         times = {name: getattr(responder, name) for name in assignments.REPORTED_TIMES}
         values = {**times, "dispatched_by": responder.dispatched_by, "status": assignments.status_from_times(responder)}
@@ -336,8 +358,8 @@ def _assignment_rows(
     return list(rows.values())
 
 
-def _personnel(session: Session, items: list[Upsert]) -> dict[tuple[str, str], str]:
-    """(tenant, personnel id) -> row id of every person the batch names, created on first sight."""
+def _personnel(session: Session, items: list[Upsert]) -> dict[tuple[str, str], Personnel]:
+    """(tenant, personnel id) -> every person the batch names, created on first sight."""
     wanted: dict[str, dict[str, dict[str, str | None]]] = {}
     for item in items:
         named = [item.command.call_taker] + [r.person for r in item.command.responders]
@@ -351,24 +373,24 @@ def _personnel(session: Session, items: list[Upsert]) -> dict[tuple[str, str], s
             }
             merged = wanted.setdefault(item.tenant_id, {}).setdefault(person.personnel_id, {})
             merged.update({k: v for k, v in names.items() if v})
-    found: dict[tuple[str, str], str] = {}
+    found: dict[tuple[str, str], Personnel] = {}
     for tenant_id, people in wanted.items():
         rows: dict[str, Personnel] = PersonnelRepository(session).get_or_create_many(tenant_id, people)
-        found.update({(tenant_id, pid): person.id for pid, person in rows.items()})
+        found.update({(tenant_id, pid): person for pid, person in rows.items()})
     return found
 
 
-def _units(session: Session, items: list[Upsert]) -> dict[tuple[str, str], str]:
-    """(tenant, call sign) -> row id of every unit the batch names, registered on first sight."""
+def _units(session: Session, items: list[Upsert]) -> dict[tuple[str, str], Unit]:
+    """(tenant, call sign) -> every unit the batch names, registered on first sight."""
     wanted: dict[str, set[str]] = {}
     for item in items:
         for responder in item.command.responders:
             if responder.unit_name:
                 wanted.setdefault(item.tenant_id, set()).add(responder.unit_name)
-    found: dict[tuple[str, str], str] = {}
+    found: dict[tuple[str, str], Unit] = {}
     for tenant_id, names in wanted.items():
         rows: dict[str, Unit] = UnitRepository(session).get_or_create_many(tenant_id, sorted(names))
-        found.update({(tenant_id, name): unit.id for name, unit in rows.items()})
+        found.update({(tenant_id, name): unit for name, unit in rows.items()})
     return found
 
 

@@ -108,8 +108,11 @@ def incident_states(
 
 
 def _whole(incident: Incident) -> bool:
-    """Whether a stored incident a change held has everything its state shows loaded (a change made through
-    the ORM loads it whole, and is flushed before the events are written, so it is current): no read needed."""
+    """Whether an incident a change held has everything its state shows: one built from what was inserted
+    (`changes.as_incident`), or a stored one with it all loaded (a change made through the ORM loads it whole,
+    and is flushed before the events are written, so it is current). Then no read is needed."""
+    if not isinstance(incident, Incident):
+        return True
     if inspect(incident).unloaded & _STATE_RELATIONS:
         return False
     return all(_assignment_loaded(a) for a in incident.assignments)
