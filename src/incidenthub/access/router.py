@@ -76,7 +76,7 @@ def _plausible_day(value: date) -> date:
 
 QueryTime = Annotated[datetime, BeforeValidator(_iso)]
 QueryDay = Annotated[date, AfterValidator(_plausible_day)]
-_TIME_DOC = {"pattern": YEARS_1900_2200}
+_TIME_DOC: dict[str, Any] = {"json_schema_extra": {"pattern": YEARS_1900_2200, "format": "date-time"}}
 
 
 def _utc(value: datetime | None) -> datetime | None:
