@@ -193,3 +193,9 @@ def test_scopes_guard_codes(api: Api, client: TestClient) -> None:
     assert (
         client.post("/v1/access-codes/validate", json=validate, headers=api.key(["incidents:read"])).status_code == 403
     )
+
+
+def test_the_validate_path_is_not_read_as_a_code_id(api: Api, client: TestClient) -> None:
+    response = client.get("/v1/access-codes/validate", headers=api.acme)
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert client.get("/v1/access-codes/acc_doesnotexist", headers=api.acme).status_code == 404

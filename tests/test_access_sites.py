@@ -64,8 +64,12 @@ def test_bad_site_input_is_refused_naming_the_field(api: Api, client: TestClient
         assert problem["code"] == 422 and problem["message"]
         assert field in [e["field"] for e in problem["errors"]], (body, problem)
     created = site(client, api.acme)
-    response = client.patch(f"/v1/sites/{created['site_id']}", json={"name": None}, headers=api.acme)
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "name"
+    response = client.patch(f"/v1/sites/{created['site_id']}", json={"timezone": "Nowhere/Land"}, headers=api.acme)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "timezone"
+    # A null name, timezone or gates leaves them as they are.
+    response = client.patch(f"/v1/sites/{created['site_id']}", json={"name": None, "gates": None}, headers=api.acme)
+    assert response.status_code == 200 and response.json()["name"] == "Palm Court Estate"
+    assert response.json()["gates"] == ["main", "back"]
     assert client.get("/v1/sites", headers=api.acme).json()["total"] == 1
 
 

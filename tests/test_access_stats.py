@@ -130,3 +130,11 @@ def test_stats_refuse_bad_ranges_and_other_tenants(api: Api, client: TestClient)
     assert client.get("/v1/access-logs/stats", params={"site_id": "site_nope"}, headers=api.acme).status_code == 404
     other = client.get("/v1/access-logs/stats", params={"site_id": where["site_id"]}, headers=api.globex)
     assert other.status_code == 404
+
+
+def test_a_day_is_a_date_not_a_number(api: Api, client: TestClient) -> None:
+    where = site(client, api.acme)
+    response = client.get(
+        "/v1/access-logs/stats", params={"site_id": where["site_id"], "to_date": "-1.5e-31"}, headers=api.acme
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "to_date"

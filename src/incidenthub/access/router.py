@@ -11,8 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
+from starlette.convertors import Convertor, register_url_convertor
 
 from incidenthub.access import reads, service
 from incidenthub.access.repository import LogFilter
@@ -44,6 +45,22 @@ from incidenthub.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, respon
 from incidenthub.recordings.schemas import YEARS_1900_2200
 from incidenthub.runtime import read_session, runtime_of
 
+
+class _AccessCodeId(Convertor[str]):
+    """An access code's id in a path (`acc_...`): so that `/access-codes/validate` is not read as one, and
+    the path answers only the method it documents (POST)."""
+
+    regex = "acc_[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("access_code_id", _AccessCodeId())
+
 router = APIRouter(tags=["access"])
 
 _READ = responses(401, 403, 404)
@@ -68,15 +85,20 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _plausible_day(value: date) -> date:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("must be between the years 1900 and 2200")
+_ISO_DAY = re.compile(r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-[0-9]{2}-[0-9]{2}$")
+
+
+def _day(value: Any) -> Any:
+    """Only a calendar day as text is a day here: a number (which Pydantic reads as a Unix time) is refused."""
+    if not (isinstance(value, str) and _ISO_DAY.match(value)):
+        raise ValueError("must be a date YYYY-MM-DD between the years 1900 and 2200, such as 2026-03-29")
     return value
 
 
 QueryTime = Annotated[datetime, BeforeValidator(_iso)]
-QueryDay = Annotated[date, AfterValidator(_plausible_day)]
+QueryDay = Annotated[date, BeforeValidator(_day)]
 _TIME_DOC: dict[str, Any] = {"json_schema_extra": {"pattern": YEARS_1900_2200, "format": "date-time"}}
+_DAY_DOC: dict[str, Any] = {"json_schema_extra": {"pattern": _ISO_DAY.pattern, "format": "date"}}
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -186,7 +208,9 @@ async def validate_access_code(
     return outcome.result
 
 
-@router.get("/access-codes/{code_id}", response_model=AccessCodeRead, responses=_READ, summary="Get access code")
+@router.get(
+    "/access-codes/{code_id:access_code_id}", response_model=AccessCodeRead, responses=_READ, summary="Get access code"
+)
 def get_access_code(
     code_id: str, session: Session = Depends(read_session), principal: Principal = Depends(require("access:read"))
 ) -> AccessCodeRead:
@@ -194,7 +218,10 @@ def get_access_code(
 
 
 @router.post(
-    "/access-codes/{code_id}/revoke", response_model=AccessCodeRead, responses=_WRITE, summary="Revoke access code"
+    "/access-codes/{code_id:access_code_id}/revoke",
+    response_model=AccessCodeRead,
+    responses=_WRITE,
+    summary="Revoke access code",
 )
 async def revoke_access_code(
     code_id: str,
@@ -271,8 +298,12 @@ def current_visitors(
 @router.get("/access-logs/stats", response_model=AccessStats, responses=_LIST, summary="Access log stats")
 def access_stats(
     site_id: str,
-    from_date: Annotated[QueryDay | None, Query(description="First local day (default: 6 days before to_date)")] = None,
-    to_date: Annotated[QueryDay | None, Query(description="Last local day, included (default: today)")] = None,
+    from_date: Annotated[
+        QueryDay | None, Query(description="First local day (default: 6 days before to_date)", **_DAY_DOC)
+    ] = None,
+    to_date: Annotated[
+        QueryDay | None, Query(description="Last local day, included (default: today)", **_DAY_DOC)
+    ] = None,
     session: Session = Depends(read_session),
     principal: Principal = Depends(require("access:read")),
 ) -> AccessStats:

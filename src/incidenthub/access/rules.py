@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -114,9 +115,15 @@ def status_of(code: CodeState, now: datetime) -> CodeStatus:
     return "active"
 
 
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA timezone name this system knows (from the `tzdata` package), sorted."""
+    return tuple(sorted(available_timezones() | {"UTC"}))
+
+
 def is_timezone(name: str) -> bool:
     """Whether `name` is an IANA timezone this system knows (`Africa/Lagos`, `UTC`)."""
-    if name not in available_timezones() and name != "UTC":
+    if name not in timezone_names():
         return False
     try:
         ZoneInfo(name)

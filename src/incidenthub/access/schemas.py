@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from incidenthub.access.rules import CodeStatus, DenialReason, Reason, is_timezone
+from incidenthub.access.rules import CodeStatus, DenialReason, Reason, is_timezone, timezone_names
 from incidenthub.incidents.schemas import LonLat, Stamp, _Storable
 from incidenthub.recordings.schemas import YEARS_1900_2200, _plausible
 
@@ -20,8 +20,17 @@ When = Annotated[
     AwareDatetime,
     Field(json_schema_extra={"pattern": YEARS_1900_2200, "description": "ISO 8601 with an offset; years 1900-2200"}),
 ]
+# The names are stated in the schema, so a client knows which are accepted; the refusal names the field.
+TimezoneName = Annotated[
+    str,
+    Field(
+        max_length=64,
+        json_schema_extra={"enum": list(timezone_names())},
+        description="IANA timezone, e.g. Africa/Lagos",
+    ),
+]
 GateName = Annotated[str, Field(min_length=1, max_length=64)]
-Text200 = Annotated[str, Field(max_length=200)]
+_UNIQUE: dict[str, Any] = {"uniqueItems": True}
 
 
 def _years(value: Any) -> Any:
@@ -56,10 +65,10 @@ class SiteCreate(_Storable):
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(None, max_length=500)
     coordinates: LonLat | None = Field(None, description="[longitude, latitude], GeoJSON order")
-    timezone: str | None = Field(
-        None, max_length=64, description="IANA timezone of the site (default: the tenant's), e.g. Africa/Lagos"
+    timezone: TimezoneName | None = Field(None, description="IANA timezone of the site (default: the tenant's)")
+    gates: list[GateName] = Field(
+        default_factory=list, max_length=MAX_GATES, description="Named entry points", json_schema_extra=_UNIQUE
     )
-    gates: list[GateName] = Field(default_factory=list, max_length=MAX_GATES, description="Named entry points")
 
     _tz = field_validator("timezone")(_check_timezone)
     _gates = field_validator("gates")(_unique_gates)
@@ -67,13 +76,14 @@ class SiteCreate(_Storable):
 
 
 class SiteUpdate(_Storable):
-    """Only the fields sent change; `gates` replaces the list."""
+    """Only the fields sent change; `gates` replaces the list. A null name, timezone or gates changes nothing;
+    a null address or coordinates clears them."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
     address: str | None = Field(None, max_length=500)
     coordinates: LonLat | None = None
-    timezone: str | None = Field(None, max_length=64)
-    gates: list[GateName] | None = Field(None, max_length=MAX_GATES)
+    timezone: TimezoneName | None = None
+    gates: list[GateName] | None = Field(None, max_length=MAX_GATES, json_schema_extra=_UNIQUE)
 
     _tz = field_validator("timezone")(_check_timezone)
     _gates = field_validator("gates")(_unique_gates)
@@ -136,7 +146,10 @@ class CreateAccessCodeRequest(_Storable):
     valid_until: When | None = Field(None, description="Default: 24 hours after valid_from")
     max_uses: int = Field(1, ge=1, le=10_000, description="Entries allowed; 1 = single entry")
     gates: list[GateName] = Field(
-        default_factory=list, max_length=MAX_GATES, description="Gates it opens (empty: every gate)"
+        default_factory=list,
+        max_length=MAX_GATES,
+        description="Gates it opens (empty: every gate)",
+        json_schema_extra=_UNIQUE,
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
 

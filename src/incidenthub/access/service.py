@@ -89,18 +89,16 @@ def create_site(session: Session, tenant_id: str, default_timezone: str, body: S
 def update_site(session: Session, tenant_id: str, site_id: str, body: SiteUpdate, now: datetime) -> SiteRead:
     site = reads.site_or_404(session, tenant_id, site_id)
     sent = body.model_fields_set
-    for field in ("name", "timezone", "gates"):
-        if field in sent and getattr(body, field) is None:
-            raise Invalid(f"{field}: may not be null", [FieldError(field, "may not be null")])
-    if "name" in sent and body.name is not None:
+    # What every site has (name, timezone, gates) is left as it is when sent null; address and coordinates clear.
+    if body.name is not None:
         site.name = body.name
     if "address" in sent:
         site.address = body.address
     if "coordinates" in sent:
         site.longitude, site.latitude = body.coordinates if body.coordinates else (None, None)
-    if "timezone" in sent and body.timezone is not None:
+    if body.timezone is not None:
         site.timezone = body.timezone
-    if "gates" in sent and body.gates is not None:
+    if body.gates is not None:
         site.gates = list(body.gates)
     site.updated_at = now
     session.flush()
