@@ -9,7 +9,10 @@ from sqlalchemy import select
 
 from incidenthub.db import Database
 from incidenthub.events.repository import envelope
+from incidenthub.incidents import service as incident_service
+from incidenthub.incidents.schemas import NoteCreate
 from incidenthub.models import OutboxEvent, Tenant
+from tests import access_factories as access
 from tests.test_one_record_many_doors import Doors
 
 
@@ -161,3 +164,55 @@ def _other_tenant(client: TestClient, database: Database) -> dict[str, str]:
     with database.transaction() as session:
         auth_service.create_tenant(session, "Other", "other", "UTC", None)
     return bearer(make_key(database, "other", ["*"]))
+
+
+def test_the_gate_says_who_came_in_who_was_refused_and_who_left(client: TestClient, database: Database) -> None:
+    doors = Doors(client, database)
+    estate = access.site(client, doors.native)
+    entry = access.walk_in(client, doors.native, estate["site_id"])
+    refused = access.check_in(client, doors.native, estate["site_id"], code="ZZZZZZZZ")
+    assert refused.status_code == 409, refused.text
+    out = client.patch(f"/v1/access-logs/{entry['access_log_id']}/checkout", json={}, headers=doors.native)
+    assert out.status_code == 200, out.text
+
+    found = events(database)
+    assert types(found) == ["access.checked_in", "access.denied", "access.checked_out"]
+    assert {e["resource_type"] for e in found} == {"access_log"} and {e["source"] for e in found} == {"native"}
+    assert found[0]["resource_id"] == found[2]["resource_id"] == entry["access_log_id"]
+    assert found[0]["data"]["object"] == entry
+    assert found[1]["data"]["object"]["denial_reason"] == "unknown"
+    assert found[2]["data"]["object"] == out.json()
+
+
+def test_an_event_exists_exactly_when_its_change_committed(client: TestClient, database: Database) -> None:
+    """A write undone by its savepoint (the write path's retry of one failing job) or its transaction leaves no
+    event; the others of the same transaction keep theirs."""
+    doors = Doors(client, database)
+    made = [client.post("/v1/incidents", json={"category": "sos"}, headers=doors.native).json() for _ in range(3)]
+    kept, undone, aborted = (m["incident"]["incident_id"] for m in made)
+    tenant_id = _tenant(database)
+    with database.transaction() as session:
+        with session.begin_nested():
+            incident_service.add_note(session, tenant_id, kept, NoteCreate(note="kept"))
+        try:
+            with session.begin_nested():
+                incident_service.add_note(session, tenant_id, undone, NoteCreate(note="undone"))
+                raise RuntimeError("this job fails")
+        except RuntimeError:
+            pass
+    try:
+        with database.transaction() as session:
+            incident_service.add_note(session, tenant_id, aborted, NoteCreate(note="aborted"))
+            raise RuntimeError("the whole transaction fails")
+    except RuntimeError:
+        pass
+    noted = [e for e in events(database) if e["type"] == "incident.note_added"]
+    assert [e["incident_id"] for e in noted] == [kept]
+    assert [e["seq"] for e in events(database)] == [1, 2, 3, 4]
+
+
+def _tenant(database: Database) -> str:
+    with database.read_sessions() as session:
+        found = session.scalar(select(Tenant.id).where(Tenant.slug == "metro"))
+        assert found is not None
+        return found

@@ -17,6 +17,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__, docs_assets, openapi
+from incidenthub.access.router import router as access_router
 from incidenthub.adapters import ErrorDoc, doors
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
@@ -290,6 +291,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(recordings_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(dispatch_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(access_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(
+        access_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
+    )
     for door in doors():
         for mount in door.mounts:
             checks = body_checks if mount.body_checks else url_checks if mount.url_checks else []

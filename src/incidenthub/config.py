@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # a call is taken to last when the CAD sent no hang-up time.
     recording_match_tolerance_seconds: float = 60.0
     recording_default_call_seconds: float = 120.0
+    # Access control: unknown codes one API key may present at one site within a minute before it gets 429.
+    access_unknown_codes_per_minute: int = Field(default=10, ge=1)
 
 
 @lru_cache

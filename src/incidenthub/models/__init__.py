@@ -1,5 +1,6 @@
 """ORM tables, one module per group; importing this package registers them all."""
 
+from incidenthub.models.access import AccessCode, AccessGuess, AccessLog, AccessSite
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
@@ -10,6 +11,10 @@ from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 
 __all__ = [
+    "AccessCode",
+    "AccessGuess",
+    "AccessLog",
+    "AccessSite",
     "ApiKey",
     "Assignment",
     "Base",

@@ -1,0 +1,1 @@
+"""Sety access control: sites, access codes, gate validation, the visitor log and its statistics."""
