@@ -100,6 +100,12 @@ def test_govworx_unchanged_repeat_says_nothing_and_a_change_says_what(client: Te
     assert changed[0]["data"]["object"]["incident_type"] == "Structure Fire"
     assert changed[0]["resource_id"] == incident_id
 
+    doors.govworx(incidentType="Structure Fire", relatedSysId="INC-2026-000999")
+    linked = events(database)[2:]
+    assert types(linked) == ["incident.updated", "incident.linked"]
+    assert linked[1]["data"]["added"] == ["INC-2026-000999"]
+    assert linked[1]["data"]["object"]["related_incidents"][0]["external_id"] == "INC-2026-000999"
+
 
 def test_sonoran_and_devrev_creates_come_out_alike(client: TestClient, database: Database) -> None:
     doors = Doors(client, database)
