@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-outbox migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -70,6 +70,10 @@ bench: $(VENV)/.installed
 bench-quick: $(VENV)/.installed
 	@$(BIN)/py-spy --version >/dev/null 2>&1 || $(BIN)/pip install --quiet py-spy || echo "py-spy not installable: the report will have no profile"
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+## bench-outbox: what writing the outbox adds to a write (outbox on and off, one process, one run); writes bench/OUTBOX.md
+bench-outbox: $(VENV)/.installed
+	$(BIN)/python -m bench.outbox
 
 migrate: $(VENV)/.installed-run
 	$(BIN)/incidenthub migrate
