@@ -64,4 +64,4 @@ def register(base_url: str, key: str, url: str) -> str | None:
         return None
     if not response.is_success:
         raise SystemExit(f"crash: POST /v1/webhooks answered {response.status_code}: {response.text[:500]}")
-    return f"endpoint {response.json().get('id', '?')} -> {url}"
+    return f"endpoint {response.json().get('webhook_id', '?')} -> {url}"
