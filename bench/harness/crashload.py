@@ -239,7 +239,7 @@ def _look_up(client: httpx.Client, record: Record) -> str | None:
 
 
 def _final(record: Record) -> bool:
-    return any(w.expect["status"] == "resolved" and w.outcome != "refused" for w in record.statuses)
+    return any(w.expect["status"] == "resolved" and w.outcome in ("ok", "unknown") for w in record.statuses)
 
 
 def _govworx_note(uid: str, number: int) -> dict[str, str]:
