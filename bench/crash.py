@@ -211,7 +211,14 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> str:
         f"(`incidenthub serve --workers {args.workers}`). What is checked after each kill: the docstring of "
         "`bench/harness/crashcheck.py`; how the clients count an answer: `bench/harness/crashload.py`.",
         "",
-        f"Machine: {machine_facts()}",
+        "What is killed is the server (its process group, workers included, with SIGKILL: no shutdown, no flush),",
+        "not the database server. An answer counts as: acknowledged (2xx: it must be there, intact, after every",
+        "later kill), no answer (the kill cut the request: it may or may not be there, but whole), not sent",
+        "(connection refused while the server was down: it must not be there) or refused (4xx: must not be",
+        "there). Clients resend a GovWorx PUT or native create that got no answer, as a CAD does (both are",
+        "idempotent), so most unanswered writes of those doors end acknowledged later.",
+        "",
+        "Machine: " + "; ".join(f"{k}: {v}" for k, v in machine_facts().items() if k != "Load generator"),
         "",
     ]
     for result in results:
@@ -224,8 +231,8 @@ def report(results: list[BackendResult], args: argparse.Namespace) -> str:
             f"- acknowledged writes lost or altered: **{sum(1 for p in result.problems if 'LOST' in p)}**; "
             f"problems of any kind: **{len(result.problems)}**",
             f"- after the last kill: {last.incidents or '?'} incidents read back, "
-            f"{sum(last.writes.values())} acknowledged writes verified field by field, {last.absent} refused or "
-            f"unsent writes verified absent, {last.events} events verified; "
+            f"{sum(last.writes.values())} acknowledged writes verified field by field, {last.absent} records or notes "
+            f"whose writes never got through verified absent, {last.events} events verified; "
             f"acknowledged writes checked over all rounds: {result.verifications}",
             f"- `PRAGMA integrity_check` after each kill: {last.integrity}; migration after each kill: "
             f"{last.migration} (the head)",

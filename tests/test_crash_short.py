@@ -20,7 +20,7 @@ def test_no_acknowledged_write_is_lost_across_three_kills(backend: str, tmp_path
     if backend == "postgresql" and not os.environ.get("INCIDENTHUB_TEST_POSTGRES_URL"):
         pytest.skip("INCIDENTHUB_TEST_POSTGRES_URL is not set: no PostgreSQL server to crash against")
     report = tmp_path / "CRASH.md"
-    argv = ["--kills", "3", "--min-seconds", "1", "--max-seconds", "3", "--clients", "4", "--backend", backend]
+    argv = ["--kills", "3", "--min-seconds", "2", "--max-seconds", "4", "--clients", "4", "--backend", backend]
     (result,) = crash.main([*argv, "--report", str(report)])
 
     assert result.problems == [], "\n".join(result.problems)
