@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick bench-outbox migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-outbox crash migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -74,6 +74,19 @@ bench-quick: $(VENV)/.installed
 ## bench-outbox: what writing the outbox adds to a write (outbox on and off, one process, one run); writes bench/OUTBOX.md
 bench-outbox: $(VENV)/.installed
 	$(BIN)/python -m bench.outbox
+
+## crash: SIGKILL `incidenthub serve --workers 2` at random moments under writes through every door, restart it,
+## and check every acknowledged write, nothing half-written, the events outbox, integrity and migration (SQLite, and
+## PostgreSQL when INCIDENTHUB_TEST_POSTGRES_URL or INCIDENTHUB_BENCH_POSTGRES_URL is set); writes bench/CRASH.md.
+## make crash CRASH_KILLS=50 CRASH_MAX_SECONDS=10 CRASH_SEED=123 (a seed repeats a run's kill moments and writes)
+CRASH_KILLS ?= 20
+CRASH_MIN_SECONDS ?= 1
+CRASH_MAX_SECONDS ?= 6
+CRASH_CLIENTS ?= 6
+CRASH_ARGS ?=
+crash: $(VENV)/.installed
+	$(BIN)/python -m bench.crash --kills $(CRASH_KILLS) --min-seconds $(CRASH_MIN_SECONDS) \
+		--max-seconds $(CRASH_MAX_SECONDS) --clients $(CRASH_CLIENTS) $(if $(CRASH_SEED),--seed $(CRASH_SEED)) $(CRASH_ARGS)
 
 migrate: $(VENV)/.installed-run
 	$(BIN)/incidenthub migrate
