@@ -81,13 +81,12 @@ def record(
         data=data,
     )
     session = object_session(incident)
-    if session is None:
-        raise RuntimeError("a change is recorded on an incident of a session: its events go out with the commit")
-    if "timeline" in inspect(incident).unloaded:
+    if session is not None and "timeline" in inspect(incident).unloaded:
         session.add(row)
     else:
         incident.timeline.append(row)
-    events.from_timeline(session, _entry(row), incident)
+    if session is not None:  # an incident of no session is never stored, so it has no events either
+        events.from_timeline(session, _entry(row), incident)
     if new_revision:
         incident.revision += 1
         incident.updated_at = now
