@@ -17,7 +17,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__, docs_assets, openapi
-from incidenthub.adapters import ErrorDoc, doors
+from incidenthub.adapters import ErrorDoc, doors, push_renderers
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -40,6 +40,8 @@ from incidenthub.inputs import unstorable
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
+from incidenthub.webhooks.router import router as webhooks_router
+from incidenthub.webhooks.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -189,10 +191,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for kind, apply in door.batched:
                 writes.register(kind, apply)
         writes.start()
+        # Webhook deliveries (on SQLite one process's worker runs; the others' wait their turn).
+        webhooks = Worker(database, settings, push_renderers()) if settings.webhook_worker else None
+        if webhooks is not None:
+            webhooks.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         try:
             yield
         finally:
+            if webhooks is not None:
+                webhooks.stop()
             writes.stop()
             database.dispose()
 
@@ -290,6 +298,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(recordings_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(dispatch_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(webhooks_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(
+        webhooks_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
+    )
     for door in doors():
         for mount in door.mounts:
             checks = body_checks if mount.body_checks else url_checks if mount.url_checks else []

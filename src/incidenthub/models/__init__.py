@@ -8,6 +8,7 @@ from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink
 from incidenthub.models.recordings import Recording
 from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
+from incidenthub.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -27,4 +28,8 @@ __all__ = [
     "TenantCounter",
     "TimelineEvent",
     "Unit",
+    "WebhookAttempt",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
