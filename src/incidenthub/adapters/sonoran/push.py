@@ -76,6 +76,10 @@ def _dispatch_change(
         return _body(key, "EVENT_DISPATCH_EDIT", _dispatch(call, incident))
     if event.type == "incident.note_added":
         note = next((n for n in incident.notes if n.id == data.get("note_id")), None)
+        if note is None and data.get("note_id") is None:
+            # A note whose entry names no note (the Sonoran door's own): the last one written by then.
+            earlier = [n for n in incident.notes if n.noted_at <= event.occurred_at]
+            note = max(earlier, key=lambda n: n.noted_at) if earlier else None
         if note is None:
             return None
         return _body(
