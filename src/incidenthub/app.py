@@ -191,8 +191,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for kind, apply in door.batched:
                 writes.register(kind, apply)
         writes.start()
-        # Webhook deliveries (on SQLite one process's worker runs; the others' wait their turn).
-        webhooks = Worker(database, settings, push_renderers()) if settings.webhook_worker else None
+        # Webhook deliveries, on engines of their own (on SQLite one process's worker runs; the others wait).
+        webhooks = (
+            Worker(Database(settings.database_url), settings, push_renderers()) if settings.webhook_worker else None
+        )
         if webhooks is not None:
             webhooks.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
@@ -201,6 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if webhooks is not None:
                 webhooks.stop()
+                webhooks.database.dispose()
             writes.stop()
             database.dispose()
 
