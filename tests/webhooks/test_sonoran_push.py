@@ -134,6 +134,11 @@ def test_the_push_url_is_checked_changed_and_removed(sonoran: Sonoran, cli_env: 
     assert moved["sonoran_push_url"] == "http://127.0.0.1:30121/sonorancad/event"
     listed = sonoran.client.get("/v1/webhooks", headers={"Authorization": f"Bearer {sonoran.key('*')}"}).json()
     assert [(w["kind"], w["url"]) for w in listed["data"]] == [("sonoran", "http://127.0.0.1:30121/sonorancad/event")]
+    push_id = listed["data"][0]["webhook_id"]
+    manager = {"Authorization": f"Bearer {sonoran.key(['webhooks:manage'])}"}
+    for action in ("test", "rotate-secret"):  # no ping and no signing secret in Sonoran's protocol
+        refused = sonoran.client.post(f"/v1/webhooks/{push_id}/{action}", headers=manager)
+        assert refused.status_code == 409 and "Sonoran push endpoint" in refused.json()["message"]
     assert _push_to("community-a", "")["sonoran_push_url"] is None
     listed = sonoran.client.get("/v1/webhooks", headers={"Authorization": f"Bearer {sonoran.key('*')}"}).json()
     assert listed["total"] == 0

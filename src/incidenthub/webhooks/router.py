@@ -27,6 +27,7 @@ router = APIRouter(tags=["webhooks"])
 
 _MANAGE = require("webhooks:manage")
 _READ = responses(401, 403, 404, 422)
+_SIGNED = responses(401, 403, 404, 409, 422)
 _WRITE = responses(400, 401, 403, 404, 413, 415, 422)
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
@@ -89,7 +90,7 @@ async def delete_webhook(webhook_id: str, request: Request, principal: Principal
 @router.post(
     "/webhooks/{webhook_id}/rotate-secret",
     response_model=WebhookWithSecret,
-    responses=_READ,
+    responses=_SIGNED,
     summary="Rotate the signing secret (the old one keeps signing during the overlap)",
 )
 async def rotate_secret(
@@ -106,7 +107,7 @@ async def rotate_secret(
     "/webhooks/{webhook_id}/test",
     status_code=202,
     response_model=DeliveryRead,
-    responses=_READ,
+    responses=_SIGNED,
     summary="Send a webhook.ping event",
 )
 async def ping_webhook(webhook_id: str, request: Request, principal: Principal = Depends(_MANAGE)) -> DeliveryRead:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from incidenthub.clock import iso_utc, utcnow
-from incidenthub.errors import FieldError, Invalid, NotFound
+from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
 from incidenthub.events.repository import EventRepository
 from incidenthub.models import WebhookDelivery, WebhookEndpoint
 from incidenthub.models.base import new_id
@@ -62,6 +62,14 @@ def _found(session: Session, tenant_id: str, webhook_id: str) -> WebhookEndpoint
     endpoint = EndpointRepository(session).get(tenant_id, webhook_id)
     if endpoint is None:
         raise NotFound(f"Webhook {webhook_id} not found")
+    return endpoint
+
+
+def _signed(session: Session, tenant_id: str, webhook_id: str, what: str) -> WebhookEndpoint:
+    """A Standard Webhooks endpoint: a Sonoran push endpoint has no signing secret and no ping event."""
+    endpoint = _found(session, tenant_id, webhook_id)
+    if endpoint.kind != "webhook":
+        raise Conflict(f"Webhook {webhook_id} is a Sonoran push endpoint: it has no {what} (see `tenant update`)")
     return endpoint
 
 
@@ -141,7 +149,7 @@ def delete(session: Session, tenant_id: str, webhook_id: str) -> None:
 
 def rotate_secret(session: Session, tenant_id: str, webhook_id: str, overlap_seconds: float) -> WebhookWithSecret:
     """A new secret; the old one keeps signing alongside it for `overlap_seconds`."""
-    endpoint = _found(session, tenant_id, webhook_id)
+    endpoint = _signed(session, tenant_id, webhook_id, "signing secret")
     now = utcnow()
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = now + timedelta(seconds=overlap_seconds)
@@ -162,7 +170,7 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 
 def ping(session: Session, tenant_id: str, webhook_id: str) -> DeliveryRead:
     """A `webhook.ping` event for this endpoint alone, through the same deliveries as every event."""
-    endpoint = _found(session, tenant_id, webhook_id)
+    endpoint = _signed(session, tenant_id, webhook_id, "ping event")
     now = utcnow()
     event_id = new_id("evt")
     payload: dict[str, Any] = {
