@@ -129,7 +129,9 @@ class Worker:
         return True
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False) as client:
+        # No redirects and no proxies from the environment: each POST goes to the address that was checked.
+        client = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False)
+        with client:
             self._client = client
             with ThreadPoolExecutor(max_workers=8, thread_name_prefix="incidenthub-webhook-post") as pool:
                 self._pool = pool
