@@ -81,6 +81,8 @@ class Worker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock_file: IO[str] | None = None
+        self._client: httpx.Client | None = None
+        self._pool: ThreadPoolExecutor | None = None
         url = make_url(database.url)
         self._postgres = url.get_backend_name() == "postgresql"
         sqlite_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
@@ -129,20 +131,31 @@ class Worker:
         return True
 
     def _run(self) -> None:
-        # No redirects and no proxies from the environment: each POST goes to the address that was checked.
-        client = httpx.Client(timeout=self.settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False)
-        with client:
-            self._client = client
-            with ThreadPoolExecutor(max_workers=8, thread_name_prefix="incidenthub-webhook-post") as pool:
-                self._pool = pool
-                while not self._stop.is_set():
-                    busy = False
-                    try:
-                        busy = self._turn() and self.tick()
-                    except Exception:
-                        log.exception("webhook worker: a round failed; trying again")
-                    if not busy:
-                        self._stop.wait(self.settings.webhook_poll_seconds)
+        # The first round waits one interval: a server starting up answers its first requests undisturbed.
+        self._stop.wait(self.settings.webhook_poll_seconds)
+        try:
+            while not self._stop.is_set():
+                busy = False
+                try:
+                    busy = self._turn() and self.tick()
+                except Exception:
+                    log.exception("webhook worker: a round failed; trying again")
+                if not busy:
+                    self._stop.wait(self.settings.webhook_poll_seconds)
+        finally:
+            if self._client is not None:
+                self._client.close()
+            if self._pool is not None:
+                self._pool.shutdown()
+
+    def _sender(self) -> tuple[httpx.Client, ThreadPoolExecutor]:
+        """The HTTP client and the threads that POST, made when there is first something to send."""
+        if self._client is None or self._pool is None:
+            # No redirects and no proxies from the environment: each POST goes to the address that was checked.
+            timeout = self.settings.webhook_timeout_seconds
+            self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="incidenthub-webhook-post")
+        return self._client, self._pool
 
     def tick(self) -> bool:
         """One round: fan out, claim, post, record. Whether there was work (then the next round starts at once)."""
@@ -155,7 +168,8 @@ class Worker:
         claimed = self._claim()
         if claimed:
             started = [(item, utcnow()) for item in claimed]
-            outcomes = list(self._pool.map(lambda pair: self._post(pair[0]), started))
+            _client, pool = self._sender()
+            outcomes = list(pool.map(lambda pair: self._post(pair[0]), started))
             self._record([(item, at, outcome) for (item, at), outcome in zip(started, outcomes, strict=True)])
         return bool(taken or claimed)
 
@@ -212,10 +226,11 @@ class Worker:
             headers.update(signing.headers(item.message_id, utcnow(), item.body, item.secrets))
         extensions = {"sni_hostname": target.hostname} if item.url.startswith("https") else {}
         try:
-            request = self._client.build_request(
+            client, _pool = self._sender()
+            request = client.build_request(
                 "POST", urls.pinned(target), content=item.body.encode(), headers=headers, extensions=extensions
             )
-            response = self._client.send(request, stream=True)
+            response = client.send(request, stream=True)
             try:
                 excerpt = _excerpt(response)
             finally:
