@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from incidenthub import __version__, docs_assets, openapi
 from incidenthub.access.router import router as access_router
-from incidenthub.adapters import ErrorDoc, doors
+from incidenthub.adapters import ErrorDoc, doors, push_renderers
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -41,6 +41,8 @@ from incidenthub.inputs import unstorable
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
+from incidenthub.webhooks.router import router as webhooks_router
+from incidenthub.webhooks.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +192,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for kind, apply in door.batched:
                 writes.register(kind, apply)
         writes.start()
+        # Webhook deliveries, on engines of their own (on SQLite one process's worker runs; the others wait).
+        webhooks = (
+            Worker(Database(settings.database_url), settings, push_renderers()) if settings.webhook_worker else None
+        )
+        if webhooks is not None:
+            webhooks.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         try:
             yield
         finally:
+            if webhooks is not None:
+                webhooks.stop()
+                webhooks.database.dispose()
             writes.stop()
             database.dispose()
 
@@ -294,6 +305,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(access_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(
         access_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
+    )
+    app.include_router(webhooks_router, prefix="/v1", dependencies=[*native, *body_checks])
+    app.include_router(
+        webhooks_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )
     for door in doors():
         for mount in door.mounts:

@@ -20,7 +20,7 @@ from incidenthub.auth import service as auth_service
 from incidenthub.clock import as_utc, iso_utc
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
-from incidenthub.errors import AppError
+from incidenthub.errors import AppError, NotFound
 
 app = typer.Typer(help="incidenthub: incidents from every door, one canonical record.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (agencies, communities, organisations).", no_args_is_help=True)
@@ -215,13 +215,32 @@ def tenant_update(
     sonoran_community_id: Annotated[
         str | None, typer.Option(help="Sonoran CAD community id (unique; '' removes it)")
     ] = None,
+    sonoran_push_url: Annotated[
+        str | None, typer.Option(help="The game server's push URL (http://ip:port/sonorancad/event; '' removes it)")
+    ] = None,
+    sonoran_push_key: Annotated[str | None, typer.Option(help="The `key` each push event carries")] = None,
 ) -> None:
-    """Change a tenant's name, timezone or Sonoran community id and print it as JSON."""
+    """Change a tenant's name, timezone, Sonoran community id or Sonoran push URL and print it as JSON."""
+    from incidenthub.auth.repository import TenantRepository
+    from incidenthub.webhooks import service as webhooks
+    from incidenthub.webhooks import urls
+
     database = _database()
+    pushing = sonoran_push_url is not None or sonoran_push_key is not None
     try:
         with database.transaction() as session:
-            tenant = auth_service.update_tenant(session, slug, name, timezone, sonoran_community_id)
+            if pushing and name is None and timezone is None and sonoran_community_id is None:
+                found = TenantRepository(session).by_slug(slug)
+                if found is None:
+                    raise NotFound(f"no tenant with slug {slug!r}")
+                tenant = found
+            else:
+                tenant = auth_service.update_tenant(session, slug, name, timezone, sonoran_community_id)
             view = auth_service.tenant_view(tenant)
+            if pushing:
+                allowed = urls.allowed_networks(get_settings().webhook_allowed_networks)
+                push = webhooks.set_sonoran_push(session, tenant.id, sonoran_push_url, sonoran_push_key, allowed)
+                view["sonoran_push_url"] = push.url if push is not None else None
     except AppError as error:
         raise _fail(error) from None
     _print_json(view)
@@ -395,6 +414,24 @@ def export(
     except AppError as error:
         raise _fail(error) from None
     err.print(f"exported {count} incident(s)", highlight=False)
+
+
+@app.command()
+def worker() -> None:
+    """Deliver webhooks and Sonoran push events (what `serve` also does) until stopped (Ctrl-C or SIGTERM)."""
+    import signal
+
+    from incidenthub.adapters import push_renderers
+    from incidenthub.webhooks.worker import Worker
+
+    settings = get_settings()
+    database = Database(settings.database_url)
+    delivery = Worker(database, settings, push_renderers())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: delivery.request_stop())
+    err.print("webhook delivery worker started", highlight=False)
+    delivery.run_forever()
+    database.dispose()
 
 
 def main() -> None:

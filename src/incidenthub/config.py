@@ -37,6 +37,22 @@ class Settings(BaseSettings):
     recording_default_call_seconds: float = 120.0
     # Access control: unknown codes one API key may present at one site within a minute before it gets 429.
     access_unknown_codes_per_minute: int = Field(default=10, ge=1)
+    # Webhooks: networks (comma-separated CIDRs) a receiver may be on although they are private, loopback or
+    # link-local (refused otherwise, against server-side request forgery), e.g. "10.20.0.0/16,127.0.0.0/8".
+    webhook_allowed_networks: str = ""
+    # The delivery worker: how often it looks for new events and due retries, how long a POST may take.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Retries: the first after `base` seconds, doubling (with jitter) up to `max` between attempts, for
+    # `window` seconds after the first attempt; an endpoint failing for `disable_after` seconds is disabled.
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=86400.0, gt=0)
+    webhook_disable_after_seconds: float = Field(default=86400.0, gt=0)
+    # After a rotation the old secret keeps signing (a second signature) for this long.
+    webhook_secret_overlap_seconds: float = Field(default=86400.0, ge=0)
+    # Whether `incidenthub serve` runs the delivery worker (`incidenthub worker` runs it alone).
+    webhook_worker: bool = True
 
 
 @lru_cache

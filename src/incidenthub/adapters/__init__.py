@@ -117,3 +117,10 @@ def doors() -> tuple[Door, ...]:
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1", body_checks=True),)),
     )
+
+
+def push_renderers() -> dict[str, Callable[..., Any]]:
+    """The bodies of webhook endpoint kinds a door speaks (kind -> (session, event, key) -> body or None)."""
+    from incidenthub.adapters.sonoran import push as sonoran_push
+
+    return {"sonoran": sonoran_push.render}

@@ -9,6 +9,7 @@ from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink
 from incidenthub.models.recordings import Recording
 from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
+from incidenthub.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccessCode",
@@ -32,4 +33,8 @@ __all__ = [
     "TenantCounter",
     "TimelineEvent",
     "Unit",
+    "WebhookAttempt",
+    "WebhookCursor",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints a tenant registers, and the worker that delivers its outbox events to them, signed."""
