@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # a call is taken to last when the CAD sent no hang-up time.
     recording_match_tolerance_seconds: float = 60.0
     recording_default_call_seconds: float = 120.0
+    # GET /v1/events/stream: a comment line this often keeps proxies from closing an idle stream (and an open
+    # stream re-checks its key this often); on SQLite each process looks for new events this often.
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    stream_poll_seconds: float = Field(default=0.25, gt=0)
 
 
 @lru_cache
