@@ -73,9 +73,9 @@ def list_events(
 _STREAM_DOC = (
     "Server-sent events: the tenant's events as they commit, one SSE event each, with `id:` the event's `seq`, "
     "`event:` its type and `data:` the event as JSON (the shape of `GET /v1/events`' items). A comment line "
-    "(`: ping ...`) comes every 15 s (`INCIDENTHUB_STREAM_HEARTBEAT_SECONDS`) when nothing else does. Without `Last-Event-ID` or `after` the stream "
-    "starts now: events committed after the request. The stream ends when the server stops or the key may "
-    "no longer read events; reconnect with `Last-Event-ID` to resume."
+    "(`: ping ...`) comes every 15 s (`INCIDENTHUB_STREAM_HEARTBEAT_SECONDS`) when nothing else does. "
+    "Without `Last-Event-ID` or `after` the stream starts now: events committed after the request. The stream "
+    "ends when the server stops or the key may no longer read events; reconnect with `Last-Event-ID` to resume."
 )
 
 
