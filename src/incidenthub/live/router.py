@@ -6,11 +6,12 @@ Mounted at /v1 and /v1/external like the native incidents API, in its error form
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
+import anyio
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,7 @@ router = APIRouter(tags=["events"])
 SCOPE = "incidents:read"
 # A client that stops reading is let go after this long, rather than held (with its unsent events) forever.
 _SEND_TIMEOUT_SECONDS = 60.0
+_SHUTDOWN_GRACE_SECONDS = 5.0
 _MAX_SEQ = 2**62
 
 After = Annotated[int, Query(ge=0, le=_MAX_SEQ, description="Events after this `seq` (0: from the first)")]
@@ -65,9 +67,10 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=service.PAGE_MAX)] = service.PAGE_DEFAULT,
     type: Types = None,
     incident_id: IncidentId = None,
-) -> dict[str, Any]:
+) -> Response:
     filters = service.Filters(tuple(type or ()), incident_id)
-    return service.page(session, principal.tenant_id, after, limit, filters)
+    # The envelopes as they are (EventPage documents them): the one JSON shape of an event everywhere.
+    return JSONResponse(service.page(session, principal.tenant_id, after, limit, filters))
 
 
 _STREAM_DOC = (
@@ -118,6 +121,7 @@ async def stream_events(
             return False
         return current.tenant_id == tenant_id
 
+    shutdown = anyio.Event()
     events = service.follow(
         hub_of(request),
         runtime.database,
@@ -126,6 +130,7 @@ async def stream_events(
         service.Filters(tuple(type or ()), incident_id),
         recheck_seconds=runtime.settings.stream_heartbeat_seconds,
         still_allowed=still_allowed,
+        stop=shutdown,
     )
 
     async def sse() -> AsyncIterator[ServerSentEvent]:
@@ -136,4 +141,7 @@ async def stream_events(
         sse(),
         ping=runtime.settings.stream_heartbeat_seconds,
         send_timeout=_SEND_TIMEOUT_SECONDS,
+        # On shutdown the stream ends itself (a finished answer, not a cut connection) within this bound.
+        shutdown_event=shutdown,
+        shutdown_grace_period=_SHUTDOWN_GRACE_SECONDS,
     )

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,26 @@ def newest(database: Database, tenant_id: str) -> int:
         return EventRepository(session).last_seq(tenant_id)
 
 
+class Stop(Protocol):
+    """Set when the server shuts down (sse-starlette's `shutdown_event`, an anyio event)."""
+
+    def is_set(self) -> bool: ...
+
+    async def wait(self) -> Any: ...
+
+
+async def _wait(ticket: asyncio.Event, stop: Stop, timeout: float) -> bool:
+    """Until an announcement (True), the server stopping or the timeout (False)."""
+    announced = asyncio.ensure_future(ticket.wait())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((announced, stopping), timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        announced.cancel()
+        stopping.cancel()
+    return ticket.is_set()
+
+
 def _read(database: Database, tenant_id: str, after: int, filters: Filters) -> tuple[list[dict[str, Any]], int, bool]:
     with database.read_sessions() as session:  # a connection only for the read, never while a stream waits
         window = read_after(session, tenant_id, after, _STREAM_BATCH, filters)
@@ -78,9 +98,11 @@ async def follow(
     *,
     recheck_seconds: float,
     still_allowed: Callable[[], Awaitable[bool]],
+    stop: Stop,
 ) -> AsyncIterator[dict[str, Any]]:
-    """The tenant's events after `after` that pass the filters, as they commit, until the caller stops or
-    `still_allowed` (asked every `recheck_seconds` of quiet) says the key no longer may read them."""
+    """The tenant's events after `after` that pass the filters, as they commit, until the caller stops,
+    `stop` is set (the server is shutting down: the stream then ends cleanly, so the client sees a finished
+    answer), or `still_allowed` (asked every `recheck_seconds` of quiet) says the key may no longer read them."""
     cursor = after
     try:
         async with hub.watching(tenant_id):
@@ -88,15 +110,15 @@ async def follow(
             while True:
                 ticket = hub.ticket(tenant_id)  # before reading: an announcement after the read sets it
                 more = True
-                while more:
+                while more and not stop.is_set():
                     events, cursor, more = await asyncio.to_thread(_read, database, tenant_id, cursor, filters)
                     for event in events:
                         yield event
-                try:
-                    await asyncio.wait_for(ticket.wait(), recheck_seconds)
-                except TimeoutError:
-                    if not await still_allowed():
-                        log.info("event stream ended: its key may no longer read events")
-                        return
+                announced = await _wait(ticket, stop, recheck_seconds)
+                if stop.is_set():
+                    return
+                if not announced and not await still_allowed():
+                    log.info("event stream ended: its key may no longer read events")
+                    return
     finally:
         log.info("event stream closed; streams open in this process: %d", hub.streams)
