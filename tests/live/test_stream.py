@@ -64,6 +64,7 @@ def live(database_url: str, tmp_path: Path) -> Iterator[Live]:
         **user_env(database_url),
         "INCIDENTHUB_STREAM_HEARTBEAT_SECONDS": str(HEARTBEAT),
         "INCIDENTHUB_KEY_CACHE_SECONDS": "0",
+        "INCIDENTHUB_STREAM_POLL_SECONDS": "0.05",
     }
     try:
         with serve(env, tmp_path) as server:
@@ -184,12 +185,15 @@ def test_a_revoked_key_ends_its_stream(live: Live) -> None:
         issued = auth_service.create_key(session, "acme", ["incidents:read"])
     stream = live.stream(headers=bearer(issued.secret)).open()
     try:
+        live.create()
+        stream.wait_for(1)
         with live.database.transaction() as session:
             auth_service.revoke_key(session, issued.key.id)
         deadline = time.monotonic() + 10
-        while not stream.ended:
-            assert time.monotonic() < deadline, "the stream of a revoked key stayed open"
-            time.sleep(0.05)
+        with httpx.Client(base_url=live.url, headers=live.acme, timeout=30) as writer:
+            while not stream.ended:  # a busy stream too: events keep coming faster than the heartbeat
+                assert time.monotonic() < deadline, "the stream of a revoked key stayed open"
+                assert writer.post("/v1/incidents", json={"category": "sos"}).status_code == 201
     finally:
         stream.close()
     again = httpx.get(f"{live.url}/v1/events/stream", headers=bearer(issued.secret), timeout=10)

@@ -82,11 +82,28 @@ _STREAM_DOC = (
 )
 
 
+# Each server-sent event, as its fields read (the stream is a sequence of these).
+_ONE_EVENT = {
+    "type": "object",
+    "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The event's `seq`"},
+        "event": {"type": "string", "description": "The event's type"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/EventRead"},
+            "description": "The event as JSON",
+        },
+    },
+}
+
+
 @router.get(
     "/events/stream",
     response_class=Response,
     responses={
-        200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {"description": _STREAM_DOC, "content": {"text/event-stream": {"schema": _ONE_EVENT}}},
         **responses(401, 403, 422),
     },
     summary="Stream events (server-sent events)",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -104,6 +105,7 @@ async def follow(
     `stop` is set (the server is shutting down: the stream then ends cleanly, so the client sees a finished
     answer), or `still_allowed` (asked every `recheck_seconds` of quiet) says the key may no longer read them."""
     cursor = after
+    checked = time.monotonic()
     try:
         async with hub.watching(tenant_id):
             log.info("event stream opened; streams open in this process: %d", hub.streams)
@@ -114,11 +116,17 @@ async def follow(
                     events, cursor, more = await asyncio.to_thread(_read, database, tenant_id, cursor, filters)
                     for event in events:
                         yield event
-                announced = await _wait(ticket, stop, recheck_seconds)
-                if stop.is_set():
-                    return
-                if not announced and not await still_allowed():
-                    log.info("event stream ended: its key may no longer read events")
-                    return
+                # Read again only when the hub announces something: a quiet stream costs no query.
+                while True:
+                    announced = await _wait(ticket, stop, recheck_seconds)
+                    if stop.is_set():
+                        return
+                    if time.monotonic() - checked >= recheck_seconds:  # busy or quiet, as often
+                        if not await still_allowed():
+                            log.info("event stream ended: its key may no longer read events")
+                            return
+                        checked = time.monotonic()
+                    if announced:
+                        break
     finally:
         log.info("event stream closed; streams open in this process: %d", hub.streams)
