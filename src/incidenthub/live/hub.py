@@ -117,7 +117,7 @@ class Hub:
                     self.announce_all()
                     async for note in connection.notifies():
                         self.announce(note.payload)
-            except psycopg.Error as error:
+            except (psycopg.Error, OSError) as error:
                 log.warning("event stream listener: %s; reconnecting in %.0f s", error, _RECONNECT_SECONDS)
             finally:
                 self._listening.clear()
