@@ -6,6 +6,7 @@ Mounted at /v1 and /v1/external like the native incidents API, in its error form
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated
 
 import anyio
@@ -151,8 +152,9 @@ async def stream_events(
     )
 
     async def sse() -> AsyncIterator[ServerSentEvent]:
-        async for event in events:
-            yield ServerSentEvent(data=orjson.dumps(event).decode(), id=str(event["seq"]), event=event["type"])
+        async with aclosing(events):  # closed with the answer, whichever way it ends: the stream is let go at once
+            async for event in events:
+                yield ServerSentEvent(data=orjson.dumps(event).decode(), id=str(event["seq"]), event=event["type"])
 
     return EventSourceResponse(
         sse(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -100,7 +100,7 @@ async def follow(
     recheck_seconds: float,
     still_allowed: Callable[[], Awaitable[bool]],
     stop: Stop,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """The tenant's events after `after` that pass the filters, as they commit, until the caller stops,
     `stop` is set (the server is shutting down: the stream then ends cleanly, so the client sees a finished
     answer), or `still_allowed` (asked every `recheck_seconds` of quiet) says the key may no longer read them."""
