@@ -38,6 +38,8 @@ from incidenthub.http_log import RequestLog
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.inputs import unstorable
+from incidenthub.live.hub import Hub
+from incidenthub.live.router import router as live_router
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
 from incidenthub.recordings.router import router as recordings_router
 from incidenthub.runtime import Runtime, runtime_of
@@ -199,9 +201,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if webhooks is not None:
             webhooks.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
+        app.state.live = Hub(database, settings.stream_poll_seconds)
         try:
             yield
         finally:
+            await app.state.live.close()
             if webhooks is not None:
                 webhooks.stop()
                 webhooks.database.dispose()
@@ -300,6 +304,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(
         incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *url_checks]
     )
+    app.include_router(live_router, prefix="/v1", dependencies=[*native, *url_checks])
+    app.include_router(live_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *url_checks])
     app.include_router(recordings_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(dispatch_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(access_router, prefix="/v1", dependencies=[*native, *body_checks])

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     webhook_secret_overlap_seconds: float = Field(default=86400.0, ge=0)
     # Whether `incidenthub serve` runs the delivery worker (`incidenthub worker` runs it alone).
     webhook_worker: bool = True
+    # GET /v1/events/stream: a comment line this often keeps proxies from closing an idle stream (and an open
+    # stream re-checks its key this often); on SQLite each process looks for new events this often.
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    stream_poll_seconds: float = Field(default=0.25, gt=0)
 
 
 @lru_cache
