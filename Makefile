@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick bench-outbox crash migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-events crash migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -73,9 +73,11 @@ bench-quick: $(VENV)/.installed
 	@$(BIN)/py-spy --version >/dev/null 2>&1 || $(BIN)/pip install --quiet py-spy || echo "py-spy not installable: the report will have no profile"
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
-## bench-outbox: what writing the outbox adds to a write (outbox on and off, one process, one run); writes bench/OUTBOX.md
-bench-outbox: $(VENV)/.installed
+## bench-events: what writing the outbox adds to a write (on and off, one process, one run; bench/OUTBOX.md) and
+## webhook deliveries per second to a local receiver (bench/DELIVERIES.md)
+bench-events: $(VENV)/.installed
 	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.deliveries
 
 ## crash: SIGKILL `incidenthub serve --workers 2` at random moments under writes through every door, restart it,
 ## and check every acknowledged write, nothing half-written, the events outbox, integrity and migration (SQLite, and

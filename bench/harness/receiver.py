@@ -23,6 +23,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers: a new connection per POST measured TCP
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 try:
@@ -33,6 +35,7 @@ class Receiver:
                     receiver.posts += 1
                     receiver.ids.update(str(i) for i in (self.headers.get("webhook-id"), event_id) if i)
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
