@@ -84,11 +84,6 @@ def emit(
     )
 
 
-def pending(session: Session) -> list[Pending]:
-    """The events this session's transaction has queued so far."""
-    return list(session.info.get(_QUEUE, ()))
-
-
 # --- written before the commit, dropped with a rollback ----------------------------------------------------
 
 
