@@ -84,6 +84,12 @@ def emit(
     )
 
 
+def incidents_in(session: Session) -> set[tuple[str, str]]:
+    """(tenant id, incident id) of every incident the events queued in this transaction name."""
+    queue: list[Pending] = session.info.get(_QUEUE, [])
+    return {(p.tenant_id, p.incident_id) for p in queue if p.incident_id is not None}
+
+
 # --- written before the commit, dropped with a rollback ----------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, object_session
 
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
-from incidenthub.incidents import classification, events
+from incidenthub.incidents import classification, events, safety
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import Assignment, DeletedIncident, Incident, Note, Personnel, Tenant, TimelineEvent, Unit
@@ -532,4 +532,5 @@ def delete(session: Session, incident: Incident, *, actor: str | None = None, sn
             snapshot=snapshot,
         )
     )
+    safety.remove(session, incident.tenant_id, incident.id)
     IncidentRepository(session).delete(incident.tenant_id, incident.id)

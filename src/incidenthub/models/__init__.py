@@ -7,6 +7,7 @@ from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.events import OutboxEvent
 from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
+from incidenthub.models.safety import SafePlace, SafetyCell, SafetyHour, SafetyPoint
 from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 from incidenthub.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
@@ -27,6 +28,10 @@ __all__ = [
     "OutboxEvent",
     "Personnel",
     "Recording",
+    "SafePlace",
+    "SafetyCell",
+    "SafetyHour",
+    "SafetyPoint",
     "SonoranCall",
     "Tag",
     "Tenant",

@@ -1,0 +1,161 @@
+"""SQL of the safety aggregates' upkeep (`incidents/safety.py`): points, cell and hour sums."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, case, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from incidenthub.models import Incident, SafetyCell, SafetyHour, SafetyPoint, Tenant
+from incidenthub.rows import insert_rows
+
+_INCIDENT_COLUMNS = (
+    Incident.id,
+    Incident.tenant_id,
+    Incident.latitude,
+    Incident.longitude,
+    Incident.category,
+    Incident.severity,
+    Incident.status,
+    Incident.is_drill,
+    Incident.resolution_outcome,
+    Incident.call_received_at,
+    Incident.source_created_at,
+    Incident.created_at,
+)
+_POINT_COLUMNS = tuple(column.key for column in cast(Table, SafetyPoint.__table__).columns)
+_CHUNK = 500  # ids per IN list
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+class SafetyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _insert(self) -> Any:
+        return pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+    def tenant_settings(self, tenant_ids: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        rows = self.session.execute(
+            select(Tenant.id, Tenant.timezone, Tenant.settings).where(Tenant.id.in_(tenant_ids))
+        ).all()
+        return [(row[0], row[1], row[2] or {}) for row in rows]
+
+    def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in _chunks(ids):
+            statement = select(*_INCIDENT_COLUMNS).where(Incident.tenant_id == tenant_id, Incident.id.in_(chunk))
+            found.extend(dict(row._mapping) for row in self.session.execute(statement))
+        return found
+
+    def all_incident_rows(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+        statement = select(*_INCIDENT_COLUMNS).where(Incident.tenant_id == tenant_id)
+        for row in self.session.execute(statement.execution_options(yield_per=2000)):
+            yield dict(row._mapping)
+
+    def points(self, incident_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored points of these incidents, as rows by incident id."""
+        found: dict[str, dict[str, Any]] = {}
+        table = cast(Table, SafetyPoint.__table__)
+        for chunk in _chunks(incident_ids):
+            for row in self.session.execute(select(table).where(table.c.incident_id.in_(chunk))):
+                found[row.incident_id] = dict(row._mapping)
+        return found
+
+    def replace_points(self, removed: Sequence[str], added: Iterable[Any]) -> None:
+        table = cast(Table, SafetyPoint.__table__)
+        for chunk in _chunks(removed):
+            self.session.execute(delete(table).where(table.c.incident_id.in_(chunk)))
+        rows = [{name: getattr(point, name) for name in _POINT_COLUMNS} for point in added]
+        if rows:
+            insert_rows(self.session, table, rows)
+
+    def add_to_cells(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Add each row's counts and weights to its cell sum (tenant, cell, category), creating it if new."""
+        if not rows:
+            return
+        table = cast(Table, SafetyCell.__table__)
+        statement = self._insert()(table)
+        new = statement.excluded
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.tenant_id, table.c.cell, table.c.category],
+                set_={
+                    "incidents": table.c.incidents + new.incidents,
+                    "critical": table.c.critical + new.critical,
+                    "weight": table.c.weight + new.weight,
+                    "decayed": table.c.decayed + new.decayed,
+                    "last_at": case((new.last_at > table.c.last_at, new.last_at), else_=table.c.last_at),
+                },
+            ),
+            list(rows),
+        )
+
+    def add_to_hours(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        table = cast(Table, SafetyHour.__table__)
+        statement = self._insert()(table)
+        new = statement.excluded
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.tenant_id, table.c.cell, table.c.hour_of_week],
+                set_={
+                    "incidents": table.c.incidents + new.incidents,
+                    "weight": table.c.weight + new.weight,
+                    "decayed": table.c.decayed + new.decayed,
+                },
+            ),
+            list(rows),
+        )
+
+    def settle(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """After removals from these cell sums (tenant, cell, category): drop the empty sums (and their
+        hours), and take each remaining sum's last incident time from its points again."""
+        cells = cast(Table, SafetyCell.__table__)
+        hours = cast(Table, SafetyHour.__table__)
+        points = cast(Table, SafetyPoint.__table__)
+        keys = sorted(set(keys))
+        for tenant_id, cell, category in keys:
+            match = and_(cells.c.tenant_id == tenant_id, cells.c.cell == cell, cells.c.category == category)
+            self.session.execute(delete(cells).where(match, cells.c.incidents <= 0))
+            last = (
+                select(points.c.occurred_at)
+                .where(points.c.tenant_id == tenant_id, points.c.cell == cell, points.c.category == category)
+                .order_by(points.c.occurred_at.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            self.session.execute(update(cells).where(match).values(last_at=last))
+        pairs = sorted({(tenant_id, cell) for tenant_id, cell, _ in keys})
+        if pairs:
+            self.session.execute(
+                delete(hours).where(
+                    or_(*(and_(hours.c.tenant_id == t, hours.c.cell == c) for t, c in pairs)),
+                    hours.c.incidents <= 0,
+                )
+            )
+
+    def clear(self, tenant_id: str) -> None:
+        for model in (SafetyPoint, SafetyCell, SafetyHour):
+            table = cast(Table, model.__table__)
+            self.session.execute(delete(table).where(table.c.tenant_id == tenant_id))
+
+    # --- read back whole (tests and checks) -----------------------------------------------------------------
+
+    def stored(self, tenant_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every point, cell sum and hour sum of a tenant, as rows."""
+        out = []
+        for model in (SafetyPoint, SafetyCell, SafetyHour):
+            table = cast(Table, model.__table__)
+            rows = self.session.execute(select(table).where(table.c.tenant_id == tenant_id))
+            out.append([dict(row._mapping) for row in rows])
+        return out[0], out[1], out[2]
