@@ -119,3 +119,21 @@ def test_rebuild_after_a_settings_change_gives_the_same_sums_as_a_recomputation(
         session.flush()
         assert safety.rebuild(session, tenant_id) == 3
     assert_sums_match_a_recomputation(database, tenant_id)
+
+
+def test_a_deleted_incident_leaves_the_sums(gw: GovWorx, database: Database) -> None:
+    # No door deletes a located incident today (DevRev deletes its own, which carry no place), but the one
+    # deletion path every door would use must take the incident out of the sums.
+    from incidenthub.incidents import changes
+    from incidenthub.models import Incident
+
+    tenant_id = _tenant_id(database, "metro")
+    gw.upload(gw.seed(sysId="GW-A", latitude=40.70, longitude=-74.0, relatedSysId=None))
+    gw.upload(gw.seed(sysId="GW-B", latitude=40.70, longitude=-74.0, relatedSysId=None))
+    [doomed] = gw.by_sys_id("GW-A")
+    assert assert_sums_match_a_recomputation(database, tenant_id) == (2, 1)
+    with database.transaction() as session:
+        incident = session.get(Incident, doomed["incident_id"])
+        assert incident is not None
+        changes.delete(session, incident, snapshot={})
+    assert assert_sums_match_a_recomputation(database, tenant_id) == (1, 1)
