@@ -40,6 +40,13 @@ def assert_sums_match_a_recomputation(database: Database, tenant_id: str) -> tup
     for key, want_hour in want_hours.items():
         assert got_hours[key]["incidents"] == want_hour.incidents
         assert math.isclose(got_hours[key]["decayed"], want_hour.decayed, rel_tol=1e-9)
+    want_regions = safety.regions(want_cells)
+    with database.read_sessions() as session:
+        got_regions = {(r["tenant_id"], r["region"]): r for r in SafetyRepository(session).stored_regions(tenant_id)}
+    assert set(got_regions) == set(want_regions)
+    for key, (incidents, decayed) in want_regions.items():
+        assert got_regions[key]["incidents"] == incidents
+        assert math.isclose(got_regions[key]["decayed"], decayed, rel_tol=1e-9)
     return len(points), len(cells)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.clock import utcnow
 from incidenthub.models import Assignment, Incident, Personnel, Unit
-from incidenthub.models.base import new_id
+from incidenthub.models.base import new_id, unindexed
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
 CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's bind parameter limits
@@ -52,7 +52,9 @@ class UnitRepository:
         return found
 
     def get_many(self, tenant_id: str, unit_ids: Sequence[str]) -> list[Unit]:
-        return list(self.session.scalars(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id.in_(unit_ids))))
+        return list(
+            self.session.scalars(select(Unit).where(unindexed(Unit.tenant_id) == tenant_id, Unit.id.in_(unit_ids)))
+        )
 
     def get(self, tenant_id: str, unit_id: str) -> Unit | None:
         return self.session.scalar(select(Unit).where(Unit.tenant_id == tenant_id, Unit.id == unit_id))
@@ -275,7 +277,7 @@ class AssignmentRepository:
                 select(Assignment)
                 .join(Incident, Incident.id == Assignment.incident_id)
                 .where(
-                    Assignment.tenant_id == tenant_id,
+                    unindexed(Assignment.tenant_id) == tenant_id,
                     Assignment.unit_id.in_(list(unit_ids)),
                     Assignment.cleared_at.is_(None),
                     Incident.status.not_in(("resolved", "cancelled")),  # incidents.changes.FINAL
@@ -294,7 +296,7 @@ class AssignmentRepository:
                     select(Assignment.id, Assignment.unit_id, Assignment.incident_id, Incident.status)
                     .join(Incident, Incident.id == Assignment.incident_id)
                     .where(
-                        Assignment.tenant_id == tenant_id,
+                        unindexed(Assignment.tenant_id) == tenant_id,
                         Assignment.unit_id.in_(chunk),
                         Assignment.cleared_at.is_(None),
                         Incident.status.not_in(("resolved", "cancelled")),  # incidents.changes.FINAL

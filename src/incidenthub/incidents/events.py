@@ -28,6 +28,7 @@ from incidenthub.events import outbox
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.incidents.shaping import responder_read, to_read
 from incidenthub.models import Assignment, Incident
+from incidenthub.models.base import unindexed
 
 _ASSIGNMENT_EVENTS = {"unit_assigned": "assignment.created", "unit_status": "assignment.updated"}
 _ASSIGNMENT_EVENTS["unit_cleared"] = _ASSIGNMENT_EVENTS["primary_changed"] = "assignment.updated"
@@ -128,7 +129,7 @@ def assignment_states(
     """The assignments as the native API shows a responder, with the incident they are on."""
     query = (
         select(Assignment)
-        .where(Assignment.tenant_id == tenant_id, Assignment.id.in_(assignment_ids))
+        .where(unindexed(Assignment.tenant_id) == tenant_id, Assignment.id.in_(assignment_ids))
         .options(selectinload(Assignment.unit), selectinload(Assignment.personnel))
         .execution_options(populate_existing=True)
     )

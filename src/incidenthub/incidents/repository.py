@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.models import Assignment, Incident, IncidentLink, Note, TimelineEvent
-from incidenthub.models.base import UTCDateTime
+from incidenthub.models.base import UTCDateTime, unindexed
 
 # Everything a full read of an incident shows, loaded in one query per relation; its state is that
 # without the timeline.
@@ -68,7 +68,7 @@ class IncidentRepository:
         wanted = sorted(set(incident_ids))
         if not wanted:
             return {}
-        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id.in_(wanted))
+        query = select(Incident).where(unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(wanted))
         if full:
             query = query.options(*_FULL)
         if for_update:
@@ -77,7 +77,8 @@ class IncidentRepository:
 
     def states(self, tenant_id: str, incident_ids: Sequence[str]) -> list[Incident]:
         """The incidents with everything but their timelines (those this session holds as it holds them)."""
-        query = select(Incident).where(Incident.tenant_id == tenant_id, Incident.id.in_(incident_ids)).options(*_STATE)
+        query = select(Incident).where(unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(incident_ids))
+        query = query.options(*_STATE)
         return list(self.session.scalars(query))
 
     def by_source_id(
@@ -207,7 +208,9 @@ class IncidentRepository:
         found = {
             row.seq: row
             for row in self.session.scalars(
-                select(IncidentLink).where(IncidentLink.tenant_id == tenant_id, IncidentLink.incident_id.in_(ids))
+                select(IncidentLink).where(
+                    unindexed(IncidentLink.tenant_id) == tenant_id, IncidentLink.incident_id.in_(ids)
+                )
             )
         }
         for source, external_ids in _by_source(own_keys).items():
@@ -229,7 +232,7 @@ class IncidentRepository:
         id_by_key: dict[tuple[str, str | None], str] = {}
         key_by_id: dict[str, tuple[str, str | None]] = {}
         columns = (Incident.id, Incident.source, Incident.external_id)
-        queries = [select(*columns).where(Incident.tenant_id == tenant_id, Incident.id.in_(named_ids))]
+        queries = [select(*columns).where(unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(named_ids))]
         queries += [
             select(*columns).where(
                 Incident.tenant_id == tenant_id, Incident.source == source, Incident.external_id.in_(external_ids)

@@ -34,6 +34,7 @@ from incidenthub.incidents.safety_repository import SafetyRepository
 SETTINGS_KEY = "safety"
 BASE_RESOLUTION = 9
 PARENTS = (5, 6, 7, 8)
+REGION_RESOLUTION = 7  # about 5 km²: the tenant's extent is counted in these
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 DEFAULT_HALF_LIFE_DAYS = 30.0
 HALF_LIFE_RANGE = (7.0, 3650.0)
@@ -243,15 +244,40 @@ def _apply(session: Session, new: Mapping[str, Point | None], old: Mapping[str, 
         return
     removed = [old[i] for i in changed if i in old]
     added = [p for i in changed if (p := new[i]) is not None]
-    cells, hours = sums(added, removed)
     repository = SafetyRepository(session)
     repository.replace_points([p.incident_id for p in removed], added)
+    _add(repository, *sums(added, removed))
+    if removed:
+        repository.settle({(p.tenant_id, p.cell, p.category) for p in removed})
+
+
+def regions(cells: Mapping[tuple[str, str, str], CellSum]) -> dict[tuple[str, str], tuple[int, float]]:
+    """The cell sums per resolution-7 parent: (tenant, region) -> (incidents, decayed)."""
+    found: dict[tuple[str, str], tuple[int, float]] = {}
+    for (tenant_id, cell, _category), change in cells.items():
+        key = (tenant_id, h3.cell_to_parent(cell, REGION_RESOLUTION))
+        incidents, decayed = found.get(key, (0, 0.0))
+        found[key] = (incidents + change.incidents, decayed + change.decayed)
+    return found
+
+
+def _add(
+    repository: SafetyRepository,
+    cells: Mapping[tuple[str, str, str], CellSum],
+    hours: Mapping[tuple[str, str, int], HourSum],
+) -> None:
+    """Add these changes to the sums, each table's rows in one order (two writers never deadlock)."""
     repository.add_to_cells([cell_row(key, cells[key]) for key in sorted(cells)])
     repository.add_to_hours(
         [{"tenant_id": t, "cell": c, "hour_of_week": h, **vars(hours[(t, c, h)])} for (t, c, h) in sorted(hours)]
     )
-    if removed:
-        repository.settle({(p.tenant_id, p.cell, p.category) for p in removed})
+    by_region = regions(cells)
+    repository.add_to_regions(
+        [
+            {"tenant_id": t, "region": r, "incidents": by_region[(t, r)][0], "decayed": by_region[(t, r)][1]}
+            for (t, r) in sorted(by_region)
+        ]
+    )
 
 
 @event.listens_for(Session, "before_commit", insert=True)  # before the outbox writes (and forgets) its queue
@@ -285,8 +311,5 @@ def rebuild(session: Session, tenant_id: str) -> int:
     repository = SafetyRepository(session)
     repository.clear(tenant_id)
     repository.replace_points([], list(points.values()))
-    repository.add_to_cells([cell_row(key, cells[key]) for key in sorted(cells)])
-    repository.add_to_hours(
-        [{"tenant_id": t, "cell": c, "hour_of_week": h, **vars(hours[(t, c, h)])} for (t, c, h) in sorted(hours)]
-    )
+    _add(repository, cells, hours)
     return len(points)

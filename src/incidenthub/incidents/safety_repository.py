@@ -10,7 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from incidenthub.models import Incident, SafetyCell, SafetyHour, SafetyPoint, Tenant
+from incidenthub.models import Incident, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
+from incidenthub.models.base import unindexed
 from incidenthub.rows import insert_rows
 
 _INCIDENT_COLUMNS = (
@@ -52,7 +53,9 @@ class SafetyRepository:
     def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for chunk in _chunks(ids):
-            statement = select(*_INCIDENT_COLUMNS).where(Incident.tenant_id == tenant_id, Incident.id.in_(chunk))
+            statement = select(*_INCIDENT_COLUMNS).where(
+                unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(chunk)
+            )
             found.extend(dict(row._mapping) for row in self.session.execute(statement))
         return found
 
@@ -117,6 +120,20 @@ class SafetyRepository:
             list(rows),
         )
 
+    def add_to_regions(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        table = cast(Table, SafetyRegion.__table__)
+        statement = self._insert()(table)
+        new = statement.excluded
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[table.c.tenant_id, table.c.region],
+                set_={"incidents": table.c.incidents + new.incidents, "decayed": table.c.decayed + new.decayed},
+            ),
+            list(rows),
+        )
+
     def settle(self, keys: Iterable[tuple[str, str, str]]) -> None:
         """After removals from these cell sums (tenant, cell, category): drop the empty sums (and their
         hours), and take each remaining sum's last incident time from its points again."""
@@ -135,6 +152,9 @@ class SafetyRepository:
                 .scalar_subquery()
             )
             self.session.execute(update(cells).where(match).values(last_at=last))
+        regions = cast(Table, SafetyRegion.__table__)
+        for tenant_id in sorted({tenant_id for tenant_id, _, _ in keys}):
+            self.session.execute(delete(regions).where(regions.c.tenant_id == tenant_id, regions.c.incidents <= 0))
         pairs = sorted({(tenant_id, cell) for tenant_id, cell, _ in keys})
         if pairs:
             self.session.execute(
@@ -145,11 +165,15 @@ class SafetyRepository:
             )
 
     def clear(self, tenant_id: str) -> None:
-        for model in (SafetyPoint, SafetyCell, SafetyHour):
+        for model in (SafetyPoint, SafetyCell, SafetyHour, SafetyRegion):
             table = cast(Table, model.__table__)
             self.session.execute(delete(table).where(table.c.tenant_id == tenant_id))
 
     # --- read back whole (tests and checks) -----------------------------------------------------------------
+
+    def stored_regions(self, tenant_id: str) -> list[dict[str, Any]]:
+        table = cast(Table, SafetyRegion.__table__)
+        return [dict(row._mapping) for row in self.session.execute(select(table).where(table.c.tenant_id == tenant_id))]
 
     def stored(self, tenant_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
         """Every point, cell sum and hour sum of a tenant, as rows."""

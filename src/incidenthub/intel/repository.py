@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from incidenthub.models import SafetyCell, SafetyHour, SafetyPoint, Tenant
+from incidenthub.models import SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
 
 _CHUNK = 500
 
@@ -31,8 +31,8 @@ class IntelRepository:
     def totals(self, tenant_id: str) -> tuple[float, int]:
         """The tenant's stored decayed weight over every cell, and how many resolution-7 cells have incidents."""
         row = self.session.execute(
-            select(func.coalesce(func.sum(SafetyCell.decayed), 0.0), func.count(func.distinct(SafetyCell.p7))).where(
-                SafetyCell.tenant_id == tenant_id
+            select(func.coalesce(func.sum(SafetyRegion.decayed), 0.0), func.count()).where(
+                SafetyRegion.tenant_id == tenant_id
             )
         ).one()
         return float(row[0]), int(row[1])
@@ -83,14 +83,21 @@ class IntelRepository:
 
     def heaviest(self, tenant_id: str, cells: Sequence[str], limit: int) -> list[str]:
         """Ids of the incidents of these cells that weigh most now (heaviest decayed weight, then newest)."""
+        return [incident_id for _, _, incident_id in self.heaviest_since(tenant_id, cells, limit)]
+
+    def heaviest_since(
+        self, tenant_id: str, cells: Sequence[str], limit: int, since: datetime | None = None
+    ) -> list[tuple[float, datetime, str]]:
+        """(decayed, occurred_at, id) of the heaviest incidents of these cells (since a time: from the index
+        on cell and time alone), heaviest first."""
         found: list[tuple[float, datetime, str]] = []
         for chunk in _chunks(cells):
-            statement = (
-                select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id)
-                .where(SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk))
-                .order_by(SafetyPoint.decayed.desc(), SafetyPoint.occurred_at.desc())
-                .limit(limit)
+            statement = select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id).where(
+                SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk)
             )
+            if since is not None:
+                statement = statement.where(SafetyPoint.occurred_at >= since)
+            statement = statement.order_by(SafetyPoint.decayed.desc(), SafetyPoint.occurred_at.desc()).limit(limit)
             found.extend((row[0], row[1], row[2]) for row in self.session.execute(statement))
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        return [incident_id for _, _, incident_id in found[:limit]]
+        return found[:limit]

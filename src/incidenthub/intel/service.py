@@ -11,7 +11,7 @@ import h3
 from sqlalchemy.orm import Session
 
 from incidenthub.clock import iso_utc
-from incidenthub.incidents.safety import Settings
+from incidenthub.incidents.safety import SEVERITY_WEIGHTS, Settings
 from incidenthub.intel import geo, scoring
 from incidenthub.intel.repository import IntelRepository
 
@@ -99,11 +99,25 @@ def explain(ctx: Context, found: Area) -> dict[str, Any]:
         ],
         "incidents": {
             "total": found.incidents,
-            "ids": ctx.repository.heaviest(ctx.tenant_id, [c["cell"] for c in ranked], EXPLAIN_IDS)
-            if found.incidents
-            else [],
+            "ids": heaviest(ctx, [c["cell"] for c in ranked], EXPLAIN_IDS) if found.incidents else [],
         },
     }
+
+
+def heaviest(ctx: Context, cells: Sequence[str], limit: int) -> list[str]:
+    """The ids of the incidents of these cells that weigh most now, heaviest first.
+
+    Read first from the last four half-lives only (the index on cell and time; a busy area holds thousands
+    of older incidents): an older incident weighs at most the heaviest severity / 16, so when the lightest of
+    those found outweighs that, no older one can belong. Otherwise every incident of the cells is read.
+    """
+    horizon = 4
+    since = ctx.now - timedelta(days=ctx.settings.half_life_days * horizon)
+    found = ctx.repository.heaviest_since(ctx.tenant_id, cells, limit, since)
+    bound = max(SEVERITY_WEIGHTS.values()) * 2.0**-horizon
+    if len(found) < limit or found[-1][0] * ctx.factor < bound:
+        found = ctx.repository.heaviest_since(ctx.tenant_id, cells, limit)
+    return [incident_id for _, _, incident_id in found]
 
 
 def safety_score(ctx: Context, lat: float, lon: float, radius_m: float, at: datetime) -> dict[str, Any]:

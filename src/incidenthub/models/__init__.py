@@ -7,7 +7,7 @@ from incidenthub.models.dispatch import Assignment, Personnel, Unit
 from incidenthub.models.events import OutboxEvent
 from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink, Note, TimelineEvent
 from incidenthub.models.recordings import Recording
-from incidenthub.models.safety import SafePlace, SafetyCell, SafetyHour, SafetyPoint
+from incidenthub.models.safety import SafePlace, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion
 from incidenthub.models.sonoran import SonoranCall
 from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
 from incidenthub.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
@@ -32,6 +32,7 @@ __all__ = [
     "SafetyCell",
     "SafetyHour",
     "SafetyPoint",
+    "SafetyRegion",
     "SonoranCall",
     "Tag",
     "Tenant",

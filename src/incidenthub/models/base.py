@@ -10,7 +10,10 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
 
 from incidenthub.clock import as_utc
 
@@ -67,3 +70,29 @@ class Base(DeclarativeBase):
 
 # A growing row counter: BIGINT on PostgreSQL, INTEGER on SQLite (only that one auto-increments there).
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class unindexed(ColumnElement[Any]):
+    """A column the query must not be planned by: `+column` on SQLite (its documented way of taking a term
+    out of index selection), the column itself elsewhere.
+
+    For `tenant_id = :t AND id IN (...)`: without statistics SQLite's planner takes an index that starts with
+    `tenant_id` and reads every incident of the tenant (2.4 s for 500 ids over 290,000 incidents) instead of
+    the 500 primary-key lookups (13 ms). The tenant condition still filters, after the lookups.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: Any) -> None:
+        self.column: ColumnElement[Any] = column.expression if hasattr(column, "expression") else column
+        self.type = self.column.type
+
+
+@compiles(unindexed)
+def _unindexed(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+" + compiler.process(element.column, **kw)

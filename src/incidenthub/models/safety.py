@@ -2,8 +2,8 @@
 
 `safety_points` holds one row per incident that counts (coordinates, not a drill, not a false alarm, not
 cancelled): its H3 cell and what it adds. `safety_cells` and `safety_hours` are the sums of those rows per
-cell and category, and per cell and local hour of the week; they are kept in the transaction that writes
-the incident (`incidents/safety.py`), so they never disagree with it.
+cell and category, and per cell and local hour of the week; `safety_regions` per resolution-7 cell. They are
+kept in the transaction that writes the incident (`incidents/safety.py`), so they never disagree with it.
 
 Weights decay with age. So that a sum of decayed weights can be kept without rewriting it as time passes,
 each row stores `decayed = weight * 2 ** ((t - EPOCH) / half_life)`; the weight now is the sum times
@@ -27,7 +27,8 @@ class SafetyPoint(Base):
 
     __tablename__ = "safety_points"
     __table_args__ = (
-        Index("ix_safety_points_tenant_cell", "tenant_id", "cell"),
+        # (cell, time): an area's incidents since a time are read from this index alone.
+        Index("ix_safety_points_tenant_cell", "tenant_id", "cell", "occurred_at"),
         Index("ix_safety_points_tenant_occurred", "tenant_id", "occurred_at"),
     )
 
@@ -75,6 +76,17 @@ class SafetyHour(Base):
     hour_of_week: Mapped[int] = mapped_column(Integer, primary_key=True)
     incidents: Mapped[int] = mapped_column(Integer)
     weight: Mapped[float] = mapped_column(Float)
+    decayed: Mapped[float] = mapped_column(Float)
+
+
+class SafetyRegion(Base):
+    """The counted incidents of one resolution-7 cell (about 5 km²): the tenant's extent and total weight."""
+
+    __tablename__ = "safety_regions"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(16), primary_key=True)  # H3, resolution 7
+    incidents: Mapped[int] = mapped_column(Integer)
     decayed: Mapped[float] = mapped_column(Float)
 
 

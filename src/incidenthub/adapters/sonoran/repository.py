@@ -9,6 +9,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from incidenthub.models import Assignment, Incident, SonoranCall
+from incidenthub.models.base import unindexed
 
 _FULL = (
     selectinload(Incident.notes),
@@ -65,7 +66,7 @@ class SonoranCallRepository:
             return {}
         rows = self.session.scalars(
             select(Incident)
-            .where(Incident.tenant_id == tenant_id, Incident.id.in_([c.incident_id for c in calls]))
+            .where(unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_([c.incident_id for c in calls]))
             .options(*_FULL)
         )
         return {row.id: row for row in rows}

@@ -88,6 +88,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("tenant_id", "cell", "hour_of_week", name=op.f("pk_safety_hours")),
     )
     op.create_table(
+        "safety_regions",
+        sa.Column("tenant_id", sa.String(length=32), nullable=False),
+        sa.Column("region", sa.String(length=16), nullable=False),
+        sa.Column("incidents", sa.Integer(), nullable=False),
+        sa.Column("decayed", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_safety_regions_tenant_id_tenants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "region", name=op.f("pk_safety_regions")),
+    )
+    op.create_table(
         "safety_points",
         sa.Column("incident_id", sa.String(length=32), nullable=False),
         sa.Column("tenant_id", sa.String(length=32), nullable=False),
@@ -109,7 +120,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("incident_id", name=op.f("pk_safety_points")),
     )
     with op.batch_alter_table("safety_points", schema=None) as batch_op:
-        batch_op.create_index("ix_safety_points_tenant_cell", ["tenant_id", "cell"], unique=False)
+        batch_op.create_index("ix_safety_points_tenant_cell", ["tenant_id", "cell", "occurred_at"], unique=False)
         batch_op.create_index("ix_safety_points_tenant_occurred", ["tenant_id", "occurred_at"], unique=False)
 
 
@@ -119,6 +130,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_safety_points_tenant_cell")
 
     op.drop_table("safety_points")
+    op.drop_table("safety_regions")
     op.drop_table("safety_hours")
     op.drop_table("safety_cells")
     with op.batch_alter_table("safe_places", schema=None) as batch_op:
