@@ -254,6 +254,8 @@ def tenant_update(
                 session.flush()
                 safety.rebuild(session, tenant.id)
             view = auth_service.tenant_view(tenant)
+            if safety_half_life_days is not None:
+                view["safety"] = tenant.settings[safety.SETTINGS_KEY]
             if pushing:
                 allowed = urls.allowed_networks(get_settings().webhook_allowed_networks)
                 push = webhooks.set_sonoran_push(session, tenant.id, sonoran_push_url, sonoran_push_key, allowed)

@@ -46,7 +46,7 @@ TYPES: dict[str, tuple[str, ...]] = {
         "Domestic Disturbance",
         "Stabbing",
     ),
-    "vehicle": ("Traffic Collision", "Vehicle Collision - Injuries", "Hit and Run", "Vehicle Pursuit"),
+    "vehicle": ("Traffic Collision", "Multi-Vehicle Crash", "Hit and Run", "Vehicle Pursuit"),
     "medical": (
         "Medical Emergency - Cardiac Arrest",
         "Breathing Problems",
