@@ -38,6 +38,7 @@ from incidenthub.http_log import RequestLog
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.inputs import unstorable
+from incidenthub.intel.router import router as intel_router
 from incidenthub.live.hub import Hub
 from incidenthub.live.router import router as live_router
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, from_error
@@ -52,6 +53,17 @@ log = logging.getLogger(__name__)
 def render_problem(_path: str, error: AppError) -> ErrorAnswer:
     """The default error format: RFC 9457 problem+json with Sety's members."""
     return ErrorAnswer(error.status_code, from_error(error), PROBLEM_MEDIA_TYPE)
+
+
+def render_bad_request(path: str, error: AppError) -> ErrorAnswer:
+    """Threat intelligence's format: problem+json, with a query that fails validation answered 400 (as Sety
+    documents for bad coordinates, ranges and shapes), naming the parameter."""
+    if isinstance(error, Invalid):
+        error = AppError(error.detail, error.errors)
+    return render_problem(path, error)
+
+
+INTEL_ERRORS = ErrorDoc(validation_status=400)
 
 
 def respond(answer: ErrorAnswer) -> Response:
@@ -313,6 +325,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )
     app.include_router(webhooks_router, prefix="/v1", dependencies=[*native, *body_checks])
+    for prefix in ("/v1", "/v1/external"):
+        app.include_router(
+            intel_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *body_checks]
+        )
+    error_docs.update(openapi.operations("/v1", intel_router, INTEL_ERRORS))
+    renderers.update({route.endpoint: render_bad_request for route in intel_router.routes})  # type: ignore[attr-defined]
     app.include_router(
         webhooks_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )

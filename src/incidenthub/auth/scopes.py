@@ -12,6 +12,7 @@ SCOPES: tuple[str, ...] = (
     "access:read",
     "access:write",
     "intel:read",
+    "intel:write",
     "analytics:read",
     "webhooks:manage",
     "keys:manage",

@@ -86,8 +86,12 @@ class Settings:
         """What a stored sum is multiplied by to give the weight at `now` (`1 / growth(now)`)."""
         return 1.0 / self.growth(now)
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     def hour_of_week(self, at: datetime) -> int:
-        local = at.astimezone(ZoneInfo(self.timezone))
+        local = at.astimezone(self.zone)
         return local.weekday() * 24 + local.hour
 
 

@@ -1,0 +1,51 @@
+"""HTTP routes of threat intelligence (`/safety/...`), mounted at /v1 and /v1/external; scope `intel:read`.
+
+A query parameter out of range answers 400 naming it (the app renders these routes' validation errors so).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from incidenthub.auth.dependencies import require
+from incidenthub.auth.service import Principal
+from incidenthub.clock import as_utc, utcnow
+from incidenthub.intel import service
+from incidenthub.intel.schemas import SafetyScore
+from incidenthub.problems import responses
+from incidenthub.runtime import read_session
+
+router = APIRouter(tags=["threat intelligence"])
+
+_READ = responses(400, 401, 403)
+Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude, WGS 84")]
+Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude, WGS 84")]
+At = Annotated[
+    datetime | None,
+    Query(description="ISO 8601 time with an offset; its local hour of the week is scored (default now)"),
+]
+
+
+def _at(value: datetime | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    return as_utc(value) if value.tzinfo is not None else as_utc(value.replace(tzinfo=now.tzinfo))
+
+
+@router.get("/safety/score", response_model=SafetyScore, responses=_READ, summary="Safety score")
+def safety_score(
+    lat: Lat,
+    lon: Lon,
+    radius_m: Annotated[float, Query(ge=100, le=5000, description="Metres around the point")] = 500,
+    at: At = None,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("intel:read")),
+) -> SafetyScore:
+    """Real-time safety score (0-100) for a location based on recent incident history."""
+    now = utcnow()
+    ctx = service.Context.of(session, principal.tenant_id, now)
+    return SafetyScore.model_validate(service.safety_score(ctx, lat, lon, radius_m, _at(at, now)))
