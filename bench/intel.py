@@ -137,7 +137,7 @@ def writes(database: Database, city: demo.City, count: int, size: int, rounds: i
     for round_ in range(rounds):
         for on in (True, False) if round_ % 2 == 0 else (False, True):
             seed = 1000 + 2 * round_ + on  # new incidents each time: every upload is a create
-            items = [demo._upsert(tenant_id, d) for d in demo.generate(city, count, 365, seed, UNTIL)]
+            items = [demo.as_upsert(tenant_id, d) for d in demo.generate(city, count, 365, seed, UNTIL)]
             mode(on)
             try:
                 started = time.perf_counter()

@@ -317,7 +317,14 @@ def demo_data(
     end = _parse_time("--until", until) or as_utc(datetime.now().astimezone())
     place = demo.CITIES[city]
     try:
-        summary = demo.write(_database(), tenant, place, incidents, days, seed, end)
+        started = time.monotonic()
+
+        def progress(done: int) -> None:
+            if done % 100_000 < demo.BATCH and done < incidents:
+                rate = done / max(time.monotonic() - started, 1e-6)
+                err.print(f"demo-data: {done:,} of {incidents:,} ({rate:,.0f}/s)", highlight=False)
+
+        summary = demo.write(_database(), tenant, place, incidents, days, seed, end, on_batch=progress)
     except AppError as error:
         raise _fail(error) from None
     total = summary.created + summary.unchanged

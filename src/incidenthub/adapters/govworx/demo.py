@@ -16,7 +16,7 @@ import bisect
 import math
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
@@ -245,7 +245,8 @@ def generate(city: City, count: int, days: int, seed: int, until: datetime) -> I
         yield Demo(payload, category, drill, false_alarm)
 
 
-def _upsert(tenant_id: str, demo: Demo) -> batch.Upsert:
+def as_upsert(tenant_id: str, demo: Demo) -> batch.Upsert:
+    """The upload as the GovWorx door maps it; a drill or a false alarm marked as a native create would mark it."""
     command = mapping.to_command(mapping.parse_upload(demo.payload, checked=True), demo.payload, None)
     if demo.drill:
         command = replace(command, fields={**command.fields, "is_drill": True})
@@ -271,7 +272,7 @@ def write(
     days: int,
     seed: int,
     until: datetime,
-    on_batch: Any = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> Summary:
     """Generate and write the incidents, `BATCH` to a transaction; what was written."""
     with database.read_sessions() as session:
@@ -280,13 +281,12 @@ def write(
         raise NotFound(f"no tenant with slug {tenant_slug!r}")
     summary = Summary()
     started = time.perf_counter()
-    chunk: list[batch.Upsert] = []
     stream = generate(city, count, days, seed, until)
     while True:
         demos = [demo for _, demo in zip(range(BATCH), stream, strict=False)]
         if not demos:
             break
-        chunk = [_upsert(tenant.id, demo) for demo in demos]
+        chunk = [as_upsert(tenant.id, demo) for demo in demos]
         with database.transaction() as session:
             written = batch.upsert_many(session, chunk)
         for demo, outcome in zip(demos, written, strict=True):
