@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from incidenthub.auth import service as auth_service
 from incidenthub.db import Database
 from incidenthub.incidents import safety
 from incidenthub.incidents.safety_repository import SafetyRepository
@@ -79,11 +80,18 @@ def test_mixed_load_through_every_door_leaves_sums_equal_to_a_recomputation(gw: 
     gw.upload(gw.seed(sysId="GW-2", latitude=40.704, longitude=-74.0, relatedSysId=None))
     gw.upload(gw.seed(sysId="GW-3", latitude=None, longitude=None, relatedSysId=None))  # an upload is the whole call
 
-    # DevRev: a severity change on a native incident's record is read by every door; a delete takes it out.
+    # DevRev: its incidents carry no place; a create and a delete go through the same upkeep.
     created = gw.client.post("/incidents.create", json={"title": "Gate alarm"}, headers=devrev)
     assert created.status_code == 201, created.text
     deleted = gw.client.post("/incidents.delete", json={"id": created.json()["incident"]["id"]}, headers=devrev)
     assert deleted.status_code == 200, deleted.text
+
+    # Sonoran: a call without map coordinates (a game's) is stored and counts nowhere.
+    with database.transaction() as session:
+        auth_service.update_tenant(session, "metro", None, None, "COMM-M")
+    sonoran = make_key(database, "metro", ["dispatch:read", "dispatch:write"])
+    body = {"id": "COMM-M", "key": sonoran, "type": "NEW_DISPATCH", "data": [{"title": "Robbery", "priority": 1}]}
+    assert gw.client.post("/emergency/new_dispatch", json=body).text.startswith("NEW DISPATCH CREATED")
 
     points, cells = assert_sums_match_a_recomputation(database, tenant_id)
     assert points == 5  # two native, GW-0..GW-2 (GW-3 lost its coordinates)
@@ -111,3 +119,21 @@ def test_rebuild_after_a_settings_change_gives_the_same_sums_as_a_recomputation(
         session.flush()
         assert safety.rebuild(session, tenant_id) == 3
     assert_sums_match_a_recomputation(database, tenant_id)
+
+
+def test_a_deleted_incident_leaves_the_sums(gw: GovWorx, database: Database) -> None:
+    # No door deletes a located incident today (DevRev deletes its own, which carry no place), but the one
+    # deletion path every door would use must take the incident out of the sums.
+    from incidenthub.incidents import changes
+    from incidenthub.models import Incident
+
+    tenant_id = _tenant_id(database, "metro")
+    gw.upload(gw.seed(sysId="GW-A", latitude=40.70, longitude=-74.0, relatedSysId=None))
+    gw.upload(gw.seed(sysId="GW-B", latitude=40.70, longitude=-74.0, relatedSysId=None))
+    [doomed] = gw.by_sys_id("GW-A")
+    assert assert_sums_match_a_recomputation(database, tenant_id) == (2, 1)
+    with database.transaction() as session:
+        incident = session.get(Incident, doomed["incident_id"])
+        assert incident is not None
+        changes.delete(session, incident, snapshot={})
+    assert assert_sums_match_a_recomputation(database, tenant_id) == (1, 1)

@@ -84,10 +84,16 @@ def emit(
     )
 
 
-def incidents_in(session: Session) -> set[tuple[str, str]]:
-    """(tenant id, incident id) of every incident the events queued in this transaction name."""
+def incidents_in(session: Session) -> dict[tuple[str, str], bool]:
+    """(tenant id, incident id) of every incident the events queued in this transaction name, each with
+    whether it was created in it."""
     queue: list[Pending] = session.info.get(_QUEUE, [])
-    return {(p.tenant_id, p.incident_id) for p in queue if p.incident_id is not None}
+    found: dict[tuple[str, str], bool] = {}
+    for p in queue:
+        if p.incident_id is not None:
+            key = (p.tenant_id, p.incident_id)
+            found[key] = found.get(key, False) or p.type == "incident.created"
+    return found
 
 
 # --- written before the commit, dropped with a rollback ----------------------------------------------------

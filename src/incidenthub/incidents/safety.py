@@ -212,8 +212,9 @@ def remove(session: Session, tenant_id: str, incident_id: str) -> None:
     _apply(session, {incident_id: None}, _stored(session, [incident_id]))
 
 
-def refresh(session: Session, touched: Iterable[tuple[str, str]]) -> None:
-    """Bring the sums up to date with these incidents (tenant id, incident id) as they are in the session."""
+def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
+    """Bring the sums up to date with these incidents ((tenant id, incident id) -> created in this
+    transaction, so it had no point before) as they are in the session."""
     by_tenant: dict[str, list[str]] = {}
     for tenant_id, incident_id in touched:
         by_tenant.setdefault(tenant_id, []).append(incident_id)
@@ -228,7 +229,8 @@ def refresh(session: Session, touched: Iterable[tuple[str, str]]) -> None:
         for incident_id in ids:
             row = found.get(incident_id)
             new[incident_id] = point_of(row, rules) if row is not None else None
-    _apply(session, new, _stored(session, list(new)))
+    existing = [incident_id for (_, incident_id), created in touched.items() if not created]
+    _apply(session, new, _stored(session, existing) if existing else {})
 
 
 def _stored(session: Session, incident_ids: list[str]) -> dict[str, Point]:
