@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick bench-events crash migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-events bench-intel crash migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -78,6 +78,14 @@ bench-quick: $(VENV)/.installed
 bench-events: $(VENV)/.installed
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.deliveries
+
+## bench-intel: threat intelligence over demo-data incidents (default 1,000,000; SQLite, and PostgreSQL when
+## INCIDENTHUB_TEST_POSTGRES_URL is set): what the safety aggregates add to a write, and p50/p99 over HTTP of the heat
+## map, danger zones, score and a 20-waypoint route; writes bench/INTEL.md. make bench-intel INTEL_INCIDENTS=100000
+INTEL_INCIDENTS ?= 1000000
+INTEL_ARGS ?=
+bench-intel: $(VENV)/.installed
+	$(BIN)/python -m bench.intel --incidents $(INTEL_INCIDENTS) $(INTEL_ARGS)
 
 ## crash: SIGKILL `incidenthub serve --workers 2` at random moments under writes through every door, restart it,
 ## and check every acknowledged write, nothing half-written, the events outbox, integrity and migration (SQLite, and

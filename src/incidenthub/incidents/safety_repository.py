@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -183,3 +183,13 @@ class SafetyRepository:
             rows = self.session.execute(select(table).where(table.c.tenant_id == tenant_id))
             out.append([dict(row._mapping) for row in rows])
         return out[0], out[1], out[2]
+
+    def counts(self, tenant_id: str) -> dict[str, int]:
+        """How many points, cell sums and hour sums a tenant has."""
+        out = {}
+        for name, model in (("points", SafetyPoint), ("cells", SafetyCell), ("hours", SafetyHour)):
+            table = cast(Table, model.__table__)
+            out[name] = (
+                self.session.scalar(select(func.count()).select_from(table).where(table.c.tenant_id == tenant_id)) or 0
+            )
+        return out

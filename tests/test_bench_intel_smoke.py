@@ -1,0 +1,48 @@
+"""`bench/intel.py` in a tiny configuration: it runs through both parts and writes its report with figures.
+
+Correctness only (the report holds what was measured, the aggregates stay equal to a recomputation, the
+server is stopped), never speed: figures belong to `make bench-intel`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import intel
+
+from incidenthub.db import Database
+from tests.intel.test_aggregates import _tenant_id, assert_sums_match_a_recomputation
+
+
+def test_tiny_intel_bench_measures_writes_and_reads_and_reports_them(database_url: str, tmp_path: Path) -> None:
+    report_path = tmp_path / "INTEL.md"
+    (backend,) = intel.main(
+        [
+            "--incidents", "300", "--city", "nyc", "--writes", "120", "--batch", "40", "--rounds", "2",
+            "--requests", "3", "--database-url", database_url, "--postgres-url", "none", "--report", str(report_path),
+        ]
+    )  # fmt: skip
+
+    assert backend.incidents == 300
+    assert backend.write_on > 0 and backend.write_off > 0
+    by_path = {latency.endpoint: latency for latency in backend.reads}
+    assert set(by_path) == {"/v1/safety/heatmap", "/v1/safety/danger-zones", "/v1/safety/score", "/v1/safety/route"}
+    # Each endpoint is either measured (3 answers of 200) or reported as missing from this server.
+    for latency in by_path.values():
+        assert len(latency.times_ms) == 3 or latency.problem.startswith("404"), (latency.endpoint, latency.problem)
+    assert len(by_path["/v1/safety/score"].times_ms) == 3
+
+    text = report_path.read_text()
+    assert (
+        f"| {backend.name} | 300 | {backend.write_on:,.0f} | {backend.write_off:,.0f} | {backend.extra:+.1%} |" in text
+    )
+    score = by_path["/v1/safety/score"]
+    assert f"| `/v1/safety/score` | {score.quantile(0.5):.1f} | {score.quantile(0.99):.1f} |" in text
+
+    # The writes made with the upkeep off were counted afterwards: both tenants' sums equal a recomputation.
+    database = Database(database_url)
+    try:
+        for slug in ("bench", "bench-writes"):
+            assert_sums_match_a_recomputation(database, _tenant_id(database, slug))
+    finally:
+        database.dispose()
