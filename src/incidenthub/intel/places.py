@@ -18,12 +18,11 @@ from incidenthub.errors import NotFound
 from incidenthub.intel import geo
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.repository import IntelRepository
-from incidenthub.intel.schemas import PlaceCreate, PlacePage, PlaceRead
+from incidenthub.intel.schemas import DAYS, PlaceCreate, PlacePage, PlaceRead
 from incidenthub.intel.service import Context
 from incidenthub.intel.zones import ZONE_RESOLUTION, density, resolution8_cells, tenant_reference
 from incidenthub.models import SafePlace
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOW_FACTOR = 0.5  # a low-risk cell: at most half the tenant's reference density
 LOW_RISK_CELLS = 10
 PLACES_SHOWN = 50
@@ -76,7 +75,7 @@ def place_read(place: SafePlace) -> PlaceRead:
 
 
 def create_place(session: Session, tenant_id: str, body: PlaceCreate, now: datetime) -> PlaceRead:
-    hours = body.model_dump(mode="json", exclude_none=True).get("opening_hours")
+    hours = body.opening_hours
     place = SafePlace(
         tenant_id=tenant_id,
         name=body.name,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator
 
 from incidenthub.incidents.schemas import LocationIn, LonLat, Stamp, _Storable
 
@@ -55,26 +56,63 @@ class SafetyScore(BaseModel):
 # --- heat map, danger zones, safe zones, places (h/intel-map) ----------------------------------------------
 
 PlaceType = Literal["police_station", "hospital", "fire_station", "security_post"]
-Clock = Annotated[
-    str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", description="HH:MM local, 00:00 to 24:00")
-]
-TimeRange = tuple[Clock, Clock]
-DayHours = list[TimeRange] | None
-_DAY_DOC = "Ranges [open, close]; close before open runs past midnight; open equal to close is the whole day"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+_CLOCK = re.compile(CLOCK_PATTERN)
+MAX_RANGES = 6
+_RANGES: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "array",
+            "maxItems": MAX_RANGES,
+            "items": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "string", "pattern": CLOCK_PATTERN},
+            },
+            "description": "[open, close] HH:MM; close before open runs past midnight; open equal to close: all day",
+        },
+        {"type": "null"},
+    ]
+}
+OPENING_HOURS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "enum": ["24/7"]},
+        {
+            "type": "object",
+            "properties": dict.fromkeys(DAYS, _RANGES),
+            "additionalProperties": False,
+            "description": "Ranges per weekday in the tenant's timezone; a day not given is closed",
+        },
+        {"type": "null"},
+    ],
+    "description": '"24/7", or ranges per weekday (mon..sun) in the tenant\'s timezone; null: unknown',
+}
 
 
-class WeekHours(BaseModel):
-    """Opening hours by weekday in the tenant's timezone; a day not given is closed."""
+def _check_hours(value: Any) -> Any:
+    """`"24/7"`, None, or {weekday: [[open, close], ...]} (days given as null are dropped)."""
+    if value is None or value == "24/7":
+        return value
+    if not isinstance(value, dict):
+        raise ValueError('must be "24/7" or an object of weekdays (mon..sun) to [[open, close], ...]')
+    for day, ranges in value.items():
+        if day not in DAYS:
+            raise ValueError(f"{day!r} is not a weekday: use {', '.join(DAYS)}")
+        if ranges is None:
+            continue
+        if not isinstance(ranges, list) or len(ranges) > MAX_RANGES:
+            raise ValueError(f"{day}: must be a list of at most {MAX_RANGES} [open, close] ranges")
+        for pair in ranges:
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) and _CLOCK.match(t) for t in pair)
+            ):
+                raise ValueError(f"{day}: each range is [open, close] as HH:MM from 00:00 to 24:00, got {pair!r}")
+    return {day: [list(pair) for pair in ranges] for day, ranges in value.items() if ranges is not None}
 
-    model_config = ConfigDict(extra="forbid")
 
-    mon: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    tue: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    wed: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    thu: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    fri: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    sat: DayHours = Field(None, max_length=6, description=_DAY_DOC)
-    sun: DayHours = Field(None, max_length=6, description=_DAY_DOC)
+OpeningHours = Annotated[Any, WithJsonSchema(OPENING_HOURS_SCHEMA)]
 
 
 class PlaceLocation(BaseModel):
@@ -96,10 +134,10 @@ class PlaceCreate(_Storable):
     type: PlaceType
     location: PlaceLocation
     phone: str | None = Field(None, max_length=64)
-    opening_hours: Literal["24/7"] | WeekHours | None = Field(
-        None, description='"24/7", or ranges per weekday in the tenant\'s timezone; null: unknown'
-    )
+    opening_hours: OpeningHours = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _hours = field_validator("opening_hours")(_check_hours)
 
 
 class PlacePoint(BaseModel):
@@ -114,7 +152,9 @@ class PlaceRead(BaseModel):
     type: PlaceType
     location: PlacePoint
     phone: str | None
-    opening_hours: Literal["24/7"] | WeekHours | None
+    opening_hours: Literal["24/7"] | dict[str, list[list[str]]] | None = Field(
+        description='"24/7", or {weekday: [[open, close], ...]} for the days given; null: unknown'
+    )
     metadata: dict[str, Any]
     created_at: Stamp
 
