@@ -119,6 +119,23 @@ def test_with_and_without_dates_the_counts_agree_for_a_period_covering_everythin
     # Spread over the box and past its edges: a cell counts when its centre is inside, both ways.
     for n in range(12):
         create(api.client, api.acme, place(6.395 + n * 0.01, 3.345 + n * 0.011, severity=("low", "high")[n % 2]))
+    # Close to the bottom edge: points inside whose cell's centre is outside, and the reverse.
+    box = (3.35, 6.40, 3.47, 6.50)
+
+    def inside(lat: float, lon: float) -> bool:
+        return box[1] <= lat <= box[3] and box[0] <= lon <= box[2]
+
+    def centre(lat: float, lon: float) -> tuple[float, float]:
+        c_lat, c_lon = h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, 9))
+        return c_lat, c_lon
+
+    near = [(6.40 + i * 0.0001, 3.40 + j * 0.0003) for i in range(-15, 16) for j in range(40)]
+    inward = [p for p in near if inside(*p) and not inside(*centre(*p))][:2]
+    outward = [p for p in near if not inside(*p) and inside(*centre(*p))][:2]
+    assert inward and outward
+    crossing = inward + outward
+    for lat, lon in crossing:
+        create(api.client, api.acme, place(lat, lon))
     from_sums = _map(api, resolution=resolution)
     from_points = _map(api, resolution=resolution, from_date="2000-01-01", to_date="2100-12-31")
     assert from_sums["totals"]["incidents"] >= 8
