@@ -18,6 +18,7 @@ import h3
 
 from incidenthub.clock import as_utc, iso_utc
 from incidenthub.errors import AppError, FieldError
+from incidenthub.incidents.schemas import CATEGORIES
 from incidenthub.intel import geo
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.service import EXPLAIN_IDS, Context
@@ -99,8 +100,11 @@ def heatmap(ctx: Context, box: Box, resolution: int, category: str | None, perio
     repository, tenant_id = ctx.repository, ctx.tenant_id
     base: dict[str, list[str]] = {}  # map cell -> its resolution-9 cells with incidents (dated answers only)
     if period is None:
-        rows = repository.grouped(tenant_id, resolution, box, category)
-        cells = _summed((r.cell, r.category, r.incidents, r.decayed) for r in rows)
+        cells = {}
+        for row in repository.grouped(tenant_id, resolution, box, category):
+            if row.incidents:
+                categories = {name: int(getattr(row, f"c_{name}")) for name in CATEGORIES}
+                cells[row.cell] = HeatCell(row.cell, int(row.incidents), float(row.decayed or 0.0), categories)
     else:
         kept = []
         for r in repository.points_grouped(tenant_id, box.grown(EDGE_MARGIN_M), period.since, period.until, category):

@@ -6,9 +6,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from incidenthub.incidents.schemas import CATEGORIES
 from incidenthub.intel.bbox import Box
 from incidenthub.models import SafePlace, SafetyCell, SafetyHour, SafetyPoint, Tenant
 
@@ -98,21 +99,31 @@ class IntelRepository:
 
     # --- heat map, danger zones, safe zones, places (h/intel-map) ------------------------------------------
 
-    def grouped(self, tenant_id: str, resolution: int, box: Box | None, category: str | None = None) -> list[Any]:
-        """(cell of `resolution`, category, incidents, decayed, last_at) summed over the resolution-9 cells whose
-        centres lie in `box` (all the tenant's cells: None)."""
+    def grouped(
+        self,
+        tenant_id: str,
+        resolution: int,
+        box: Box | None,
+        category: str | None = None,
+        last_at: bool = False,
+        min_decayed: float | None = None,
+    ) -> list[Any]:
+        """One row per cell of `resolution`: (cell, incidents, decayed, [last_at,] and the incidents of each
+        category as `c_<category>`), summed over the resolution-9 cells whose centres lie in `box` (all the
+        tenant's cells: None); only those whose stored decayed sum reaches `min_decayed` when given."""
         column = _PARENT[resolution]
-        statement = (
-            select(
-                column.label("cell"),
-                SafetyCell.category,
-                func.sum(SafetyCell.incidents).label("incidents"),
-                func.sum(SafetyCell.decayed).label("decayed"),
-                func.max(SafetyCell.last_at).label("last_at"),
-            )
-            .where(SafetyCell.tenant_id == tenant_id)
-            .group_by(column, SafetyCell.category)
-        )
+        columns: list[Any] = [
+            column.label("cell"),
+            func.sum(SafetyCell.incidents).label("incidents"),
+            func.sum(SafetyCell.decayed).label("decayed"),
+        ]
+        if last_at:
+            columns.append(func.max(SafetyCell.last_at).label("last_at"))
+        columns += [
+            func.sum(case((SafetyCell.category == name, SafetyCell.incidents), else_=0)).label(f"c_{name}")
+            for name in CATEGORIES
+        ]
+        statement = select(*columns).where(SafetyCell.tenant_id == tenant_id).group_by(column)
         if box is not None:
             statement = statement.where(
                 SafetyCell.latitude.between(box.min_lat, box.max_lat),
@@ -120,6 +131,8 @@ class IntelRepository:
             )
         if category is not None:
             statement = statement.where(SafetyCell.category == category)
+        if min_decayed is not None:
+            statement = statement.having(func.sum(SafetyCell.decayed) >= min_decayed)
         return list(self.session.execute(statement).all())
 
     def points_grouped(

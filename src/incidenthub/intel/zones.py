@@ -17,6 +17,7 @@ from typing import Any
 import h3
 
 from incidenthub.clock import iso_utc
+from incidenthub.incidents.schemas import CATEGORIES
 from incidenthub.intel import geo
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.heatmap import top_categories
@@ -25,6 +26,8 @@ from incidenthub.intel.service import EXPLAIN_IDS, Context
 ZONE_RESOLUTION = 8
 HOT_FACTOR = 2.0
 PARENT_REACH_M = 1_000.0  # a resolution-9 cell's centre lies within ~530 m of its resolution-8 parent's
+# Below any resolution-8 cell's area (about 0.37 km² for the pentagons up to 0.9 km²; the mean is 0.74).
+SMALLEST_CELL_KM2 = 0.25
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PEAK_HOURS = 3
 
@@ -43,20 +46,21 @@ def tenant_reference(ctx: Context) -> float:
     return ctx.reference(0.0, 0.0)
 
 
-def resolution8_cells(ctx: Context, lat: float | None, lon: float | None, radius_m: float) -> dict[str, ZoneCell]:
-    """The tenant's resolution-8 cells with incidents (within `radius_m` of the point when given, by centre)."""
+def resolution8_cells(
+    ctx: Context, lat: float | None, lon: float | None, radius_m: float, min_density: float | None = None
+) -> dict[str, ZoneCell]:
+    """The tenant's resolution-8 cells with incidents (within `radius_m` of the point when given, by centre);
+    with `min_density`, the database leaves out those that cannot reach it (the exact test is the caller's)."""
     box = None if lat is None or lon is None else Box.around(lat, lon, radius_m + PARENT_REACH_M)
+    floor = None if min_density is None else min_density * SMALLEST_CELL_KM2 / ctx.factor
     cells: dict[str, ZoneCell] = {}
-    for row in ctx.repository.grouped(ctx.tenant_id, ZONE_RESOLUTION, box):
+    for row in ctx.repository.grouped(ctx.tenant_id, ZONE_RESOLUTION, box, last_at=True, min_decayed=floor):
         if not row.incidents:
             continue
-        entry = cells.setdefault(row.cell, ZoneCell(row.cell))
-        entry.incidents += int(row.incidents)
-        entry.decayed += float(row.decayed)
-        entry.categories[row.category] = entry.categories.get(row.category, 0) + int(row.incidents)
-        entry.last_at = row.last_at if entry.last_at is None else max(entry.last_at, row.last_at)
-    if lat is not None and lon is not None:
-        cells = {c: e for c, e in cells.items() if geo.distance_m(lat, lon, *h3.cell_to_latlng(c)) <= radius_m}
+        if lat is not None and lon is not None and geo.distance_m(lat, lon, *h3.cell_to_latlng(row.cell)) > radius_m:
+            continue
+        categories = {name: int(getattr(row, f"c_{name}")) for name in CATEGORIES}
+        cells[row.cell] = ZoneCell(row.cell, int(row.incidents), float(row.decayed), row.last_at, categories)
     return cells
 
 
@@ -120,8 +124,8 @@ def danger_zones(
     limit: int,
 ) -> dict[str, Any]:
     """A page of the danger zones (heaviest risk first) around a point, or over the tenant's whole area."""
-    cells = resolution8_cells(ctx, lat, lon, radius_m)
     reference = tenant_reference(ctx)
+    cells = resolution8_cells(ctx, lat, lon, radius_m, HOT_FACTOR * reference)
     hot = {c for c, e in cells.items() if density(ctx, c, e.decayed) >= HOT_FACTOR * reference}
     zones: list[dict[str, Any]] = []
     for group in _groups(hot):
@@ -159,7 +163,7 @@ def danger_zones(
     zones.sort(key=lambda z: (-z["risk"], -z["weight"], z["zone_id"]))
     shown = zones[(page - 1) * limit : page * limit]
     for zone in shown:
-        children = ctx.repository.children(ctx.tenant_id, ZONE_RESOLUTION, [c["cell"] for c in zone["cells"]], None)
+        children = [child for c in zone["cells"] for child in h3.cell_to_children(c["cell"], 9)]
         zone.update(_peaks(ctx, children))
         ids = ctx.repository.heaviest(ctx.tenant_id, children, EXPLAIN_IDS) if children else []
         zone["incidents"] = {"total": zone["incident_count"], "ids": ids}
