@@ -38,6 +38,7 @@ from incidenthub.http_log import RequestLog
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.inputs import unstorable
+from incidenthub.intel.router import places_router
 from incidenthub.intel.router import router as intel_router
 from incidenthub.live.hub import Hub
 from incidenthub.live.router import router as live_router
@@ -328,6 +329,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in ("/v1", "/v1/external"):
         app.include_router(
             intel_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *body_checks]
+        )
+        app.include_router(  # safe places: native writes, a bad body is 422 naming the field
+            places_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *body_checks]
         )
     error_docs.update(openapi.operations("/v1", intel_router, INTEL_ERRORS))
     renderers.update({route.endpoint: render_bad_request for route in intel_router.routes})  # type: ignore[attr-defined]

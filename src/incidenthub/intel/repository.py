@@ -6,10 +6,12 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from incidenthub.models import SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
+from incidenthub.incidents.schemas import CATEGORIES
+from incidenthub.intel.bbox import Box
+from incidenthub.models import SafePlace, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
 
 _CHUNK = 500
 
@@ -101,3 +103,153 @@ class IntelRepository:
             found.extend((row[0], row[1], row[2]) for row in self.session.execute(statement))
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return found[:limit]
+
+    # --- heat map, danger zones, safe zones, places (h/intel-map) ------------------------------------------
+
+    def grouped(
+        self,
+        tenant_id: str,
+        resolution: int,
+        box: Box | None,
+        category: str | None = None,
+        last_at: bool = False,
+        min_decayed: float | None = None,
+    ) -> list[Any]:
+        """One row per cell of `resolution`: (cell, incidents, decayed, [last_at,] and the incidents of each
+        category as `c_<category>`), summed over the resolution-9 cells whose centres lie in `box` (all the
+        tenant's cells: None); only those whose stored decayed sum reaches `min_decayed` when given."""
+        column = _PARENT[resolution]
+        columns: list[Any] = [
+            column.label("cell"),
+            func.sum(SafetyCell.incidents).label("incidents"),
+            func.sum(SafetyCell.decayed).label("decayed"),
+        ]
+        if last_at:
+            columns.append(func.max(SafetyCell.last_at).label("last_at"))
+        columns += [
+            func.sum(case((SafetyCell.category == name, SafetyCell.incidents), else_=0)).label(f"c_{name}")
+            for name in CATEGORIES
+        ]
+        statement = select(*columns).where(SafetyCell.tenant_id == tenant_id).group_by(column)
+        if box is not None:
+            statement = statement.where(
+                SafetyCell.latitude.between(box.min_lat, box.max_lat),
+                SafetyCell.longitude.between(box.min_lon, box.max_lon),
+            )
+        if category is not None:
+            statement = statement.where(SafetyCell.category == category)
+        if min_decayed is not None:
+            statement = statement.having(func.sum(SafetyCell.decayed) >= min_decayed)
+        return list(self.session.execute(statement).all())
+
+    def points_grouped(
+        self, tenant_id: str, box: Box, since: datetime, until: datetime, category: str | None = None
+    ) -> list[Any]:
+        """(resolution-9 cell, category, incidents, decayed) of the incidents in [since, until) in `box`."""
+        statement = (
+            select(
+                SafetyPoint.cell,
+                SafetyPoint.category,
+                func.count().label("incidents"),
+                func.sum(SafetyPoint.decayed).label("decayed"),
+            )
+            .where(
+                SafetyPoint.tenant_id == tenant_id,
+                SafetyPoint.occurred_at >= since,
+                SafetyPoint.occurred_at < until,
+                SafetyPoint.latitude.between(box.min_lat, box.max_lat),
+                SafetyPoint.longitude.between(box.min_lon, box.max_lon),
+            )
+            .group_by(SafetyPoint.cell, SafetyPoint.category)
+        )
+        if category is not None:
+            statement = statement.where(SafetyPoint.category == category)
+        return list(self.session.execute(statement).all())
+
+    def children(self, tenant_id: str, resolution: int, parents: Sequence[str], box: Box | None) -> list[str]:
+        """The resolution-9 cells with incidents under these cells of `resolution` (centres in `box` if given)."""
+        column = _PARENT[resolution]
+        found: list[str] = []
+        for chunk in _chunks(parents):
+            statement = select(SafetyCell.cell).distinct().where(SafetyCell.tenant_id == tenant_id, column.in_(chunk))
+            if box is not None:
+                statement = statement.where(
+                    SafetyCell.latitude.between(box.min_lat, box.max_lat),
+                    SafetyCell.longitude.between(box.min_lon, box.max_lon),
+                )
+            found.extend(self.session.scalars(statement))
+        return found
+
+    def heaviest_between(
+        self,
+        tenant_id: str,
+        cells: Sequence[str],
+        limit: int,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        category: str | None = None,
+    ) -> list[str]:
+        """Like `heaviest`, among the incidents of [since, until) and of one category when given."""
+        found: list[tuple[float, datetime, str]] = []
+        for chunk in _chunks(cells):
+            statement = (
+                select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id)
+                .where(SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk))
+                .order_by(SafetyPoint.decayed.desc(), SafetyPoint.occurred_at.desc())
+                .limit(limit)
+            )
+            if since is not None and until is not None:
+                statement = statement.where(SafetyPoint.occurred_at >= since, SafetyPoint.occurred_at < until)
+            if category is not None:
+                statement = statement.where(SafetyPoint.category == category)
+            found.extend((row[0], row[1], row[2]) for row in self.session.execute(statement))
+        found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return [incident_id for _, _, incident_id in found[:limit]]
+
+    def add_place(self, place: SafePlace) -> None:
+        self.session.add(place)
+        self.session.flush()
+
+    def place(self, tenant_id: str, place_id: str) -> SafePlace | None:
+        return self.session.scalars(
+            select(SafePlace).where(SafePlace.tenant_id == tenant_id, SafePlace.id == place_id)
+        ).one_or_none()
+
+    def places(self, tenant_id: str, offset: int, limit: int, type_: str | None = None) -> tuple[list[SafePlace], int]:
+        """A page of the tenant's places, newest first, and how many there are."""
+        where = [SafePlace.tenant_id == tenant_id]
+        if type_ is not None:
+            where.append(SafePlace.type == type_)
+        total = self.session.scalar(select(func.count()).select_from(SafePlace).where(*where)) or 0
+        rows = self.session.scalars(
+            select(SafePlace)
+            .where(*where)
+            .order_by(SafePlace.created_at.desc(), SafePlace.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return list(rows), int(total)
+
+    def places_in(self, tenant_id: str, box: Box) -> list[SafePlace]:
+        return list(
+            self.session.scalars(
+                select(SafePlace).where(
+                    SafePlace.tenant_id == tenant_id,
+                    SafePlace.latitude.between(box.min_lat, box.max_lat),
+                    SafePlace.longitude.between(box.min_lon, box.max_lon),
+                )
+            )
+        )
+
+    def delete_place(self, place: SafePlace) -> None:
+        self.session.delete(place)
+        self.session.flush()
+
+
+_PARENT = {
+    5: SafetyCell.p5,
+    6: SafetyCell.p6,
+    7: SafetyCell.p7,
+    8: SafetyCell.p8,
+    9: SafetyCell.cell,
+}

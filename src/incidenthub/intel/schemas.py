@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema, field_validator
+
+from incidenthub.incidents.schemas import LocationIn, LonLat, Stamp, _Storable
 
 Category = Literal["sos", "vehicle", "location_threat", "medical", "fire", "other"]
 Level = Literal["safe", "moderate", "caution", "danger"]
@@ -47,4 +50,250 @@ class SafetyScore(BaseModel):
     factors: list[Factor]
     cells: list[CellWeight]
     incidents: IncidentSample
+    computed_at: str
+
+
+# --- heat map, danger zones, safe zones, places (h/intel-map) ----------------------------------------------
+
+PlaceType = Literal["police_station", "hospital", "fire_station", "security_post"]
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOCK_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+_CLOCK = re.compile(CLOCK_PATTERN)
+MAX_RANGES = 6
+_RANGES: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "array",
+            "maxItems": MAX_RANGES,
+            "items": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "string", "pattern": CLOCK_PATTERN},
+            },
+            "description": "[open, close] HH:MM; close before open runs past midnight; open equal to close: all day",
+        },
+        {"type": "null"},
+    ]
+}
+OPENING_HOURS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "enum": ["24/7"]},
+        {
+            "type": "object",
+            "properties": dict.fromkeys(DAYS, _RANGES),
+            "additionalProperties": False,
+            "description": "Ranges per weekday in the tenant's timezone; a day not given is closed",
+        },
+        {"type": "null"},
+    ],
+    "description": '"24/7", or ranges per weekday (mon..sun) in the tenant\'s timezone; null: unknown',
+}
+
+
+def _check_hours(value: Any) -> Any:
+    """`"24/7"`, None, or {weekday: [[open, close], ...]} (days given as null are dropped)."""
+    if value is None or value == "24/7":
+        return value
+    if not isinstance(value, dict):
+        raise ValueError('must be "24/7" or an object of weekdays (mon..sun) to [[open, close], ...]')
+    for day, ranges in value.items():
+        if day not in DAYS:
+            raise ValueError(f"{day!r} is not a weekday: use {', '.join(DAYS)}")
+        if ranges is None:
+            continue
+        if not isinstance(ranges, list) or len(ranges) > MAX_RANGES:
+            raise ValueError(f"{day}: must be a list of at most {MAX_RANGES} [open, close] ranges")
+        for pair in ranges:
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) and _CLOCK.match(t) for t in pair)
+            ):
+                raise ValueError(f"{day}: each range is [open, close] as HH:MM from 00:00 to 24:00, got {pair!r}")
+    return {day: [list(pair) for pair in ranges] for day, ranges in value.items() if ranges is not None}
+
+
+OpeningHours = Annotated[Any, WithJsonSchema(OPENING_HOURS_SCHEMA)]
+
+
+class PlaceLocation(BaseModel):
+    coordinates: LonLat = Field(description="[longitude, latitude], GeoJSON order")
+    address: str | None = Field(None, max_length=500)
+
+    @field_validator("coordinates")
+    @classmethod
+    def _lon_lat(cls, value: list[float]) -> list[float]:
+        checked = LocationIn._lon_lat(value)  # the same rule and messages as an incident's location
+        assert checked is not None  # noqa: S101 - a list in, a list out
+        return checked
+
+
+class PlaceCreate(_Storable):
+    """A registered safe place."""
+
+    name: str = Field(min_length=1, max_length=200)
+    type: PlaceType
+    location: PlaceLocation
+    phone: str | None = Field(None, max_length=64)
+    opening_hours: OpeningHours = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _hours = field_validator("opening_hours")(_check_hours)
+
+
+class PlacePoint(BaseModel):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float] = Field(description="[longitude, latitude]", min_length=2, max_length=2)
+    address: str | None
+
+
+class PlaceRead(BaseModel):
+    place_id: str
+    name: str
+    type: PlaceType
+    location: PlacePoint
+    phone: str | None
+    opening_hours: Literal["24/7"] | dict[str, list[list[str]]] | None = Field(
+        description='"24/7", or {weekday: [[open, close], ...]} for the days given; null: unknown'
+    )
+    metadata: dict[str, Any]
+    created_at: Stamp
+
+
+class PlacePage(BaseModel):
+    data: list[PlaceRead]
+    page: int
+    limit: int
+    total: int
+    has_more: bool
+
+
+class CategoryCount(BaseModel):
+    category: str
+    incidents: int
+
+
+class HeatProperties(BaseModel):
+    cell: str = Field(description="H3 cell id at the answer's resolution")
+    count: int = Field(description="Counted incidents in the cell")
+    weight: float = Field(description="Severity-weighted incidents, decayed to now")
+    intensity: float = Field(ge=0, le=1, description="weight / the heaviest cell's weight")
+    top_categories: list[CategoryCount] = Field(description="Up to 3, most incidents first")
+
+
+class HeatPolygon(BaseModel):
+    type: Literal["Polygon"] = "Polygon"
+    coordinates: list[list[list[float]]] = Field(description="One closed ring of [longitude, latitude]")
+
+
+class HeatFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: HeatPolygon
+    properties: HeatProperties
+
+
+class Period(BaseModel):
+    from_: str | None = Field(alias="from", description="Inclusive start (UTC); null: every incident known")
+    to: str | None = Field(description="Exclusive end (UTC); null: every incident known")
+
+
+class HeatTotals(BaseModel):
+    cells: int
+    incidents: int
+    weight: float
+
+
+class HeatmapResponse(BaseModel):
+    """A GeoJSON FeatureCollection of H3 cells, with what it was computed from."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[HeatFeature] = Field(description="Heaviest first")
+    resolution: int = Field(ge=5, le=9)
+    bbox: list[float] = Field(min_length=4, max_length=4, description="[min_lon, min_lat, max_lon, max_lat]")
+    category: Category | None
+    period: Period
+    generated_at: str
+    half_life_days: float
+    timezone: str
+    totals: HeatTotals
+    cells: list[CellWeight] = Field(description="The 20 hottest cells of the map")
+    incidents: IncidentSample
+
+
+class PolygonShape(BaseModel):
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+
+class PeakHour(BaseModel):
+    hour_of_week: int = Field(ge=0, le=167, description="Monday 00h local is 0")
+    weekday: str
+    hour: int = Field(ge=0, le=23)
+    incidents: int
+    weight: float
+
+
+class PeakHourOfDay(BaseModel):
+    hour: int = Field(ge=0, le=23)
+    incidents: int
+
+
+class PeakWeekday(BaseModel):
+    weekday: str
+    incidents: int
+
+
+class DangerZone(BaseModel):
+    zone_id: str = Field(description="zone_ and the zone's heaviest resolution-8 cell")
+    polygon: PolygonShape
+    centroid: GeoPoint = Field(description="Weighted by the cells' weights")
+    score: int = Field(ge=0, le=100, description="Danger: 100 x (1 - 2^-risk); 75 is twice the tenant's average")
+    risk: float = Field(description="The zone's weighted incidents per km² over the tenant's (1.0 = average)")
+    area_km2: float
+    incident_count: int
+    weight: float
+    top_categories: list[CategoryCount]
+    last_incident_at: str
+    peak_hours: list[PeakHour] = Field(description="The 3 heaviest local hours of the week")
+    peak_hour_of_day: PeakHourOfDay | None
+    peak_weekday: PeakWeekday | None
+    cells: list[CellWeight] = Field(description="Its resolution-8 cells, heaviest first")
+    incidents: IncidentSample
+    reference_per_km2: float
+
+
+class DangerZonePage(BaseModel):
+    data: list[DangerZone]
+    page: int
+    limit: int
+    total: int
+    has_more: bool
+
+
+class SafePlaceNearby(PlaceRead):
+    distance_m: float
+    bearing_deg: float = Field(ge=0, lt=360, description="From the point asked about, clockwise from north")
+    open_now: bool | None = Field(description="From the opening hours in the tenant's timezone; null: unknown")
+
+
+class LowRiskCell(BaseModel):
+    cell: str = Field(description="H3 cell, resolution 8")
+    centre: GeoPoint
+    distance_m: float
+    bearing_deg: float = Field(ge=0, lt=360)
+    incidents: int
+    weight: float
+
+
+class SafeZones(BaseModel):
+    location: GeoPoint
+    radius_m: float
+    timezone: str
+    local_time: str
+    places: list[SafePlaceNearby] = Field(description="Nearest first (at most 50)")
+    places_total: int
+    low_risk_cells: list[LowRiskCell] = Field(description="The 10 nearest low-risk cells")
+    low_risk_resolution: int
+    low_risk_max_per_km2: float = Field(description="A low-risk cell has at most this weight per km²")
+    reference_per_km2: float
     computed_at: str

@@ -49,6 +49,9 @@ class SafetyCell(Base):
     """The counted incidents of one category in one resolution-9 cell, with the cell's parents and centre."""
 
     __tablename__ = "safety_cells"
+    # The heat map and the zones read the cells of a box: a range on latitude (a key that never changes, so
+    # keeping it costs a write only when a cell first gets an incident).
+    __table_args__ = (Index("ix_safety_cells_tenant_latitude", "tenant_id", "latitude"),)
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     cell: Mapped[str] = mapped_column(String(16), primary_key=True)
