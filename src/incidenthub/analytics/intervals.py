@@ -1,6 +1,7 @@
 """The response-time legs of one incident and of each of its assignments, from stored times only. Pure.
 
-A leg is the time between two stored instants, in seconds. Times are aware UTC instants, so a leg is the
+A leg is the time between two stored instants, in seconds, to the millisecond (the resolution every answer
+shows times at, so a leg is exactly the difference of the two times shown with it). Times are aware UTC instants, so a leg is the
 same whichever local clock the centre keeps (a call across a DST change is as long as it was).
 
 - A leg whose start or end is not stored is null, never zero.
@@ -150,11 +151,17 @@ class Intervals:
     issues: list[Issue] = field(default_factory=list)
 
 
+def _ms(value: datetime) -> datetime:
+    """The instant to the millisecond, as every answer shows it (so a leg is the difference of the times shown)."""
+    value = as_utc(value)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def leg(name: str, start: Stamp, end: Stamp) -> Leg:
     """The leg from `start` to `end`: None when either is missing; None and `negative_by` when end < start."""
     if start.at is None or end.at is None:
         return Leg(name, start, end, None)
-    seconds = (as_utc(end.at) - as_utc(start.at)).total_seconds()
+    seconds = (_ms(end.at) - _ms(start.at)).total_seconds()
     if seconds < 0:
         return Leg(name, start, end, None, negative_by=-seconds)
     return Leg(name, start, end, seconds)
