@@ -1,8 +1,9 @@
 """The response-time legs of one incident and of each of its assignments, from stored times only. Pure.
 
 A leg is the time between two stored instants, in seconds, to the millisecond (the resolution every answer
-shows times at, so a leg is exactly the difference of the two times shown with it). Times are aware UTC instants, so a leg is the
-same whichever local clock the centre keeps (a call across a DST change is as long as it was).
+shows times at, so a leg is exactly the difference of the two times shown with it). Times are aware UTC
+instants, so a leg is the same whichever local clock the centre keeps (a call across a DST change is as long
+as it was).
 
 - A leg whose start or end is not stored is null, never zero.
 - A leg whose end is before its start (clock skew between systems) is null too, and reported as a
