@@ -15,11 +15,16 @@ from incidenthub.runtime import read_session
 
 router = APIRouter(tags=["analytics"])
 
+_UNUSABLE_SETTINGS = {
+    **responses(409)[409],
+    "description": "The tenant's analytics settings cannot be used (`errors` names the member)",
+}
+
 
 @router.get(
     "/incidents/{incident_id}/intervals",
     response_model=IncidentIntervals,
-    responses=responses(401, 403, 404, 409),
+    responses={**responses(401, 403, 404), 409: _UNUSABLE_SETTINGS},
     summary="Response-time intervals of one incident",
 )
 def incident_intervals(
