@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from incidenthub import __version__, docs_assets, openapi
 from incidenthub.access.router import router as access_router
 from incidenthub.adapters import ErrorDoc, doors, push_renderers
+from incidenthub.analytics.router import router as analytics_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -335,6 +336,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     error_docs.update(openapi.operations("/v1", intel_router, INTEL_ERRORS))
     renderers.update({route.endpoint: render_bad_request for route in intel_router.routes})  # type: ignore[attr-defined]
+    for prefix in ("/v1", "/v1/external"):
+        app.include_router(
+            analytics_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *url_checks]
+        )
     app.include_router(
         webhooks_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )
