@@ -94,3 +94,63 @@ class IntelRepository:
             found.extend((row[0], row[1], row[2]) for row in self.session.execute(statement))
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
         return [incident_id for _, _, incident_id in found[:limit]]
+
+    # --- route safety and danger analytics ---------------------------------------------------------------
+
+    def weight_since_by_cell(self, tenant_id: str, cells: Sequence[str], since: datetime) -> dict[str, float]:
+        """The (undecayed) weight of each of these cells' incidents since `since` (cells without any: absent)."""
+        found: dict[str, float] = {}
+        for chunk in _chunks(cells):
+            statement = (
+                select(SafetyPoint.cell, func.sum(SafetyPoint.weight))
+                .where(
+                    SafetyPoint.tenant_id == tenant_id,
+                    SafetyPoint.cell.in_(chunk),
+                    SafetyPoint.occurred_at >= since,
+                )
+                .group_by(SafetyPoint.cell)
+            )
+            found.update({row[0]: float(row[1]) for row in self.session.execute(statement)})
+        return found
+
+    def hours_of_week(self, tenant_id: str, cells: Sequence[str]) -> dict[int, float]:
+        """The stored decayed weight of these cells together, per local hour of the week (0..167)."""
+        found: dict[int, float] = {}
+        for chunk in _chunks(cells):
+            statement = (
+                select(SafetyHour.hour_of_week, func.sum(SafetyHour.decayed))
+                .where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk))
+                .group_by(SafetyHour.hour_of_week)
+            )
+            for hour, decayed in self.session.execute(statement):
+                found[int(hour)] = found.get(int(hour), 0.0) + float(decayed)
+        return found
+
+    def points(self, tenant_id: str, cells: Sequence[str], since: datetime, until: datetime) -> list[Any]:
+        """The counted incidents of these cells that happened in [since, until), with what they weigh."""
+        found: list[Any] = []
+        for chunk in _chunks(cells):
+            statement = select(
+                SafetyPoint.incident_id,
+                SafetyPoint.latitude,
+                SafetyPoint.longitude,
+                SafetyPoint.category,
+                SafetyPoint.severity,
+                SafetyPoint.decayed,
+                SafetyPoint.occurred_at,
+                SafetyPoint.hour_of_week,
+            ).where(
+                SafetyPoint.tenant_id == tenant_id,
+                SafetyPoint.cell.in_(chunk),
+                SafetyPoint.occurred_at >= since,
+                SafetyPoint.occurred_at < until,
+            )
+            found.extend(self.session.execute(statement).all())
+        return found
+
+    def count_between(self, tenant_id: str, since: datetime, until: datetime) -> int:
+        """How many of the tenant's counted incidents happened in [since, until)."""
+        statement = select(func.count()).where(
+            SafetyPoint.tenant_id == tenant_id, SafetyPoint.occurred_at >= since, SafetyPoint.occurred_at < until
+        )
+        return int(self.session.execute(statement).scalar_one())
