@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from incidenthub.db import Database
 from incidenthub.intel import polyline
-from tests.factories import Api
+from tests.factories import Api, bearer, make_key
+from tests.govworx.conftest import GovWorx
+from tests.intel.test_analytics import HERE, call
 
 # A cluster of critical incidents in Ikoyi, Lagos; route A passes over it, route B runs 2.3 km east.
 CLUSTER = [(6.5244, 3.3792), (6.5246, 3.3794), (6.5242, 3.3790), (6.5245, 3.3789), (6.5243, 3.3795)]
@@ -167,3 +171,24 @@ def test_the_route_needs_the_intel_read_scope(api: Api) -> None:
         refused = api.client.get(f"{prefix}/safety/route", params=params, headers=api.key(["incidents:read"]))
         assert refused.status_code == 403, refused.text
     assert api.client.get("/v1/safety/route", params=params, headers=api.key(["intel:read"])).status_code == 200
+
+
+def test_the_incidents_listed_are_the_20_that_weigh_most_now_even_when_older_ones_outweigh_recent_ones(
+    gw: GovWorx, database: Database
+) -> None:
+    # 20 low calls of the last days, 3 critical of 40 days ago (8 x 2^-4/3 = 3.2 > 1) and 5 critical of
+    # 100 days ago (8 x 2^-10/3 = 0.8 < 1): the 20 heaviest now are the 3 of 40 days and the 17 newest lows.
+    now = datetime.now(UTC)
+    lows = [call(gw, f"LOW-{n}", now - timedelta(hours=6 + n), priority="Priority 3") for n in range(20)]
+    forty = [call(gw, f"C40-{n}", now - timedelta(days=40, hours=n), priority="Priority 0") for n in range(3)]
+    for n in range(5):
+        call(gw, f"C100-{n}", now - timedelta(days=100, hours=n), priority="Priority 0")
+    headers = bearer(make_key(database, "metro", ["intel:read"]))
+    lat, lon = HERE
+    response = gw.client.get(
+        "/v1/safety/route", params={"waypoints": f"{lat - 0.005},{lon};{lat + 0.005},{lon}"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    incidents = response.json()["incidents"]
+    assert incidents["total"] == 28
+    assert incidents["ids"] == forty + lows[:17]

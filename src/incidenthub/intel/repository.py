@@ -113,19 +113,6 @@ class IntelRepository:
             found.update({row[0]: float(row[1]) for row in self.session.execute(statement)})
         return found
 
-    def hours_of_week(self, tenant_id: str, cells: Sequence[str]) -> dict[int, float]:
-        """The stored decayed weight of these cells together, per local hour of the week (0..167)."""
-        found: dict[int, float] = {}
-        for chunk in _chunks(cells):
-            statement = (
-                select(SafetyHour.hour_of_week, func.sum(SafetyHour.decayed))
-                .where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk))
-                .group_by(SafetyHour.hour_of_week)
-            )
-            for hour, decayed in self.session.execute(statement):
-                found[int(hour)] = found.get(int(hour), 0.0) + float(decayed)
-        return found
-
     def points(self, tenant_id: str, cells: Sequence[str], since: datetime, until: datetime) -> list[Any]:
         """The counted incidents of these cells that happened in [since, until), with what they weigh."""
         found: list[Any] = []
@@ -154,3 +141,20 @@ class IntelRepository:
             SafetyPoint.tenant_id == tenant_id, SafetyPoint.occurred_at >= since, SafetyPoint.occurred_at < until
         )
         return int(self.session.execute(statement).scalar_one())
+
+    def heaviest_since(
+        self, tenant_id: str, cells: Sequence[str], since: datetime | None, limit: int
+    ) -> list[tuple[float, datetime, str]]:
+        """(decayed, occurred_at, id) of the heaviest incidents of these cells since `since` (all: None),
+        heaviest then newest first; seeks (tenant, cell, occurred_at) instead of reading every incident."""
+        found: list[tuple[float, datetime, str]] = []
+        for chunk in _chunks(cells):
+            statement = select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id).where(
+                SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk)
+            )
+            if since is not None:
+                statement = statement.where(SafetyPoint.occurred_at >= since)
+            statement = statement.order_by(SafetyPoint.decayed.desc(), SafetyPoint.occurred_at.desc()).limit(limit)
+            found.extend((row[0], row[1], row[2]) for row in self.session.execute(statement))
+        found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return found[:limit]

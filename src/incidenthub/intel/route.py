@@ -21,8 +21,9 @@ import h3
 
 from incidenthub.clock import iso_utc
 from incidenthub.errors import AppError, FieldError
+from incidenthub.incidents.safety import SEVERITY_WEIGHTS
 from incidenthub.intel import geo, polyline, scoring
-from incidenthub.intel.service import TENANT_CELL_KM2, Area, Context, area, explain, window
+from incidenthub.intel.service import EXPLAIN_CELLS, EXPLAIN_IDS, TENANT_CELL_KM2, Area, Context, area, window
 
 MIN_POINTS, MAX_POINTS = 2, 100
 MAX_LENGTH_M = 200_000.0
@@ -137,7 +138,8 @@ def segments(points: Sequence[Point], corridor_m: float) -> list[Segment]:
 
 
 def _departures(ctx: Context, by_hour: dict[int, float], at: datetime) -> list[dict[str, Any]]:
-    """The next 24 departure hours from `at`, each with its 3-hour window's weight over the route's cells."""
+    """The next 24 departure hours from `at`, each with its 3-hour window's weight over the route's cells
+    (`by_hour`: their stored decayed weight per hour of the week)."""
     hours: list[dict[str, Any]] = []
     for k in range(DEPARTURE_HOURS):
         when = at + timedelta(hours=k)
@@ -184,6 +186,26 @@ def _hotspots(found: Area, parts: Sequence[Segment], reference: float) -> list[d
     return sorted(spots, key=lambda s: s["distance_along_m"])
 
 
+def heaviest(ctx: Context, cells: Sequence[str]) -> list[str]:
+    """The ids of the incidents of these cells that weigh most now, as `service.explain` lists them, read from
+    the recent ones first: an incident older than `span` weighs at most 8 x 2^(-span / half-life) now, so once
+    the 20th heaviest recent one weighs that much no older one can displace it (else widen the span)."""
+    top = max(SEVERITY_WEIGHTS.values())
+    half_life = ctx.settings.half_life_days
+    for spans in (1.0, 4.0, 16.0):
+        span = timedelta(days=spans * half_life)
+        rows = ctx.repository.heaviest_since(ctx.tenant_id, cells, ctx.now - span, EXPLAIN_IDS)
+        if len(rows) == EXPLAIN_IDS:
+            lightest = rows[-1][0] * ctx.factor
+            if lightest >= top * 2.0 ** (-spans):
+                return [row[2] for row in rows]
+            if lightest > 0:  # the span that makes it certain
+                span = timedelta(days=half_life * math.log2(top / lightest))
+                rows = ctx.repository.heaviest_since(ctx.tenant_id, cells, ctx.now - span, EXPLAIN_IDS)
+                return [row[2] for row in rows]
+    return [row[2] for row in ctx.repository.heaviest_since(ctx.tenant_id, cells, None, EXPLAIN_IDS)]
+
+
 def route_safety(ctx: Context, points: Sequence[Point], corridor_m: float, at: datetime) -> dict[str, Any]:
     """GET /safety/route: every segment scored over its corridor, the route's length-weighted score."""
     parts = segments(points, corridor_m)
@@ -191,12 +213,20 @@ def route_safety(ctx: Context, points: Sequence[Point], corridor_m: float, at: d
     repository, tenant = ctx.repository, ctx.tenant_id
     found = area(ctx, every)
     with_incidents = list(found.cells)
+    # One read of the hours of the week the departure windows need (the window of `at` is among them).
+    departing = [ctx.hour_of_week(at + timedelta(hours=k)) for k in range(DEPARTURE_HOURS)]
+    needed = sorted({h for hour in departing for h in window(hour)})
+    asked = set(window(departing[0]))
+    by_hour: dict[int, float] = {}
     in_window: dict[str, float] = {}
-    for row in repository.hours(tenant, with_incidents, window(ctx.hour_of_week(at))) if with_incidents else []:
-        in_window[row.cell] = in_window.get(row.cell, 0.0) + row.decayed * ctx.factor
+    for row in repository.hours(tenant, with_incidents, needed) if with_incidents else []:
+        by_hour[row.hour_of_week] = by_hour.get(row.hour_of_week, 0.0) + row.decayed
+        if row.hour_of_week in asked:
+            in_window[row.cell] = in_window.get(row.cell, 0.0) + row.decayed * ctx.factor
+    # Only cells with an incident in the last 7 days can add to `recent`.
     since = ctx.now - timedelta(days=scoring.RECENT_DAYS)
-    recent = repository.weight_since_by_cell(tenant, with_incidents, since) if with_incidents else {}
-    by_hour = repository.hours_of_week(tenant, with_incidents) if with_incidents else {}
+    lately = [cell for cell, entry in found.cells.items() if entry["last_at"] >= since]
+    recent = repository.weight_since_by_cell(tenant, lately, since) if lately else {}
     total, parents = repository.totals(tenant)
     total_now, tenant_km2 = total * ctx.factor, parents * TENANT_CELL_KM2
     half_life = ctx.settings.half_life_days
@@ -252,6 +282,10 @@ def route_safety(ctx: Context, points: Sequence[Point], corridor_m: float, at: d
             "safest": min(departures, key=lambda d: d["weight"]),
             "hours": departures,
         },
-        **explain(ctx, found),
+        "cells": [
+            {"cell": c["cell"], "incidents": c["incidents"], "weight": round(c["weight"], 4)}
+            for c in sorted(found.cells.values(), key=lambda c: c["weight"], reverse=True)[:EXPLAIN_CELLS]
+        ],
+        "incidents": {"total": found.incidents, "ids": heaviest(ctx, list(found.cells)) if found.incidents else []},
         "computed_at": iso_utc(ctx.now),
     }

@@ -27,7 +27,7 @@ class SafetyPoint(Base):
 
     __tablename__ = "safety_points"
     __table_args__ = (
-        Index("ix_safety_points_tenant_cell", "tenant_id", "cell"),
+        Index("ix_safety_points_tenant_cell_occurred", "tenant_id", "cell", "occurred_at"),
         Index("ix_safety_points_tenant_occurred", "tenant_id", "occurred_at"),
     )
 
@@ -48,6 +48,7 @@ class SafetyCell(Base):
     """The counted incidents of one category in one resolution-9 cell, with the cell's parents and centre."""
 
     __tablename__ = "safety_cells"
+    __table_args__ = (Index("ix_safety_cells_tenant_p7", "tenant_id", "p7", "decayed"),)
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     cell: Mapped[str] = mapped_column(String(16), primary_key=True)
