@@ -4,8 +4,9 @@ Each segment (between consecutive points) is scored like a place (`scoring.score
 resolution-9 cells whose centres lie within `corridor_m` of the segment (found from samples every
 ~100 m along it, with each sample's own cell), the area being the corridor's (length x 2 corridor plus the
 two round ends). The route's score is the segments' scores weighted by their length; the worst segment is
-named. All the route's sums are read at once (cells, window hours, hours of the week, last 7 days): the
-number of queries does not grow with the number of segments.
+named. All the route's sums are read at once for all its cells (cell sums, the hours of the week the
+departure windows need, the last 7 days, the heaviest incidents): the number of queries does not grow
+with the number of segments.
 """
 
 from __future__ import annotations
