@@ -38,7 +38,7 @@ def assert_same(got: Any, want: Any) -> None:
     have, expected = flat(got), flat(want)
     assert set(have) == set(expected)
     for path, value in expected.items():
-        assert have[path] == (pytest.approx(value, rel=1e-6) if isinstance(value, float) else value), path
+        assert have[path] == (pytest.approx(value, rel=1e-6, abs=2e-4) if isinstance(value, float) else value), path
 
 
 def route(api: Api, headers: dict[str, str] | None = None, prefix: str = "/v1", **params: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from incidenthub.models import SafetyCell, SafetyHour, SafetyPoint, Tenant
@@ -111,6 +111,22 @@ class IntelRepository:
                 .group_by(SafetyPoint.cell)
             )
             found.update({row[0]: float(row[1]) for row in self.session.execute(statement)})
+        return found
+
+    def hours_from(self, tenant_id: str, cells: Sequence[str], first: int, last: int) -> list[Any]:
+        """(cell, hour_of_week, incidents, decayed) of these cells in the hours of the week from `first` to
+        `last` (wrapping past Sunday 23h when last < first): one range of the primary key per cell."""
+        found: list[Any] = []
+        hours: ColumnElement[bool]
+        if first <= last:
+            hours = SafetyHour.hour_of_week.between(first, last)
+        else:
+            hours = or_(SafetyHour.hour_of_week >= first, SafetyHour.hour_of_week <= last)
+        for chunk in _chunks(cells):
+            statement = select(
+                SafetyHour.cell, SafetyHour.hour_of_week, SafetyHour.incidents, SafetyHour.decayed
+            ).where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk), hours)
+            found.extend(self.session.execute(statement).all())
         return found
 
     def points(self, tenant_id: str, cells: Sequence[str], since: datetime, until: datetime) -> list[Any]:

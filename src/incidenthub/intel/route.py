@@ -214,13 +214,14 @@ def route_safety(ctx: Context, points: Sequence[Point], corridor_m: float, at: d
     repository, tenant = ctx.repository, ctx.tenant_id
     found = area(ctx, every)
     with_incidents = list(found.cells)
-    # One read of the hours of the week the departure windows need (the window of `at` is among them).
-    departing = [ctx.hour_of_week(at + timedelta(hours=k)) for k in range(DEPARTURE_HOURS)]
-    needed = sorted({h for hour in departing for h in window(hour)})
-    asked = set(window(departing[0]))
+    # One read of the hours of the week the departure windows need (the window of `at` is among them):
+    # from the hour before `at` to the hour after the 24th, a range of the primary key per cell.
+    first = (ctx.hour_of_week(at) - 1) % 168
+    last = (ctx.hour_of_week(at + timedelta(hours=DEPARTURE_HOURS - 1)) + 1) % 168
+    asked = set(window(ctx.hour_of_week(at)))
     by_hour: dict[int, float] = {}
     in_window: dict[str, float] = {}
-    for row in repository.hours(tenant, with_incidents, needed) if with_incidents else []:
+    for row in repository.hours_from(tenant, with_incidents, first, last) if with_incidents else []:
         by_hour[row.hour_of_week] = by_hour.get(row.hour_of_week, 0.0) + row.decayed
         if row.hour_of_week in asked:
             in_window[row.cell] = in_window.get(row.cell, 0.0) + row.decayed * ctx.factor
