@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from incidenthub.incidents.schemas import CATEGORIES
@@ -244,6 +244,69 @@ class IntelRepository:
     def delete_place(self, place: SafePlace) -> None:
         self.session.delete(place)
         self.session.flush()
+
+    # --- route safety and danger analytics ---------------------------------------------------------------
+
+    def weight_since_by_cell(self, tenant_id: str, cells: Sequence[str], since: datetime) -> dict[str, float]:
+        """The (undecayed) weight of each of these cells' incidents since `since` (cells without any: absent)."""
+        found: dict[str, float] = {}
+        for chunk in _chunks(cells):
+            statement = (
+                select(SafetyPoint.cell, func.sum(SafetyPoint.weight))
+                .where(
+                    SafetyPoint.tenant_id == tenant_id,
+                    SafetyPoint.cell.in_(chunk),
+                    SafetyPoint.occurred_at >= since,
+                )
+                .group_by(SafetyPoint.cell)
+            )
+            found.update({row[0]: float(row[1]) for row in self.session.execute(statement)})
+        return found
+
+    def hours_from(self, tenant_id: str, cells: Sequence[str], first: int, last: int) -> list[Any]:
+        """(cell, hour_of_week, incidents, decayed) of these cells in the hours of the week from `first` to
+        `last` (wrapping past Sunday 23h when last < first): one range of the primary key per cell."""
+        found: list[Any] = []
+        hours: ColumnElement[bool]
+        if first <= last:
+            hours = SafetyHour.hour_of_week.between(first, last)
+        else:
+            hours = or_(SafetyHour.hour_of_week >= first, SafetyHour.hour_of_week <= last)
+        for chunk in _chunks(cells):
+            statement = select(
+                SafetyHour.cell, SafetyHour.hour_of_week, SafetyHour.incidents, SafetyHour.decayed
+            ).where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk), hours)
+            found.extend(self.session.execute(statement).all())
+        return found
+
+    def points(self, tenant_id: str, cells: Sequence[str], since: datetime, until: datetime) -> list[Any]:
+        """The counted incidents of these cells that happened in [since, until), with what they weigh."""
+        found: list[Any] = []
+        for chunk in _chunks(cells):
+            statement = select(
+                SafetyPoint.incident_id,
+                SafetyPoint.latitude,
+                SafetyPoint.longitude,
+                SafetyPoint.category,
+                SafetyPoint.severity,
+                SafetyPoint.decayed,
+                SafetyPoint.occurred_at,
+                SafetyPoint.hour_of_week,
+            ).where(
+                SafetyPoint.tenant_id == tenant_id,
+                SafetyPoint.cell.in_(chunk),
+                SafetyPoint.occurred_at >= since,
+                SafetyPoint.occurred_at < until,
+            )
+            found.extend(self.session.execute(statement).all())
+        return found
+
+    def count_between(self, tenant_id: str, since: datetime, until: datetime) -> int:
+        """How many of the tenant's counted incidents happened in [since, until)."""
+        statement = select(func.count()).where(
+            SafetyPoint.tenant_id == tenant_id, SafetyPoint.occurred_at >= since, SafetyPoint.occurred_at < until
+        )
+        return int(self.session.execute(statement).scalar_one())
 
 
 _PARENT = {

@@ -15,16 +15,18 @@ from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import as_utc, utcnow
 from incidenthub.errors import AppError, FieldError
-from incidenthub.intel import heatmap, places, render, service, zones
+from incidenthub.intel import analytics, heatmap, places, render, route, service, zones
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.schemas import (
     Category,
+    DangerAnalytics,
     DangerZonePage,
     HeatmapResponse,
     PlaceCreate,
     PlacePage,
     PlaceRead,
     PlaceType,
+    RouteSafety,
     SafetyScore,
     SafeZones,
 )
@@ -207,3 +209,45 @@ async def delete_place(
     tenant_id = principal.tenant_id
     await runtime_of(request).writes.run(lambda session: places.delete_place(session, tenant_id, place_id))
     return Response(status_code=204)
+
+
+# --- route safety and danger analytics ----------------------------------------------------------------------
+
+
+@router.get("/safety/route", response_model=RouteSafety, responses=_READ, summary="Route safety")
+def route_safety(
+    waypoints: Annotated[
+        str | None, Query(description="`lat,lon;lat,lon;...`, 2 to 100 points (or give `polyline`)")
+    ] = None,
+    polyline: Annotated[
+        str | None, Query(description="Google encoded polyline (precision 5), 2 to 100 points (or `waypoints`)")
+    ] = None,
+    corridor_m: Annotated[float, Query(ge=50, le=1000, description="Metres either side of the route")] = 200,
+    at: At = None,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("intel:read")),
+) -> RouteSafety:
+    """The safety of a route: overall and per segment, hotspots along it, the safest departure hour."""
+    points, _ = route.route_points(waypoints, polyline)
+    now = utcnow()
+    ctx = service.Context.of(session, principal.tenant_id, now)
+    return RouteSafety.model_validate(route.route_safety(ctx, points, corridor_m, _at(at, now)))
+
+
+@router.get("/safety/danger-analytics", response_model=DangerAnalytics, responses=_READ, summary="Danger analytics")
+def danger_analytics(
+    lat: Lat,
+    lon: Lon,
+    radius_m: Annotated[float, Query(ge=100, le=10000, description="Metres around the point")] = 1000,
+    from_date: Annotated[
+        str | None, Query(description="ISO date (whole UTC day) or date-time; default 90 days before to_date")
+    ] = None,
+    to_date: Annotated[str | None, Query(description="ISO date (inclusive) or date-time; default now")] = None,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("intel:read")),
+) -> DangerAnalytics:
+    """Counts, time of day and week, trend, comparison, patterns and a 24-hour forecast for an area."""
+    now = utcnow()
+    since, until = analytics.period(from_date, to_date, now)
+    ctx = service.Context.of(session, principal.tenant_id, now)
+    return DangerAnalytics.model_validate(analytics.danger_analytics(ctx, lat, lon, radius_m, since, until))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,19 +106,22 @@ def explain(ctx: Context, found: Area) -> dict[str, Any]:
 
 
 def heaviest(ctx: Context, cells: Sequence[str], limit: int) -> list[str]:
-    """The ids of the incidents of these cells that weigh most now, heaviest first.
-
-    Read first from the last four half-lives only (the index on cell and time; a busy area holds thousands
-    of older incidents): an older incident weighs at most the heaviest severity / 16, so when the lightest of
-    those found outweighs that, no older one can belong. Otherwise every incident of the cells is read.
-    """
-    horizon = 4
-    since = ctx.now - timedelta(days=ctx.settings.half_life_days * horizon)
-    found = ctx.repository.heaviest_since(ctx.tenant_id, cells, limit, since)
-    bound = max(SEVERITY_WEIGHTS.values()) * 2.0**-horizon
-    if len(found) < limit or found[-1][0] * ctx.factor < bound:
-        found = ctx.repository.heaviest_since(ctx.tenant_id, cells, limit)
-    return [incident_id for _, _, incident_id in found]
+    """The ids of the incidents of these cells that weigh most now, heaviest first, read from the recent ones
+    first (the index on cell and time; a busy area holds thousands of older incidents): an incident older
+    than `span` weighs at most the heaviest severity x 2^(-span / half-life) now, so once the `limit`-th
+    heaviest recent one weighs that much no older one can displace it (else the span widens)."""
+    top = max(SEVERITY_WEIGHTS.values())
+    half_life = ctx.settings.half_life_days
+    for spans in (1.0, 4.0, 16.0):
+        rows = ctx.repository.heaviest_since(ctx.tenant_id, cells, limit, ctx.now - timedelta(days=spans * half_life))
+        if len(rows) == limit:
+            lightest = rows[-1][0] * ctx.factor
+            if lightest >= top * 2.0 ** (-spans):
+                return [row[2] for row in rows]
+            if lightest > 0:  # the span that makes it certain
+                span = timedelta(days=half_life * math.log2(top / lightest))
+                return [row[2] for row in ctx.repository.heaviest_since(ctx.tenant_id, cells, limit, ctx.now - span)]
+    return [row[2] for row in ctx.repository.heaviest_since(ctx.tenant_id, cells, limit)]
 
 
 def safety_score(ctx: Context, lat: float, lon: float, radius_m: float, at: datetime) -> dict[str, Any]:

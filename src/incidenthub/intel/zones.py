@@ -18,7 +18,7 @@ import h3
 
 from incidenthub.clock import iso_utc
 from incidenthub.incidents.schemas import CATEGORIES
-from incidenthub.intel import geo
+from incidenthub.intel import geo, service
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.heatmap import top_categories
 from incidenthub.intel.service import EXPLAIN_IDS, Context
@@ -165,7 +165,7 @@ def danger_zones(
     for zone in shown:
         children = [child for c in zone["cells"] for child in h3.cell_to_children(c["cell"], 9)]
         zone.update(_peaks(ctx, children))
-        ids = ctx.repository.heaviest(ctx.tenant_id, children, EXPLAIN_IDS) if children else []
+        ids = service.heaviest(ctx, children, EXPLAIN_IDS) if children else []
         zone["incidents"] = {"total": zone["incident_count"], "ids": ids}
         zone["reference_per_km2"] = round(reference, 4)
     return {"data": shown, "page": page, "limit": limit, "total": len(zones), "has_more": page * limit < len(zones)}
