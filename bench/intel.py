@@ -14,7 +14,7 @@ used as it is). Then:
     upkeep on (as served) and off (its `before_commit` listener removed with `sqlalchemy.event.remove`, in
     this process only), alternating rounds so drift hits both alike. The report is the extra time per write.
 (b) Reads: a real `incidenthub serve` (one worker) on the database; `--requests` sequential GETs of each of
-    `/v1/safety/heatmap` (the whole city box, resolution 8), `/v1/safety/danger-zones` (radius 5 km),
+    `/v1/safety/heatmap` (an 0.1-degree district and the whole city box, resolution 8), `/v1/safety/danger-zones` (radius 5 km),
     `/v1/safety/score` and `/v1/safety/route` (20 waypoints across the city), at random points in the city's
     box; p50 and p99 of the time to the whole answer, after 10 of each to warm up. An endpoint the server does
     not have (404) is reported as such.
@@ -170,17 +170,28 @@ def _route(rng: random.Random, box: tuple[float, float, float, float]) -> str:
     return ";".join(points)
 
 
-def requests_for(city: demo.City, rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
+def requests_for(city: demo.City, rng: random.Random) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
+    """label -> (path, a function giving the next request's query)."""
     min_lon, min_lat, max_lon, max_lat = city.box
 
     def point() -> dict[str, Any]:
         return {"lat": round(rng.uniform(min_lat, max_lat), 5), "lon": round(rng.uniform(min_lon, max_lon), 5)}
 
+    def district() -> dict[str, Any]:
+        # A map on a phone or a dispatcher's screen: about 11 km across, somewhere in the city.
+        lon, lat = rng.uniform(min_lon, max_lon - 0.1), rng.uniform(min_lat, max_lat - 0.1)
+        return {"bbox": f"{lon:.4f},{lat:.4f},{lon + 0.1:.4f},{lat + 0.1:.4f}", "resolution": 8}
+
+    heatmap = "/v1/safety/heatmap"
     return {
-        "/v1/safety/heatmap": lambda: {"bbox": f"{min_lon},{min_lat},{max_lon},{max_lat}", "resolution": 8},
-        "/v1/safety/danger-zones": lambda: {**point(), "radius_m": 5000},
-        "/v1/safety/score": point,
-        "/v1/safety/route": lambda: {"waypoints": _route(rng, city.box)},
+        "/v1/safety/heatmap (district, 0.1 degree)": (heatmap, district),
+        "/v1/safety/heatmap (whole city)": (
+            heatmap,
+            lambda: {"bbox": f"{min_lon},{min_lat},{max_lon},{max_lat}", "resolution": 8},
+        ),
+        "/v1/safety/danger-zones": ("/v1/safety/danger-zones", lambda: {**point(), "radius_m": 5000}),
+        "/v1/safety/score": ("/v1/safety/score", point),
+        "/v1/safety/route": ("/v1/safety/route", lambda: {"waypoints": _route(rng, city.box)}),
     }
 
 
@@ -197,13 +208,13 @@ def reads(url: str, city: demo.City, count: int, workdir: Path) -> list[Latency]
         procs.running(procs.serve_command(1), env, workdir / f"serve-{uuid.uuid4().hex[:6]}.log", "/v1/health") as srv,
         httpx.Client(base_url=srv.base_url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as client,
     ):
-        for path, params in requests_for(city, rng).items():
+        for label, (path, params) in requests_for(city, rng).items():
             example = params()
-            latency = Latency(path, str(httpx.URL(path, params=example)))
+            latency = Latency(label, str(httpx.URL(path, params=example)))
             first = client.get(path, params=example)
             if first.status_code != 200:
                 latency.problem = f"{first.status_code}: {first.text[:200]}"
-                say(f"  {path}: {latency.problem}")
+                say(f"  {label}: {latency.problem}")
                 out.append(latency)
                 continue
             for n in range(WARMUP + count):
@@ -217,7 +228,7 @@ def reads(url: str, city: demo.City, count: int, workdir: Path) -> list[Latency]
                 if n >= WARMUP:
                     latency.times_ms.append(elapsed)
             if latency.times_ms:
-                say(f"  {path}: p50 {latency.quantile(0.5):.1f} ms, p99 {latency.quantile(0.99):.1f} ms")
+                say(f"  {label}: p50 {latency.quantile(0.5):.1f} ms, p99 {latency.quantile(0.99):.1f} ms")
             out.append(latency)
     return out
 
