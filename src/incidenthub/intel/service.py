@@ -83,7 +83,8 @@ def window(hour_of_week: int) -> list[int]:
 
 
 def evidence(ctx: Context, cells: Sequence[str], found: Area, at: datetime, area_km2: float) -> scoring.Evidence:
-    same_hours = sum(row.decayed for row in ctx.repository.hours(ctx.tenant_id, cells, window(ctx.hour_of_week(at))))
+    hours = window(ctx.hour_of_week(at))
+    same_hours = sum(row.decayed for row in ctx.repository.hours_from(ctx.tenant_id, cells, hours[0], hours[-1]))
     _, recent = ctx.repository.weight_since(ctx.tenant_id, cells, ctx.now - timedelta(days=scoring.RECENT_DAYS))
     return scoring.Evidence(
         nearby=found.weight_now, same_hours=same_hours * ctx.factor, recent=recent, area_km2=area_km2
