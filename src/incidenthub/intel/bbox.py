@@ -71,6 +71,23 @@ class Box:
         d_lon = d_lat / max(0.01, math.cos(math.radians(max(abs(self.min_lat), abs(self.max_lat)))))
         return Box(self.min_lon - d_lon, self.min_lat - d_lat, self.max_lon + d_lon, self.max_lat + d_lat)
 
+    def cells_within(self, limit: int, resolution: int = 9) -> list[str] | None:
+        """The cells of `resolution` whose centres may lie in the box (a superset: the box grown by a cell's
+        edge, so that no cell on its border is missed), or None when there could be more than `limit`."""
+        area = h3.average_hexagon_area(resolution, unit="km^2")
+        margin = h3.average_hexagon_edge_length(resolution, unit="m")
+        grown = self.grown(margin)
+        if grown.width_km * grown.height_km / area > limit:
+            return None
+        outline = [
+            (grown.min_lat, grown.min_lon),
+            (grown.min_lat, grown.max_lon),
+            (grown.max_lat, grown.max_lon),
+            (grown.max_lat, grown.min_lon),
+        ]
+        cells: list[str] = h3.h3shape_to_cells(h3.LatLngPoly(outline), resolution)
+        return cells
+
     def holds(self, lat: float, lon: float) -> bool:
         return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
 

@@ -19,7 +19,7 @@ import h3
 from incidenthub.clock import as_utc, iso_utc
 from incidenthub.errors import AppError, FieldError
 from incidenthub.incidents.schemas import CATEGORIES
-from incidenthub.intel import geo
+from incidenthub.intel import geo, service
 from incidenthub.intel.bbox import Box
 from incidenthub.intel.service import EXPLAIN_IDS, Context
 
@@ -132,13 +132,25 @@ def heatmap(ctx: Context, box: Box, resolution: int, category: str | None, perio
         for c in ranked
     ]
     hottest = [c.cell for c in ranked[:10]]
-    if period is None:
-        sources = repository.children(tenant_id, resolution, hottest, box) if hottest else []
-    else:
+    if period is not None:
         sources = [child for cell in hottest for child in base.get(cell, [])]
+    elif resolution >= 7:  # at most 49 resolution-9 children each: named by H3, not searched for
+        sources = [
+            child
+            for cell in hottest
+            for child in (h3.cell_to_children(cell, 9) if resolution < 9 else [cell])
+            if box.holds(*h3.cell_to_latlng(child))
+        ]
+    else:
+        sources = repository.children(tenant_id, resolution, hottest, box) if hottest else []
     total = sum(c.incidents for c in ranked)
-    since, until = (period.since, period.until) if period else (None, None)
-    ids = repository.heaviest_between(tenant_id, sources, EXPLAIN_IDS, since, until, category) if sources else []
+    if not sources:
+        ids: list[str] = []
+    elif period is None and category is None:
+        ids = service.heaviest(ctx, sources, EXPLAIN_IDS)
+    else:
+        since, until = (period.since, period.until) if period else (None, None)
+        ids = repository.heaviest_between(tenant_id, sources, EXPLAIN_IDS, since, until, category)
     return {
         "type": "FeatureCollection",
         "features": features,

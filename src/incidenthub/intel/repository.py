@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from incidenthub.incidents.schemas import CATEGORIES
 from incidenthub.intel.bbox import Box
 from incidenthub.models import SafePlace, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
+from incidenthub.models.base import unindexed
 
 _CHUNK = 500
+SEEK_CELLS = 4000  # a box of at most this many resolution-9 cells is read cell by cell
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -133,10 +135,16 @@ class IntelRepository:
         ]
         statement = select(*columns).where(SafetyCell.tenant_id == tenant_id).group_by(column)
         if box is not None:
+            seek = box.cells_within(SEEK_CELLS)
+            # A small box: its cells by primary key (the latitude range then only filters); a large one: the
+            # range of latitudes on its index.
+            latitude = SafetyCell.latitude if seek is None else unindexed(SafetyCell.latitude)
             statement = statement.where(
-                SafetyCell.latitude.between(box.min_lat, box.max_lat),
+                latitude.between(box.min_lat, box.max_lat),
                 SafetyCell.longitude.between(box.min_lon, box.max_lon),
             )
+            if seek is not None:
+                statement = statement.where(SafetyCell.cell.in_(seek))
         if category is not None:
             statement = statement.where(SafetyCell.category == category)
         if min_decayed is not None:
