@@ -14,10 +14,10 @@ used as it is). Then:
     upkeep on (as served) and off (its `before_commit` listener removed with `sqlalchemy.event.remove`, in
     this process only), alternating rounds so drift hits both alike. The report is the extra time per write.
 (b) Reads: a real `incidenthub serve` (one worker) on the database; `--requests` sequential GETs of each of
-    `/v1/safety/heatmap` (an 0.1-degree district and the whole city box, resolution 8), `/v1/safety/danger-zones` (radius 5 km),
-    `/v1/safety/score` and `/v1/safety/route` (20 waypoints across the city), at random points in the city's
-    box; p50 and p99 of the time to the whole answer, after 10 of each to warm up. An endpoint the server does
-    not have (404) is reported as such.
+    `/v1/safety/heatmap` (a 0.1-degree district and the whole city box, resolution 8),
+    `/v1/safety/danger-zones` (radius 5 km), `/v1/safety/score` and `/v1/safety/route` (20 waypoints across
+    the city), at random points in the city's box; p50 and p99 of the time to the whole answer, after 10 of
+    each to warm up. An endpoint the server does not have (404) is reported as such.
 """
 
 from __future__ import annotations
@@ -287,7 +287,8 @@ def report(backends: list[Backend], args: argparse.Namespace, seconds: float) ->
         "## Read latency over HTTP (target: each under 100 ms)",
         "",
         f"`incidenthub serve --workers 1` on the same database; {args.requests} sequential requests per endpoint "
-        f"after {WARMUP} to warm up, each at a new random point of the city's box (the heat map: the whole box).",
+        f"after {WARMUP} to warm up, each at a new random point of the city's box (the heat map: a random "
+        "0.1-degree district, and the whole box).",
         "",
         "| database | endpoint | p50 ms | p99 ms | target | example |",
         "|---|---|--:|--:|---|---|",
