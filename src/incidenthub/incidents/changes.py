@@ -131,6 +131,8 @@ def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: s
 def rules_of(session: Session, tenant_id: str) -> classification.Rules:
     """The tenant's classification rules (the defaults where it has none, or unusable ones)."""
     tenant = session.get(Tenant, tenant_id)
+    # Held for the session's life, so the safety upkeep at the commit finds it without another query.
+    session.info.setdefault("tenants_held", {})[tenant_id] = tenant
     try:
         return classification.Rules.from_settings(tenant.settings if tenant else None)
     except classification.RulesError:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.events import outbox
 from incidenthub.incidents.safety_repository import SafetyRepository
+from incidenthub.models import Tenant
 
 SETTINGS_KEY = "safety"
 BASE_RESOLUTION = 9
@@ -222,7 +223,7 @@ def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
     if not by_tenant:
         return
     repository = SafetyRepository(session)
-    settings = {t: Settings.of(zone, values) for t, zone, values in repository.tenant_settings(sorted(by_tenant))}
+    settings = {t: _settings(session, t) for t in sorted(by_tenant)}
     new: dict[str, Point | None] = {}
     for tenant_id, ids in by_tenant.items():
         found = {row["id"]: row for row in repository.incident_rows(tenant_id, ids)}
@@ -232,6 +233,12 @@ def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
             new[incident_id] = point_of(row, rules) if row is not None else None
     existing = [incident_id for (_, incident_id), created in touched.items() if not created]
     _apply(session, new, _stored(session, existing) if existing else {})
+
+
+def _settings(session: Session, tenant_id: str) -> Settings:
+    """A tenant's settings, from the session when the change already read the tenant (no query then)."""
+    tenant = session.get(Tenant, tenant_id)
+    return Settings.of(tenant.timezone, tenant.settings) if tenant is not None else Settings()
 
 
 def _stored(session: Session, incident_ids: list[str]) -> dict[str, Point]:
