@@ -59,16 +59,14 @@ class IntelRepository:
             found.extend(self.session.execute(statement).all())
         return found
 
-    def hours(self, tenant_id: str, cells: Sequence[str], hours_of_week: Sequence[int] | None = None) -> list[Any]:
-        """(cell, hour_of_week, incidents, decayed) of these cells, in these hours of the week (all: None; a
-        range of hours reads faster with `hours_from`)."""
+    def hours(self, tenant_id: str, cells: Sequence[str]) -> list[Any]:
+        """(cell, hour_of_week, incidents, decayed) of these cells in every hour of the week (a range of hours:
+        `hours_from`)."""
         found: list[Any] = []
         for chunk in _chunks(cells):
             statement = select(
                 SafetyHour.cell, SafetyHour.hour_of_week, SafetyHour.incidents, SafetyHour.decayed
             ).where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk))
-            if hours_of_week is not None:
-                statement = statement.where(SafetyHour.hour_of_week.in_(list(hours_of_week)))
             found.extend(self.session.execute(statement).all())
         return found
 
@@ -85,10 +83,6 @@ class IntelRepository:
             ).one()
             count, weight = count + int(row[0]), weight + float(row[1])
         return count, weight
-
-    def heaviest(self, tenant_id: str, cells: Sequence[str], limit: int) -> list[str]:
-        """Ids of the incidents of these cells that weigh most now (heaviest decayed weight, then newest)."""
-        return [incident_id for _, _, incident_id in self.heaviest_since(tenant_id, cells, limit)]
 
     def heaviest_since(
         self, tenant_id: str, cells: Sequence[str], limit: int, since: datetime | None = None
