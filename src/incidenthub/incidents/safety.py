@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import h3
@@ -97,9 +97,8 @@ class Settings:
         return local.weekday() * 24 + local.hour
 
 
-@dataclass(frozen=True)
-class Point:
-    """What one incident adds: the row of `safety_points`."""
+class Point(NamedTuple):
+    """What one incident adds: the row of `safety_points` (a tuple: thousands are made per batch)."""
 
     incident_id: str
     tenant_id: str
@@ -120,28 +119,29 @@ def usable(latitude: float | None, longitude: float | None) -> bool:
     return -90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0 and (latitude, longitude) != (0.0, 0.0)
 
 
-def point_of(row: Mapping[str, Any], settings: Settings) -> Point | None:
-    """The contribution of an incident (a row of its canonical columns), or None when it does not count."""
-    latitude, longitude = row["latitude"], row["longitude"]
-    if not usable(latitude, longitude) or row["is_drill"]:
+def point_of(row: Any, settings: Settings) -> Point | None:
+    """The contribution of an incident (a row of its canonical columns, read by attribute), or None when it
+    does not count."""
+    latitude, longitude = row.latitude, row.longitude
+    if not usable(latitude, longitude) or row.is_drill:
         return None
-    if row["resolution_outcome"] == "false_alarm" or row["status"] == "cancelled":
+    if row.resolution_outcome == "false_alarm" or row.status == "cancelled":
         return None
-    at: datetime = row["call_received_at"] or row["source_created_at"] or row["created_at"]
-    severity = row["severity"] if row["severity"] in SEVERITY_WEIGHTS else "medium"
+    at: datetime = row.call_received_at or row.source_created_at or row.created_at
+    severity = row.severity if row.severity in SEVERITY_WEIGHTS else "medium"
     weight = SEVERITY_WEIGHTS[severity]
     return Point(
-        incident_id=row["id"],
-        tenant_id=row["tenant_id"],
-        cell=h3.latlng_to_cell(latitude, longitude, BASE_RESOLUTION),
-        latitude=float(latitude),
-        longitude=float(longitude),
-        category=row["category"] or "other",
-        severity=severity,
-        weight=weight,
-        decayed=weight * settings.growth(at),
-        occurred_at=at,
-        hour_of_week=settings.hour_of_week(at),
+        row.id,
+        row.tenant_id,
+        h3.latlng_to_cell(latitude, longitude, BASE_RESOLUTION),
+        float(latitude),
+        float(longitude),
+        row.category or "other",
+        severity,
+        weight,
+        weight * settings.growth(at),
+        at,
+        settings.hour_of_week(at),
     )
 
 
@@ -172,14 +172,21 @@ def sums(
     hours: dict[tuple[str, str, int], HourSum] = {}
     for sign, points in ((1, added), (-1, removed)):
         for p in points:
-            c = cells.setdefault((p.tenant_id, p.cell, p.category), CellSum())
+            key = (p.tenant_id, p.cell, p.category)
+            c = cells.get(key)
+            if c is None:
+                c = cells[key] = CellSum()
             c.incidents += sign
-            c.critical += sign if p.severity == "critical" else 0
+            if p.severity == "critical":
+                c.critical += sign
             c.weight += sign * p.weight
             c.decayed += sign * p.decayed
             if sign > 0 and (c.last_at is None or p.occurred_at > c.last_at):
                 c.last_at = p.occurred_at
-            h = hours.setdefault((p.tenant_id, p.cell, p.hour_of_week), HourSum())
+            hour_key = (p.tenant_id, p.cell, p.hour_of_week)
+            h = hours.get(hour_key)
+            if h is None:
+                h = hours[hour_key] = HourSum()
             h.incidents += sign
             h.weight += sign * p.weight
             h.decayed += sign * p.decayed
@@ -226,7 +233,7 @@ def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
     settings = {t: _settings(session, t) for t in sorted(by_tenant)}
     new: dict[str, Point | None] = {}
     for tenant_id, ids in by_tenant.items():
-        found = {row["id"]: row for row in repository.incident_rows(tenant_id, ids)}
+        found = {row.id: row for row in repository.incident_rows(tenant_id, ids)}
         rules = settings.get(tenant_id, Settings())
         for incident_id in ids:
             row = found.get(incident_id)
@@ -242,7 +249,7 @@ def _settings(session: Session, tenant_id: str) -> Settings:
 
 
 def _stored(session: Session, incident_ids: list[str]) -> dict[str, Point]:
-    return {i: Point(**row) for i, row in SafetyRepository(session).points(incident_ids).items()}
+    return {row.incident_id: Point(*row) for row in SafetyRepository(session).points(incident_ids, Point._fields)}
 
 
 def _apply(session: Session, new: Mapping[str, Point | None], old: Mapping[str, Point]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, update
+from sqlalchemy import Row, Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,7 +28,6 @@ _INCIDENT_COLUMNS = (
     Incident.source_created_at,
     Incident.created_at,
 )
-_POINT_COLUMNS = tuple(column.key for column in cast(Table, SafetyPoint.__table__).columns)
 _CHUNK = 500  # ids per IN list
 
 
@@ -50,34 +49,34 @@ class SafetyRepository:
         ).all()
         return [(row[0], row[1], row[2] or {}) for row in rows]
 
-    def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[Row[Any]]:
+        """The canonical columns the rules read, of these incidents (rows read by attribute)."""
+        found: list[Row[Any]] = []
         for chunk in _chunks(ids):
             statement = select(*_INCIDENT_COLUMNS).where(
                 unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(chunk)
             )
-            found.extend(dict(row._mapping) for row in self.session.execute(statement))
+            found.extend(self.session.execute(statement).all())
         return found
 
-    def all_incident_rows(self, tenant_id: str) -> Iterator[dict[str, Any]]:
+    def all_incident_rows(self, tenant_id: str) -> Iterator[Row[Any]]:
         statement = select(*_INCIDENT_COLUMNS).where(Incident.tenant_id == tenant_id)
-        for row in self.session.execute(statement.execution_options(yield_per=2000)):
-            yield dict(row._mapping)
+        yield from self.session.execute(statement.execution_options(yield_per=2000))
 
-    def points(self, incident_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The stored points of these incidents, as rows by incident id."""
-        found: dict[str, dict[str, Any]] = {}
+    def points(self, incident_ids: Sequence[str], columns: Sequence[str]) -> list[Row[Any]]:
+        """The stored points of these incidents: these columns, in this order."""
+        found: list[Row[Any]] = []
         table = cast(Table, SafetyPoint.__table__)
+        chosen = [table.c[name] for name in columns]
         for chunk in _chunks(incident_ids):
-            for row in self.session.execute(select(table).where(table.c.incident_id.in_(chunk))):
-                found[row.incident_id] = dict(row._mapping)
+            found.extend(self.session.execute(select(*chosen).where(table.c.incident_id.in_(chunk))).all())
         return found
 
     def replace_points(self, removed: Sequence[str], added: Iterable[Any]) -> None:
         table = cast(Table, SafetyPoint.__table__)
         for chunk in _chunks(removed):
             self.session.execute(delete(table).where(table.c.incident_id.in_(chunk)))
-        rows = [{name: getattr(point, name) for name in _POINT_COLUMNS} for point in added]
+        rows = [point._asdict() for point in added]
         if rows:
             insert_rows(self.session, table, rows)
 
