@@ -249,7 +249,7 @@ def _settings(session: Session, tenant_id: str) -> Settings:
 
 
 def _stored(session: Session, incident_ids: list[str]) -> dict[str, Point]:
-    return {row.incident_id: Point(*row) for row in SafetyRepository(session).points(incident_ids, Point._fields)}
+    return {row.incident_id: Point._make(row) for row in SafetyRepository(session).points(incident_ids, Point._fields)}
 
 
 def _apply(session: Session, new: Mapping[str, Point | None], old: Mapping[str, Point]) -> None:

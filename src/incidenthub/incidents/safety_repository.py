@@ -49,9 +49,9 @@ class SafetyRepository:
         ).all()
         return [(row[0], row[1], row[2] or {}) for row in rows]
 
-    def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[Row[Any]]:
+    def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[Any]:
         """The canonical columns the rules read, of these incidents (rows read by attribute)."""
-        found: list[Row[Any]] = []
+        found: list[Any] = []
         for chunk in _chunks(ids):
             statement = select(*_INCIDENT_COLUMNS).where(
                 unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(chunk)
@@ -59,7 +59,7 @@ class SafetyRepository:
             found.extend(self.session.execute(statement).all())
         return found
 
-    def all_incident_rows(self, tenant_id: str) -> Iterator[Row[Any]]:
+    def all_incident_rows(self, tenant_id: str) -> Iterator[Any]:
         statement = select(*_INCIDENT_COLUMNS).where(Incident.tenant_id == tenant_id)
         yield from self.session.execute(statement.execution_options(yield_per=2000))
 
