@@ -1,7 +1,7 @@
 """Threat intelligence over a million incidents: what the safety aggregates add to a write, and how fast the
 heat map, danger zones, score and a 20-waypoint route answer.
 
-    python -m bench.intel [--incidents 1000000] [--city lagos] [--writes 6000] [--batch 500] [--rounds 3]
+    python -m bench.intel [--incidents 1000000] [--city lagos] [--writes 6000] [--batch 500] [--single 300] [--rounds 3]
                           [--requests 200] [--database-url URL] [--postgres-url URL] [--reuse]
 
 For each database (a new SQLite file; and PostgreSQL when `--postgres-url` or INCIDENTHUB_TEST_POSTGRES_URL
@@ -12,7 +12,8 @@ used as it is). Then:
 (a) Writes: more of the same GovWorx uploads (another seed, tenant `bench-writes`, so `bench`'s aggregates
     stay whole), `--batch` per transaction through `batch.upsert_many`, in this process, with the safety
     upkeep on (as served) and off (its `before_commit` listener removed with `sqlalchemy.event.remove`, in
-    this process only), alternating rounds so drift hits both alike. The report is the extra time per write.
+    this process only), alternating rounds so drift hits both alike; then `--single` more, one per
+    transaction (as one `PUT` writes them). The report is the extra time per write.
 (b) Reads: a real `incidenthub serve` (one worker) on the database; `--requests` sequential GETs of each of
     `/v1/safety/heatmap` (a 0.1-degree district and the whole city box, resolution 8),
     `/v1/safety/danger-zones` (radius 5 km), `/v1/safety/score` and `/v1/safety/route` (20 waypoints across
@@ -74,13 +75,24 @@ class Backend:
     name: str
     incidents: int = 0
     generated: str = ""
-    write_on: float = 0.0  # writes per second, median of rounds
+    write_on: float = 0.0  # writes per second, median of rounds, `--batch` per transaction
     write_off: float = 0.0
+    single_on: float = 0.0  # the same, one write per transaction
+    single_off: float = 0.0
     reads: list[Latency] = field(default_factory=list)
 
     @property
     def extra(self) -> float:
-        return self.write_off / self.write_on - 1 if self.write_on else float("nan")
+        return extra(self.write_on, self.write_off)
+
+    @property
+    def single_extra(self) -> float:
+        return extra(self.single_on, self.single_off)
+
+
+def extra(on: float, off: float) -> float:
+    """The extra time per write with the upkeep on, as a share of the time without it."""
+    return off / on - 1 if on else float("nan")
 
 
 def say(line: str) -> None:
@@ -251,6 +263,8 @@ def run_backend(url: str, args: argparse.Namespace, workdir: Path) -> Backend:
     result.incidents, result.generated = populate(database, city, args.incidents, args.reuse)
     if args.writes:
         result.write_on, result.write_off = writes(database, city, args.writes, args.batch, args.rounds)
+    if args.single:
+        result.single_on, result.single_off = writes(database, city, args.single, 1, args.rounds)
     database.dispose()
     if args.requests:
         result.reads = reads(url, city, args.requests, workdir)
@@ -262,26 +276,28 @@ def report(backends: list[Backend], args: argparse.Namespace, seconds: float) ->
         f"# Threat intelligence over {min(b.incidents for b in backends):,} incidents",
         "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.intel --incidents {args.incidents} "
-        f"--city {args.city} --writes {args.writes} --batch {args.batch} --rounds {args.rounds} "
+        f"--city {args.city} --writes {args.writes} --batch {args.batch} --single {args.single} --rounds {args.rounds} "
         f"--requests {args.requests}{' --reuse' if args.reuse else ''}` ({os.cpu_count()} cores, shared); "
         f"the whole run took {seconds:,.0f} s.",
         "",
         "## What the safety aggregates add to a write (target: under 10%)",
         "",
-        f"New GovWorx uploads, {args.batch} per transaction through `batch.upsert_many`, in-process, into a "
-        "database already holding the incidents below; the safety upkeep on (as served) and off (its "
-        "`before_commit` listener removed in the bench process only), median of "
-        f"{args.rounds} rounds of {args.writes:,} writes per mode, modes alternating.",
+        f"New GovWorx uploads through `batch.upsert_many`, in-process, {args.batch} per transaction (as the bulk "
+        "import writes them) and one per transaction (as one `PUT` writes one), into a database already holding "
+        "the incidents below; the safety upkeep on (as served) and off (its `before_commit` listener removed in "
+        f"the bench process only), median of {args.rounds} rounds of {args.writes:,} (batched) and "
+        f"{args.single:,} (single) writes per mode, modes alternating. No HTTP: its cost would hide the difference.",
         "",
-        "| database | incidents | per second, aggregates on | per second, off | extra time per write | target |",
-        "|---|--:|--:|--:|--:|---|",
+        "| database | incidents | writes per transaction | per second, aggregates on | per second, off "
+        "| extra time per write | target |",
+        "|---|--:|--:|--:|--:|--:|---|",
     ]
     for b in backends:
-        if b.write_on:
-            met = "met" if b.extra < TARGET_EXTRA else "**not met**"
-            lines.append(
-                f"| {b.name} | {b.incidents:,} | {b.write_on:,.0f} | {b.write_off:,.0f} | {b.extra:+.1%} | {met} |"
-            )
+        for size, on, off in ((args.batch, b.write_on, b.write_off), (1, b.single_on, b.single_off)):
+            if on:
+                share = extra(on, off)
+                met = "met" if share < TARGET_EXTRA else "**not met**"
+                lines.append(f"| {b.name} | {b.incidents:,} | {size} | {on:,.0f} | {off:,.0f} | {share:+.1%} | {met} |")
     lines += [
         "",
         "## Read latency over HTTP (target: each under 100 ms)",
@@ -315,6 +331,7 @@ def main(argv: Sequence[str] | None = None) -> list[Backend]:
     parser.add_argument("--city", choices=sorted(demo.CITIES), default="lagos")
     parser.add_argument("--writes", type=int, default=6000, help="writes per round and mode (0: skip part a)")
     parser.add_argument("--batch", type=int, default=500, help="writes per transaction")
+    parser.add_argument("--single", type=int, default=300, help="writes one per transaction, per round and mode")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=200, help="per endpoint (0: skip part b)")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")

@@ -18,13 +18,15 @@ def test_tiny_intel_bench_measures_writes_and_reads_and_reports_them(database_ur
     report_path = tmp_path / "INTEL.md"
     (backend,) = intel.main(
         [
-            "--incidents", "300", "--city", "nyc", "--writes", "120", "--batch", "40", "--rounds", "2",
+            "--incidents", "300", "--city", "nyc", "--writes", "120", "--batch", "40", "--single", "10",
+            "--rounds", "2",
             "--requests", "3", "--database-url", database_url, "--postgres-url", "none", "--report", str(report_path),
         ]
     )  # fmt: skip
 
     assert backend.incidents == 300
     assert backend.write_on > 0 and backend.write_off > 0
+    assert backend.single_on > 0 and backend.single_off > 0
     by_path = {latency.endpoint: latency for latency in backend.reads}
     assert set(by_path) == {
         "/v1/safety/heatmap (district, 0.1 degree)",
@@ -38,9 +40,9 @@ def test_tiny_intel_bench_measures_writes_and_reads_and_reports_them(database_ur
         assert len(latency.times_ms) == 3, (latency.endpoint, latency.problem)
 
     text = report_path.read_text()
-    assert (
-        f"| {backend.name} | 300 | {backend.write_on:,.0f} | {backend.write_off:,.0f} | {backend.extra:+.1%} |" in text
-    )
+    for size, on, off, share in ((40, backend.write_on, backend.write_off, backend.extra),
+                                 (1, backend.single_on, backend.single_off, backend.single_extra)):  # fmt: skip
+        assert f"| {backend.name} | 300 | {size} | {on:,.0f} | {off:,.0f} | {share:+.1%} |" in text
     score = by_path["/v1/safety/score"]
     assert f"| `/v1/safety/score` | {score.quantile(0.5):.1f} | {score.quantile(0.99):.1f} |" in text
 
