@@ -10,6 +10,7 @@ import h3
 import pytest
 from PIL import Image
 
+from incidenthub.intel.schemas import HeatmapResponse
 from tests.factories import Api
 from tests.govworx.conftest import GovWorx
 from tests.intel.helpers import BOX, HOT, QUIET, create, false_alarm, features, gw_call, place
@@ -48,6 +49,8 @@ def test_cells_count_weigh_and_explain_the_tenants_incidents(api: Api) -> None:
     ring = answer["features"][0]["geometry"]["coordinates"][0]
     assert ring[0] == ring[-1] and len(ring) == 7  # a closed hexagon, [lon, lat]
     assert answer["totals"] == {"cells": 2, "incidents": 4, "weight": pytest.approx(25.0, rel=1e-4)}
+    # Encoded without the response model, the answer still is exactly the documented HeatmapResponse.
+    assert HeatmapResponse.model_validate(answer).model_dump(mode="json", by_alias=True) == answer
     assert answer["incidents"]["total"] == 4
     assert set(answer["incidents"]["ids"]) == {*hot, quiet}
     assert answer["cells"][0] == {"cell": hot_cell, "incidents": 3, "weight": pytest.approx(24.0, rel=1e-4)}

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from incidenthub.clock import utcnow
 from incidenthub.dispatch.repository import AssignmentRepository
 from incidenthub.errors import Conflict
-from incidenthub.incidents import changes
+from incidenthub.incidents import changes, drafts
 from incidenthub.incidents import service as incident_service
 from incidenthub.models import Assignment, Incident, Personnel, Unit
 from incidenthub.models.base import new_id
@@ -314,10 +314,10 @@ def follow_unit(session: Session, unit: Unit, previous: str, status: str, *, act
 
 @dataclass
 class NewUnits:
-    """Units to put on a new incident (a `changes.Draft`); `primary`: make the first one its primary
+    """Units to put on a new incident (a `drafts.Draft`); `primary`: make the first one its primary
     (False: the first unit still becomes primary when the incident has none, as `assign` does)."""
 
-    incident: changes.Draft
+    incident: drafts.Draft
     units: Sequence[Unit]
     actor: str | None
     primary: bool = True

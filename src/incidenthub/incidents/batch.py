@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import assignments
 from incidenthub.dispatch.repository import PersonnelRepository, UnitRepository
-from incidenthub.incidents import changes
+from incidenthub.incidents import changes, drafts
 from incidenthub.incidents.commands import SourceIncident
 from incidenthub.incidents.ingest import UpsertResult, fingerprint, upsert_from_source
 from incidenthub.models import Assignment, Incident, IncidentLink, Note, Personnel, Recording, Unit
@@ -251,21 +251,21 @@ def _as_incidents(
     units: dict[tuple[str, str], Unit],
 ) -> dict[str, Incident]:
     """id -> a transient incident holding the rows inserted for it, with its people and units."""
-    drafts = {row["id"]: changes.Draft(row) for row in rows}
+    built = {row["id"]: drafts.Draft(row) for row in rows}
     for note in notes:
-        if note["incident_id"] in drafts:
-            drafts[note["incident_id"]].notes.append(note)
+        if note["incident_id"] in built:
+            built[note["incident_id"]].notes.append(note)
     for responder in responders:
-        if responder["incident_id"] in drafts:
-            drafts[responder["incident_id"]].assignments.append(responder)
+        if responder["incident_id"] in built:
+            built[responder["incident_id"]].assignments.append(responder)
     by_unit = {unit.id: unit for unit in units.values()}
     by_person = {person.id: person for person in people.values()}
-    return {incident_id: changes.as_incident(made, by_unit, by_person) for incident_id, made in drafts.items()}
+    return {incident_id: drafts.as_incident(made, by_unit, by_person) for incident_id, made in built.items()}
 
 
 def _incident_row(item: Upsert, digest: str, people: dict[tuple[str, str], Personnel], now: datetime) -> dict[str, Any]:
     command = item.command
-    row = changes.blank_row()
+    row = drafts.blank_row()
     row.update(
         id=new_id("inc"),
         tenant_id=item.tenant_id,

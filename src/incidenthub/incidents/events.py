@@ -110,7 +110,7 @@ def incident_states(
 
 def _whole(incident: Incident) -> bool:
     """Whether an incident a change held has everything its state shows: one built from what was inserted
-    (`changes.as_incident`), or a stored one with it all loaded (a change made through the ORM loads it whole,
+    (`drafts.as_incident`), or a stored one with it all loaded (a change made through the ORM loads it whole,
     and is flushed before the events are written, so it is current). Then no read is needed."""
     if not isinstance(incident, Incident):
         return True

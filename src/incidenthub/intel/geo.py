@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 
@@ -46,10 +47,12 @@ def cells_within(lat: float, lon: float, radius_m: float, resolution: int = BASE
     return found
 
 
-def ring(cell: str) -> list[list[float]]:
-    """A cell's boundary as a closed GeoJSON ring ([lon, lat] pairs)."""
-    points = [[round(lon, 7), round(lat, 7)] for lat, lon in h3.cell_to_boundary(cell)]
-    return [*points, points[0]]
+@functools.lru_cache(maxsize=65_536)
+def ring(cell: str) -> tuple[tuple[float, float], ...]:
+    """A cell's boundary as a closed GeoJSON ring ([lon, lat] pairs); a cell never moves, so each process
+    works it out once (a whole-city heat map draws thousands)."""
+    points = tuple((round(lon, 7), round(lat, 7)) for lat, lon in h3.cell_to_boundary(cell))
+    return (*points, points[0])
 
 
 def polygon(cells: Iterable[str]) -> dict[str, object]:

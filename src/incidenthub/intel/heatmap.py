@@ -90,8 +90,8 @@ def _summed(rows: Iterable[tuple[str, str, int, float]]) -> dict[str, HeatCell]:
 
 
 def top_categories(categories: dict[str, int], limit: int = TOP_CATEGORIES) -> list[dict[str, Any]]:
-    ranked = sorted(categories.items(), key=lambda item: (-item[1], item[0]))
-    return [{"category": name, "incidents": count} for name, count in ranked[:limit] if count > 0]
+    ranked = sorted(((-count, name) for name, count in categories.items() if count > 0))
+    return [{"category": name, "incidents": -negative} for negative, name in ranked[:limit]]
 
 
 def heatmap(ctx: Context, box: Box, resolution: int, category: str | None, period: Period | None) -> dict[str, Any]:
@@ -102,8 +102,8 @@ def heatmap(ctx: Context, box: Box, resolution: int, category: str | None, perio
     if period is None:
         cells = {}
         for row in repository.grouped(tenant_id, resolution, box, category):
-            if row.incidents:
-                categories = {name: int(getattr(row, f"c_{name}")) for name in CATEGORIES}
+            if row.incidents:  # (cell, incidents, decayed, then the incidents of each category)
+                categories = {name: int(n) for name, n in zip(CATEGORIES, row[3:], strict=True) if n}
                 cells[row.cell] = HeatCell(row.cell, int(row.incidents), float(row.decayed or 0.0), categories)
     else:
         kept = []

@@ -33,7 +33,7 @@ from incidenthub.adapters.devrev.schemas import (
 from incidenthub.adapters.devrev.tenant_settings import DevRevSettings, StageDef, load
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
-from incidenthub.incidents import changes
+from incidenthub.incidents import changes, drafts
 from incidenthub.incidents import service as incidents_service
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.models import Incident, Tenant
@@ -168,7 +168,7 @@ def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any
     by_tenant: dict[str, list[int]] = {}
     for index, item in enumerate(items):
         by_tenant.setdefault(item.caller.tenant_id, []).append(index)
-    drafts: list[changes.Draft | None] = [None] * len(items)
+    pending: list[drafts.Draft | None] = [None] * len(items)
     settings_of: dict[str, DevRevSettings] = {}
     for tenant_id, indexes in by_tenant.items():
         settings = settings_of[tenant_id] = tenant_settings(session, tenant_id)
@@ -181,7 +181,7 @@ def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any
             don = ids.incident_don(caller.tenant_slug, number)
             fields["number"] = ids.incident_display_id(number)
             fields["extra_metadata"] = {BLOCK: {"number": number, **block}}
-            drafts[index] = changes.draft(
+            pending[index] = drafts.draft(
                 tenant_id,
                 SOURCE,
                 don,
@@ -192,11 +192,11 @@ def create_many(session: Session, items: Sequence[Create]) -> list[dict[str, Any
                 at=now,
                 rules=rules,
             )
-    made = [d for d in drafts if d is not None]
-    changes.insert_drafts(session, made)
+    made = [d for d in pending if d is not None]
+    drafts.insert_drafts(session, made)
     answers: list[dict[str, Any]] = [{} for _ in items]
     for tenant_id, indexes in by_tenant.items():
-        incidents = [changes.as_incident(made[i]) for i in indexes]
+        incidents = [drafts.as_incident(made[i]) for i in indexes]
         shaped = shape(session, items[indexes[0]].caller, incidents, settings_of[tenant_id])
         for index, body in zip(indexes, shaped, strict=True):
             answers[index] = {"incident": body}
@@ -254,7 +254,7 @@ def _parts(
         "tags": tag_names,
         "custom_fields": custom.custom_fields,
         "source_created_at": request.external_source_data.created_date if request.external_source_data else None,
-        # Names from the DATE_COLUMNS table and the stage's lifecycle: checked by changes.draft.
+        # Names from the DATE_COLUMNS table and the stage's lifecycle: checked by drafts.draft.
         **cast(IncidentFields, {column: getattr(request, name) for name, column in DATE_COLUMNS.items()}),
         **cast(IncidentFields, _lifecycle(None, settings, stage.name)),
     }

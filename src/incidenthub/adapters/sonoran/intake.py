@@ -24,7 +24,7 @@ from incidenthub.auth.repository import TenantRepository
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import assignments
 from incidenthub.dispatch.repository import UnitRepository
-from incidenthub.incidents import changes
+from incidenthub.incidents import changes, drafts
 from incidenthub.models import SonoranCall, Unit
 
 # The kind the write path applies set-based (registered in app.py).
@@ -90,12 +90,12 @@ def _create(session: Session, items: list[_Item]) -> list[Created]:
         numbers = TenantRepository(session).next_numbers(tenant_id, mapping.CALL_COUNTER, len(group))
         call_ids.update((id(item), number) for item, number in zip(group, numbers, strict=True))
         units.update(_units(session, tenant_id, group))
-    drafts: list[changes.Draft] = []
+    made: list[drafts.Draft] = []
     wanted: list[assignments.NewUnits] = []
     calls: list[SonoranCall] = []
     for item in items:
         call_id = call_ids[id(item)]
-        draft = changes.draft(
+        draft = drafts.draft(
             item.tenant_id,
             mapping.SOURCE,
             str(call_id),
@@ -107,7 +107,7 @@ def _create(session: Session, items: list[_Item]) -> list[Created]:
             rules=rules[item.tenant_id],
         )
         _notes(draft, item, now)
-        drafts.append(draft)
+        made.append(draft)
         wanted.append(assignments.NewUnits(draft, units[id(item)], item.actor, primary=True))
         call = SonoranCall(
             tenant_id=item.tenant_id, call_id=call_id, incident_id=draft.id, server_id=item.call.server_id
@@ -116,19 +116,19 @@ def _create(session: Session, items: list[_Item]) -> list[Created]:
         calls.append(call)
     assignments.assign_new(session, wanted, at=now)
     session.flush()  # units registered or given an ident above
-    changes.insert_drafts(session, drafts)
+    drafts.insert_drafts(session, made)
     SonoranCallRepository(session).add_many([{name: getattr(call, name) for name in _CALL_COLUMNS} for call in calls])
     known = {unit.id: unit for found in units.values() for unit in found}
     return [
-        Created(call.call_id, mapping.dispatch_call_json(call, changes.as_incident(draft, known)))
-        for call, draft in zip(calls, drafts, strict=True)
+        Created(call.call_id, mapping.dispatch_call_json(call, drafts.as_incident(draft, known)))
+        for call, draft in zip(calls, made, strict=True)
     ]
 
 
 _CALL_COLUMNS = ("tenant_id", "call_id", "incident_id", "server_id", "kind", "closed", "closed_at", "created_at")
 
 
-def _notes(draft: changes.Draft, item: _Item, at: datetime) -> None:
+def _notes(draft: drafts.Draft, item: _Item, at: datetime) -> None:
     for note in item.call.notes:
         draft.add_note(note.content, author=note.label, label=note.type, at=at)
         draft.record("note_added", message=note.content, actor=note.label or item.actor, at=at)
