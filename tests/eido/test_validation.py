@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from incidenthub.adapters.eido import mapping, validation
 from incidenthub.errors import Invalid
 from tests.eido.test_import import nena
@@ -35,9 +37,6 @@ def test_the_command_maps_a_unit_known_only_by_its_current_status() -> None:
 
 
 def test_an_array_that_is_not_a_document_is_refused_at_the_root() -> None:
-    try:
+    with pytest.raises(Invalid) as refused:
         mapping.check([nena()])
-    except Invalid as error:
-        assert [e.field for e in error.errors] == [""]
-    else:
-        raise AssertionError("a list was accepted")
+    assert [e.field for e in refused.value.errors] == [""]
