@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from incidenthub.adapters.eido import mapping
 from tests.eido.conftest import IMPORT, Eido
 from tests.eido.test_import import nena
 
@@ -65,6 +66,13 @@ def _nul(doc: dict[str, Any]) -> None:
     doc["notesComponent"][0]["notesActionComments"] = "a\x00b"
 
 
+def _too_many_units(doc: dict[str, Any]) -> None:
+    unit = doc["emergencyResourceComponent"][1]
+    doc["emergencyResourceComponent"] += [
+        {**unit, "$id": f"urn:unit:{i}", "emergencyResourceName": f"U{i}"} for i in range(mapping.MAX_RESOURCES)
+    ]
+
+
 CASES: list[tuple[Change, str]] = [
     (_drop_incident_id, "/incidentComponent/$id"),
     (_version, "/eidoVersion"),
@@ -79,6 +87,7 @@ CASES: list[tuple[Change, str]] = [
     (_direction, "/callComponent/0/direction"),
     (_nameless_unit, "/emergencyResourceComponent/1/emergencyResourceName"),
     (_nul, "/notesComponent/0/notesActionComments"),
+    (_too_many_units, "/emergencyResourceComponent"),
 ]
 
 

@@ -20,6 +20,9 @@ from incidenthub.incidents.schemas import STATUSES
 from incidenthub.inputs import unstorable
 
 MAX_COMPONENTS = 2000  # per component array (a day-long incident's notes, as the GovWorx upload allows)
+# Units and their dispatches, as many as the GovWorx upload's responders (a multi-alarm fire or mass casualty).
+MAX_RESOURCES = 500
+_LIMITS = {"emergencyResourceComponent": MAX_RESOURCES, "dispatchComponent": MAX_RESOURCES}
 # Top-level members every re-issue of the same incident changes: not a change of the incident by themselves.
 ENVELOPE = frozenset({"$id", "lastUpdateTimeStamp", "issuingElementIdentification"})
 _POS = re.compile(r"<(?:[\w.-]+:)?pos>\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)(?:\s+[-+0-9.eE]+)?\s*</(?:[\w.-]+:)?pos>")
@@ -77,8 +80,9 @@ def _structure(document: dict[str, Any]) -> list[FieldError]:
     if "incidentComponent" not in document:
         errors.append(FieldError("/incidentComponent", "is required to import a document as an incident"))
     for key, value in document.items():
-        if isinstance(value, list) and len(value) > MAX_COMPONENTS:
-            errors.append(FieldError(pointer([key]), f"holds more than {MAX_COMPONENTS} components"))
+        limit = _LIMITS.get(key, MAX_COMPONENTS)
+        if isinstance(value, list) and len(value) > limit:
+            errors.append(FieldError(pointer([key]), f"holds more than {limit} components"))
     known: set[str] = {document["$id"]}
     for path, component in _components(document):
         component_id = component.get("$id")
