@@ -66,6 +66,16 @@ def _nul(doc: dict[str, Any]) -> None:
     doc["notesComponent"][0]["notesActionComments"] = "a\x00b"
 
 
+def _off_the_globe(doc: dict[str, Any]) -> None:
+    location = doc["locationComponent"][0]
+    location["locationByValue"] = location["locationByValue"].replace("41.0052 -76.4541", "95.5 -76.4541")
+
+
+def _not_a_number(doc: dict[str, Any]) -> None:
+    location = doc["locationComponent"][0]
+    location["locationByValue"] = location["locationByValue"].replace("41.0052 -76.4541", "- e")
+
+
 def _too_many_units(doc: dict[str, Any]) -> None:
     unit = doc["emergencyResourceComponent"][1]
     doc["emergencyResourceComponent"] += [
@@ -88,6 +98,8 @@ CASES: list[tuple[Change, str]] = [
     (_nameless_unit, "/emergencyResourceComponent/1/emergencyResourceName"),
     (_nul, "/notesComponent/0/notesActionComments"),
     (_too_many_units, "/emergencyResourceComponent"),
+    (_off_the_globe, "/locationComponent/0/locationByValue"),
+    (_not_a_number, "/locationComponent/0/locationByValue"),
 ]
 
 

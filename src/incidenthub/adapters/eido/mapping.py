@@ -8,6 +8,7 @@ with an offset; values fit the canonical columns; arrays are bounded (README "Li
 from __future__ import annotations
 
 import html
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -151,8 +152,8 @@ def _person(reader: _Reader, path: list[Any], agent: dict[str, Any]) -> PersonCo
     personnel_id = reader.text([*path, "agentJcard"], card.get("uid") or agent["$id"], 128)
     if personnel_id is None:
         return None
-    name = reader.text([*path, "agentJcard"], card.get("fn"), 200)
-    return PersonCommand(personnel_id, card.get("first"), card.get("last"), name if name != personnel_id else None)
+    name, first, last = (reader.text([*path, "agentJcard"], card.get(part), 200) for part in ("fn", "first", "last"))
+    return PersonCommand(personnel_id, first, last, name if name != personnel_id else None)
 
 
 def _role(agent: dict[str, Any], role: str) -> bool:
@@ -233,8 +234,12 @@ def to_command(document: dict[str, Any]) -> SourceIncident:
         address = read.text([*location[0], "locationDescriptionText"], location[1].get("locationDescriptionText"), 500)
         match = _POS.search(location[1].get("locationByValue") or "")
         if match:
-            latitude, longitude = float(match[1]), float(match[2])
+            try:
+                latitude, longitude = float(match[1]), float(match[2])
+            except ValueError:
+                latitude = longitude = math.nan
             if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                latitude = longitude = None
                 read.errors.append(
                     FieldError(
                         pointer([*location[0], "locationByValue"]), "the point is not a WGS 84 latitude and longitude"
@@ -305,6 +310,8 @@ def to_command(document: dict[str, Any]) -> SourceIncident:
             responders[responder.key] = responder
     notes = []
     for i, note in enumerate(document.get("notesComponent") or []):
+        if not note["notesActionComments"].strip():
+            continue  # a note without text carries nothing (it stays in the raw payload), as at the GovWorx door
         author = read.get(note.get("agentReference"))
         author_person = _person(read, *author) if author else None
         notes.append(
