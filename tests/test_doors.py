@@ -15,7 +15,7 @@ from incidenthub.errors import NotFound
 
 def test_every_vendor_door_is_registered_once_with_its_routes() -> None:
     names = [door.name for door in doors()]
-    assert names == ["govworx", "sonoran-v1", "sonoran-v2", "devrev", "devrev-settings"]
+    assert names == ["govworx", "sonoran-v1", "sonoran-v2", "devrev", "devrev-settings", "eido"]
     for door in doors():
         assert door.mounts and all(mount.router.routes for mount in door.mounts), door.name
 

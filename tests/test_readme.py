@@ -62,6 +62,8 @@ def test_readme_examples_run_as_written(database_url: str, tmp_path: Path) -> No
     # What the examples made is there: the CSV round trip and the Sonoran call.
     assert (checkout / "calls.csv").read_text().count("\n") >= 2  # a header and the PUT's incident
     assert "NEW DISPATCH CREATED - ID: 1" in ran.stdout
+    assert '"eidoVersion":"1.0"' in (checkout / "incident.eido.json").read_text()  # the GovWorx incident as an EIDO
+    assert '"unchanged":true' in ran.stdout  # the EIDO example imported twice
     # The server logged each request on one line, and never the key it was sent (headers and Sonoran bodies).
     served = server.output.split("Uvicorn running", 1)[1]
     assert "request method=POST path=/v1/incidents status=201" in served

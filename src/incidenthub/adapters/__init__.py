@@ -79,6 +79,7 @@ def doors() -> tuple[Door, ...]:
     from incidenthub.adapters.devrev import router_settings as devrev_settings
     from incidenthub.adapters.devrev import service as devrev_service
     from incidenthub.adapters.devrev.errors import DevRevErrorBody, render_devrev
+    from incidenthub.adapters.eido import router as eido
     from incidenthub.adapters.govworx import router as govworx
     from incidenthub.adapters.sonoran import intake as sonoran_intake
     from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
@@ -116,6 +117,15 @@ def doors() -> tuple[Door, ...]:
         ),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1", body_checks=True),)),
+        # NENA EIDO: native problem+json errors naming JSON pointers; the import checks its own body.
+        Door(
+            "eido",
+            (
+                Mount(eido.router, prefix="/v1"),
+                Mount(eido.router, prefix="/v1/external", in_schema=False),
+                Mount(eido.dereference),
+            ),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ class EventRead(BaseModel):
     seq: int = Field(description="The tenant's event number: grows in commit order, without gaps")
     type: str = Field(description="e.g. `incident.created`, `incident.status_changed`, `assignment.updated`")
     timestamp: datetime = Field(description="When the change happened (ISO 8601 UTC)")
-    source: str | None = Field(description="The door the change came through: native, govworx, sonoran, devrev")
+    source: str | None = Field(description="The door the change came through: native, govworx, sonoran, devrev, eido")
     actor: str | None = Field(description="Who made the change (an API key id or a vendor's user)")
     resource_type: str = Field(description="`incident` or `assignment`")
     resource_id: str
