@@ -44,7 +44,10 @@ def test_call_answer_figures_over_a_month(gw: GovWorx) -> None:
     # The call without a received time is missing (not a zero); the skewed one an issue (not a negative).
     assert (answer["missing"], answer["data_quality_issues"]) == (1, 1)
     nena = standard_of(answer, NENA)
-    assert (nena["source"], nena["edition"]) == ("NENA-STA-020.1-2020 (NENA Standard for 9-1-1 Call Processing)", "2020")
+    assert (nena["source"], nena["edition"]) == (
+        "NENA-STA-020.1-2020 (NENA Standard for 9-1-1 Call Processing)",
+        "2020",
+    )
     assert [(t["within_seconds"], t["within"], t["percent_within"], t["passed"]) for t in nena["targets"]] == [
         (15, 7, 70.0, False),
         (20, 8, 80.0, False),

@@ -187,6 +187,8 @@ def compliance_answer(
     standard = chosen.get(standard_id)
     if standard is None:
         raise bad("standard", f"unknown standard {standard_id!r}; the tenant's are {', '.join(chosen)}")
+    if group_by == "unit" and standard.leg in intervals.INCIDENT_LEGS:
+        raise bad("group_by", f"unit groups the unit legs only; {standard.id} judges the {standard.leg} leg")
     ranked_by = group_by or WORST_BY[standard.leg]
     figures = FiguresRepository(session)
     rows = figures.compliance(tenant_id, period, ranked_by, standard)

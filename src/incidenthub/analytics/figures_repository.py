@@ -11,15 +11,19 @@ call picked up, created in the source, created here). First unit dispatched is t
 own dispatch time and its assignments'; first arrival the earliest assignment arrival (MIN over assignments).
 """
 
+# Statements are built from fixed identifiers and named placeholders only; every value is bound (Query.bind).
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from incidenthub.analytics.intervals import ASSIGNMENT_LEGS, INCIDENT_LEGS
 from incidenthub.analytics.period import Period
@@ -60,7 +64,9 @@ def _ms(dialect: str, column: str) -> str:
     if dialect == "postgresql":
         return f"CAST(floor(extract(epoch from {column}) * 1000) AS BIGINT)"
     # SQLAlchemy stores `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) on SQLite.
-    return f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000 + CAST(substr({column}, 21, 3) AS INTEGER))"
+    return (
+        f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000 + CAST(substr({column}, 21, 3) AS INTEGER))"
+    )
 
 
 @dataclass
@@ -88,21 +94,19 @@ def _local_ms(query: Query, period: Period) -> str:
         return f"(began + {query.bind(pieces[0][1])})"
     cases = " ".join(
         f"WHEN began < {query.bind(start)} THEN began + {query.bind(offset)}"
-        for (_, offset), (start, _) in zip(pieces, pieces[1:], strict=False)
+        for (_, offset), (start, _) in pairwise(pieces)
     )
     return f"(CASE {cases} ELSE began + {query.bind(pieces[-1][1])} END)"
 
 
-def _group_key(query: Query, group_by: str | None, period: Period) -> str:
+def _group_key(group_by: str | None) -> str:
     if group_by is None:
         return "'all'"
     if group_by in _COLUMN_GROUPS:
         return f"i.{group_by}"
     if group_by == "call_taker":
         return "p.personnel_id"
-    if group_by in ("hour", "weekday"):
-        return "NULL"  # computed from `began` in `inc`
-    return "NULL"  # unit: the assignment's
+    return "NULL"  # hour and weekday: computed from `began` in `inc`; unit: the assignment's
 
 
 def _applies(query: Query, standard: Standard) -> str:
@@ -130,7 +134,7 @@ def legs_sql(
     began = "COALESCE(i.call_received_at, i.call_picked_up_at, i.source_created_at, i.created_at)"
     since = query.bind_time(period.since)
     until = query.bind_time(period.until)
-    key = _group_key(query, group_by, period)
+    key = _group_key(group_by)
     taker = "LEFT JOIN personnel p ON p.id = i.call_taker_id" if group_by == "call_taker" else ""
     label = "COALESCE(p.display_name, p.personnel_id)" if group_by == "call_taker" else "NULL"
     tenant = query.bind(tenant_id)
@@ -191,9 +195,7 @@ times AS (
                 f"{start} AS start_ms, {end} AS end_ms, category, agency_type, priority, "
                 "CASE WHEN arrival_rank = 1 AND arrived IS NOT NULL THEN 1 ELSE 0 END AS first_arriving FROM asg"
             )
-    union = "\n  UNION ALL ".join(parts) or (
-        "SELECT incident_id, number, NULL, NULL, g, label, 'none', NULL, NULL, NULL, NULL, NULL, 0 FROM times WHERE 1 = 0"
-    )
+    union = "\n  UNION ALL ".join(parts)
     return f"""WITH {inc.strip()},{asg.strip()},
 legs0 AS (
   {union}
@@ -251,9 +253,7 @@ class FiguresRepository:
         statement = text(sql).bindparams(*typed) if typed else text(sql)
         return list(self.session.execute(statement, plain).all())
 
-    def intervals(
-        self, tenant_id: str, period: Period, group_by: str | None, chosen: Sequence[Standard]
-    ) -> list[Any]:
+    def intervals(self, tenant_id: str, period: Period, group_by: str | None, chosen: Sequence[Standard]) -> list[Any]:
         """Per group and leg: count, missing, issues, p50, p90, mean (ms), label and each standard's counts."""
         query = Query(self.dialect, {})
         legs = legs_sql(query, tenant_id, period, group_by)
