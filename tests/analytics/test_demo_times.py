@@ -11,7 +11,7 @@ from tests.intel.test_demo_data import cli_env, generate  # noqa: F401 - the fix
 
 def test_demo_incidents_have_realistic_call_and_unit_times(
     cli_env: str, database: Database, client: TestClient
-) -> None:  # noqa: F811
+) -> None:
     make_tenant(database, "demo", timezone="America/New_York")
     assert generate("demo", 400)["created"] == 400
     headers = bearer(make_key(database, "demo", ["analytics:read"]))
