@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
 
+from incidenthub.config import get_settings
 from incidenthub.db import Database
 from tests.factories import bearer, make_key, make_tenant
-from tests.intel.test_demo_data import cli_env, generate  # noqa: F401 - the fixture is used by name
+from tests.intel.test_demo_data import generate
+
+
+@pytest.fixture
+def demo_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("INCIDENTHUB_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
 
 
 def test_demo_incidents_have_realistic_call_and_unit_times(
-    cli_env: str, database: Database, client: TestClient
+    demo_env: str, database: Database, client: TestClient
 ) -> None:
     make_tenant(database, "demo", timezone="America/New_York")
     assert generate("demo", 400)["created"] == 400
