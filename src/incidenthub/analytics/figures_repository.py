@@ -8,8 +8,9 @@ rank picked out of `ROW_NUMBER()` / `COUNT(*)` windows with integer arithmetic, 
 
 Which incidents: the tenant's, not drills, whose call began in the period (the first stored of call received,
 call picked up, created in the source, created here). First unit dispatched is the earliest of the incident's
-own dispatch time and its assignments'; first arrival the earliest assignment arrival (MIN over the incident's assignments, by its index: a join
-with an aggregated CTE has no index on SQLite and goes quadratic).
+own dispatch time and its assignments'; first arrival the earliest assignment arrival (each a MIN over the
+incident's assignments, found by their index: a join with an aggregated CTE has no index on SQLite and goes
+quadratic).
 """
 
 # Statements are built from fixed identifiers and named placeholders only; every value is bound (Query.bind).
