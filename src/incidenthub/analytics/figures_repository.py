@@ -220,14 +220,14 @@ def _fractile(query: Query, percentile: int) -> str:
 def figures_sql(query: Query, prelude: str, source: str, keys: str, chosen: Sequence[Standard]) -> str:
     """Per `keys` (columns of `legs`): counts, p50, p90, mean (ms) and, per standard target, the legs it judges and
     those within (`s{i}_n`, `s{i}_t{j}`)."""
-    columns = f"{keys}, {_FIGURE_COLUMNS}" + ("" if "leg" in keys.split(", ") else ", leg")
+    read = f"{keys}, {_FIGURE_COLUMNS}" + ("" if "leg" in keys.split(", ") else ", leg")
     if query.dialect == "postgresql":
-        ranked = f"{prelude},\nranked AS (SELECT {columns} FROM {source})"
+        ranked = f"{prelude},\nranked AS (SELECT {read} FROM {source})"
     else:
         measured = "CASE WHEN v >= 0 THEN 1 ELSE 0 END"
         ranked = f"""{prelude},
 ranked AS (
-  SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY {keys}, {measured} ORDER BY v) AS rn,
+  SELECT {read}, ROW_NUMBER() OVER (PARTITION BY {keys}, {measured} ORDER BY v) AS rn,
          COUNT(*) OVER (PARTITION BY {keys}, {measured}) AS n
   FROM {source}
 )"""
