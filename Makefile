@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick bench-events bench-intel crash migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-events bench-intel bench-analytics crash migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -86,6 +86,14 @@ INTEL_INCIDENTS ?= 1000000
 INTEL_ARGS ?=
 bench-intel: $(VENV)/.installed
 	$(BIN)/python -m bench.intel --incidents $(INTEL_INCIDENTS) $(INTEL_ARGS)
+
+## bench-analytics: each /v1/analytics answer over a year of demo incidents (default 1,000,000, with call and
+## unit times; SQLite, and PostgreSQL when INCIDENTHUB_TEST_POSTGRES_URL is set); p50 of 3 runs; writes
+## bench/ANALYTICS.md. make bench-analytics ANALYTICS_INCIDENTS=20000 ANALYTICS_ARGS="--postgres-url none"
+ANALYTICS_INCIDENTS ?= 1000000
+ANALYTICS_ARGS ?=
+bench-analytics: $(VENV)/.installed
+	$(BIN)/python -m bench.analytics --incidents $(ANALYTICS_INCIDENTS) $(ANALYTICS_ARGS)
 
 ## crash: SIGKILL `incidenthub serve --workers 2` at random moments under writes through every door, restart it,
 ## and check every acknowledged write, nothing half-written, the events outbox, integrity and migration (SQLite, and

@@ -340,6 +340,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             analytics_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *url_checks]
         )
+    error_docs.update(openapi.operations("/v1", analytics_router, INTEL_ERRORS))
+    renderers.update({route.endpoint: render_bad_request for route in analytics_router.routes})  # type: ignore[attr-defined]
     app.include_router(
         webhooks_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )

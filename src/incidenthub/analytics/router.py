@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from incidenthub.analytics import service
-from incidenthub.analytics.schemas import IncidentIntervals
+from incidenthub.analytics import answers, service
+from incidenthub.analytics.period import DATE_PATTERN
+from incidenthub.analytics.schemas import Compliance, IncidentIntervals, IntervalFigures
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
+from incidenthub.clock import utcnow
 from incidenthub.problems import responses
 from incidenthub.runtime import read_session
 
@@ -36,3 +40,76 @@ def incident_intervals(
     (turnout, travel, response, on scene), each with the two stored times it came from and the standards that
     judge it; negative legs (clock skew) are null and listed under `data_quality`."""
     return IncidentIntervals.model_validate(service.incident_intervals(session, principal.tenant_id, incident_id))
+
+
+# --- answers over a period: a bad parameter is 400 naming it (the app renders these routes' errors so) -------
+
+GroupBy = Literal[
+    "agency",
+    "agency_type",
+    "call_taker",
+    "call_position",
+    "response_area",
+    "unit",
+    "priority",
+    "incident_type",
+    "source",
+    "hour",
+    "weekday",
+]
+DateOrTime = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=DATE_PATTERN,
+        description="ISO 8601 date (a whole day in the tenant's time zone) or date-time (no offset: the tenant's "
+        "local time); to_date is inclusive. Default: the 365 days up to now",
+    ),
+]
+_PERIOD = {**responses(400, 401, 403), 409: _UNUSABLE_SETTINGS}
+
+
+@router.get(
+    "/analytics/intervals",
+    response_model=IntervalFigures,
+    responses=_PERIOD,
+    summary="Response-time figures per group and leg over a period",
+)
+def interval_figures(
+    from_date: DateOrTime = None,
+    to_date: DateOrTime = None,
+    group_by: Annotated[GroupBy | None, Query(description="Group the incidents by this (default: one group)")] = None,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("analytics:read")),
+) -> IntervalFigures:
+    """Per group and per leg: count, p50, p90 (nearest rank), mean, missing legs, data-quality issues (negative
+    legs, left out), and the share within each target of every standard that judges the leg. `hour` and
+    `weekday` are the call's local hour and weekday in the tenant's time zone; `unit` groups the unit legs only."""
+    answer = answers.intervals_answer(session, principal.tenant_id, group_by, from_date, to_date, utcnow())
+    return IntervalFigures.model_validate(answer)
+
+
+@router.get(
+    "/analytics/compliance",
+    response_model=Compliance,
+    responses=_PERIOD,
+    summary="Pass or fail of one standard over a period, its worst groups and the legs that missed",
+)
+def compliance(
+    standard: Annotated[str, Query(max_length=64, description="A standard's id (see the tenant's standards)")],
+    from_date: DateOrTime = None,
+    to_date: DateOrTime = None,
+    group_by: Annotated[
+        GroupBy | None, Query(description="Rank the worst groups by this (default: by the standard's leg)")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("analytics:read")),
+) -> Compliance:
+    """Each target of the standard: legs judged, share within, passed; the five groups with the lowest share
+    within; and the legs over the strictest threshold, longest first, with the stored times they came from."""
+    answer = answers.compliance_answer(
+        session, principal.tenant_id, standard, group_by, (from_date, to_date), page, limit, utcnow()
+    )
+    return Compliance.model_validate(answer)

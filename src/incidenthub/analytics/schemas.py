@@ -97,3 +97,113 @@ class IncidentIntervals(BaseModel):
     assignments: list[AssignmentIntervals]
     data_quality: list[DataQualityIssue]
     standards: list[StandardRead] = Field(description="The tenant's standards that judge some leg of this incident")
+
+
+# --- answers over a period -------------------------------------------------------------------------------------
+
+
+class PeriodRead(BaseModel):
+    from_: str = Field(alias="from", description="Start (inclusive), in the tenant's local time")
+    to: str = Field(description="End (exclusive), in the tenant's local time")
+    timezone: str = Field(description="The tenant's time zone (hour and weekday groups are read in it)")
+
+
+class TargetResultRead(BaseModel):
+    within_seconds: float
+    percent_required: float
+    judged: int = Field(description="Measured legs the standard judges")
+    within: int = Field(description="Of those, legs of at most `within_seconds`")
+    percent_within: float | None = Field(description="within / judged in percent (null when none judged)")
+    passed: bool | None = Field(description="percent_within >= percent_required (null when none judged)")
+
+
+class StandardFigures(BaseModel):
+    standard_id: str
+    name: str
+    source: str
+    edition: str
+    clause: str | None
+    judged: int
+    passed: bool | None = Field(description="Every target met (null when no leg is judged)")
+    targets: list[TargetResultRead]
+
+
+class LegFigures(BaseModel):
+    leg: LegName
+    label: str
+    count: int = Field(description="Measured legs")
+    missing: int = Field(description="Legs with a stored time absent (not counted as zero)")
+    data_quality_issues: int = Field(description="Negative legs (end stored before start), left out")
+    p50: float | None = Field(description="Median in seconds (nearest rank)")
+    p90: float | None = Field(description="90th percentile in seconds (nearest rank)")
+    mean: float | None
+    standards: list[StandardFigures] = Field(description="The tenant's standards that judge this leg")
+
+
+class GroupFigures(BaseModel):
+    group: str | None = Field(description="The group's value (`all` without group_by; null: not recorded)")
+    label: str | None = Field(description="A name for the group when the value is an id (call taker)")
+    legs: list[LegFigures]
+
+
+class IntervalFigures(BaseModel):
+    model_config = {"populate_by_name": True}
+
+    period: PeriodRead
+    group_by: str | None
+    groups: list[GroupFigures]
+
+
+class ComplianceGroup(BaseModel):
+    group: str | None
+    label: str | None
+    count: int
+    missing: int
+    data_quality_issues: int
+    p50: float | None
+    p90: float | None
+    mean: float | None
+    judged: int
+    passed: bool | None
+    targets: list[TargetResultRead]
+
+
+class WorstGroups(BaseModel):
+    group_by: str
+    groups: list[ComplianceGroup] = Field(description="Lowest share within the first target first (at most 5)")
+
+
+class MissedLeg(BaseModel):
+    incident_id: str
+    number: str | None
+    assignment_id: str | None
+    call_sign: str | None
+    leg: LegName
+    seconds: float | None
+    start: StoredTime
+    end: StoredTime
+    missed: list[float] = Field(description="The targets' `within_seconds` this leg is over")
+
+
+class MissedPage(BaseModel):
+    within_seconds: float = Field(description="Legs over the strictest target's threshold are listed")
+    data: list[MissedLeg]
+    total: int
+    page: int
+    limit: int
+
+
+class Compliance(BaseModel):
+    period: PeriodRead
+    standard: StandardRead
+    count: int
+    missing: int
+    data_quality_issues: int
+    p50: float | None
+    p90: float | None
+    mean: float | None
+    judged: int
+    passed: bool | None
+    targets: list[TargetResultRead]
+    worst_groups: WorstGroups
+    missed: MissedPage

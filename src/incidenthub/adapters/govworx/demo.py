@@ -7,7 +7,9 @@ production. Where: named hot spots (a Gaussian spread around each) and a backgro
 city's box. When: the last `days` days, with a daily rhythm per category (threats and SOS at night and in the
 evening, vehicles at the rush hours, medical and other calls by day) and a weekly one (Friday and Saturday
 nights busier, fewer weekend rush hours), in the city's own time zone. A few are drills and a few are closed
-as false alarms (the aggregates leave both out). The same seed and `until` give the same incidents.
+as false alarms (the aggregates leave both out). Call and unit times (answer, processing, queue, 1-3 units
+with their milestones) come from demo_times, drawn from a second generator so that the places, types and
+times of day stay what they were for a seed. The same seed and `until` give the same incidents.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from incidenthub.adapters.govworx import mapping
+from incidenthub.adapters.govworx.demo_times import call_times
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.db import Database
 from incidenthub.errors import NotFound
@@ -188,6 +191,7 @@ def _stamp(at: datetime) -> str:
 def generate(city: City, count: int, days: int, seed: int, until: datetime) -> Iterator[Demo]:
     """`count` incidents in `city` over the `days` days before `until`; deterministic for `seed` and `until`."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not a secret
+    timing = random.Random(f"{seed}-times")  # noqa: S311 - the same
     zone = ZoneInfo(city.timezone)
     start = until - timedelta(days=days)
     local_start = start.astimezone(zone)
@@ -241,6 +245,7 @@ def generate(city: City, count: int, days: int, seed: int, until: datetime) -> I
             "responseArea": spot.name if spot is not None else city.name,
             "latitude": round(latitude, 6),
             "longitude": round(longitude, 6),
+            **call_times(timing, received.replace(microsecond=0), AGENCY_TYPES.get(category, "Police")),
         }
         yield Demo(payload, category, drill, false_alarm)
 

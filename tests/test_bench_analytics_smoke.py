@@ -1,0 +1,31 @@
+"""`bench/analytics.py` in a tiny configuration: it generates, times every answer and writes its report.
+
+Correctness only (every answer is 200 and timed, the report holds the figures), never speed: figures belong
+to `make bench-analytics`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import analytics
+
+
+def test_tiny_analytics_bench_times_every_answer_and_reports_them(database_url: str, tmp_path: Path) -> None:
+    report_path = tmp_path / "ANALYTICS.md"
+    (backend,) = analytics.main(
+        [
+            "--incidents", "200", "--runs", "2", "--database-url", database_url, "--postgres-url", "none",
+            "--report", str(report_path),
+        ]
+    )  # fmt: skip
+    assert backend.incidents == 200
+    names = [timing.answer for timing in backend.timings]
+    assert len(names) == 1 + 11 + 8
+    assert "intervals group_by=weekday" in names and "compliance nfpa-1710-2020-travel-first-engine" in names
+    for timing in backend.timings:
+        assert timing.problem == "" and len(timing.times_ms) == 2, timing
+    text = report_path.read_text()
+    assert "# Response-time analytics over 200 incidents" in text
+    hour = next(t for t in backend.timings if t.answer == "intervals group_by=hour")
+    assert f"| intervals group_by=hour | {hour.p50:,.0f} |" in text
