@@ -200,9 +200,7 @@ def test_a_tenants_targets_and_a_leg_without_one(api: Api) -> None:
         (["assign"], "settings.sla"),
     ],
 )
-def test_unusable_sla_settings_are_409_naming_the_member_and_create_nothing(
-    api: Api, value: Any, member: str
-) -> None:
+def test_unusable_sla_settings_are_409_naming_the_member_and_create_nothing(api: Api, value: Any, member: str) -> None:
     incident_id = api.create_id()
     set_sla(api.database, "acme", value)
     for response in (api.get(incident_id), api.create({"category": "medical"})):
