@@ -32,7 +32,7 @@ def set_sla(database: Database, slug: str, value: Any) -> None:
 
 def same_targets(assign: float, arrive: float, resolve: float) -> dict[str, Any]:
     legs = {"assign": assign, "arrive": arrive, "resolve": resolve}
-    return {"targets": {severity: legs for severity in ("low", "medium", "high", "critical")}}
+    return {"targets": dict.fromkeys(("low", "medium", "high", "critical"), legs)}
 
 
 def responder(**times: str | None) -> dict[str, Any]:
