@@ -90,7 +90,7 @@ def test_same_idempotency_key_returns_existing_and_changes_nothing(api: Api) -> 
 
     assert again.status_code == 200
     assert again.json()["idempotent"] is True
-    assert again.json()["incident"] == first
+    assert stored(again.json()["incident"]) == stored(first)
     assert api.total() == 1
 
 
