@@ -21,6 +21,11 @@ def make_key(database: Database, slug: str, scopes: list[str], **kwargs: Any) ->
         return auth_service.create_key(session, slug, scopes, **kwargs).secret
 
 
+def stored(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident without `sla`, which is measured to the time of each read (so two reads differ)."""
+    return {k: v for k, v in incident.items() if k != "sla"}
+
+
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 

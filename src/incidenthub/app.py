@@ -20,6 +20,7 @@ from incidenthub import __version__, docs_assets, openapi
 from incidenthub.access.router import router as access_router
 from incidenthub.adapters import ErrorDoc, doors, push_renderers
 from incidenthub.analytics.router import router as analytics_router
+from incidenthub.analytics.sety_router import router as sety_analytics_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -339,6 +340,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for prefix in ("/v1", "/v1/external"):
         app.include_router(
             analytics_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *url_checks]
+        )
+        app.include_router(
+            sety_analytics_router,
+            prefix=prefix,
+            include_in_schema=prefix == "/v1",
+            dependencies=[*native, *url_checks],
         )
     error_docs.update(openapi.operations("/v1", analytics_router, INTEL_ERRORS))
     renderers.update({route.endpoint: render_bad_request for route in analytics_router.routes})  # type: ignore[attr-defined]

@@ -95,7 +95,8 @@ def from_timeline(session: Session, entry: Mapping[str, Any], incident: Incident
 def incident_states(
     session: Session, tenant_id: str, incident_ids: Sequence[str], held: Mapping[str, Incident]
 ) -> dict[str, dict[str, Any]]:
-    """The incidents as the native API shows them, without their timelines."""
+    """The incidents as the native API shows them, without their timelines and SLA (which depends on when it
+    is read: read the incident for it)."""
     repository = IncidentRepository(session)
     incidents = [held[i] for i in incident_ids if i in held and _whole(held[i])]
     missing = sorted(set(incident_ids) - {incident.id for incident in incidents})
@@ -103,7 +104,9 @@ def incident_states(
         incidents += repository.states(tenant_id, missing)
     links = repository.links_of(tenant_id, incidents)
     return {
-        incident.id: to_read(incident, links[incident.id], timeline=False).model_dump(mode="json", exclude={"timeline"})
+        incident.id: to_read(incident, links[incident.id], timeline=False).model_dump(
+            mode="json", exclude={"timeline", "sla"}
+        )
         for incident in incidents
     }
 

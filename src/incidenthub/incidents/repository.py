@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from incidenthub.models import Assignment, Incident, IncidentLink, Note, TimelineEvent
+from incidenthub.models import Assignment, Incident, IncidentLink, Note, Tenant, TimelineEvent
 from incidenthub.models.base import UTCDateTime, unindexed
 
 # Everything a full read of an incident shows, loaded in one query per relation; its state is that
@@ -48,6 +49,11 @@ class Link:
 class IncidentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def tenant_settings(self, tenant_id: str) -> dict[str, Any]:
+        """The tenant's settings (`tenants.settings`), e.g. its SLA targets."""
+        value = self.session.execute(select(Tenant.settings).where(Tenant.id == tenant_id)).scalar_one_or_none()
+        return dict(value or {})
 
     def get(self, tenant_id: str, incident_id: str, *, full: bool = False, for_update: bool = False) -> Incident | None:
         """One incident; `for_update` locks its row until the transaction ends (PostgreSQL; SQLite's

@@ -36,6 +36,10 @@ router = APIRouter(tags=["incidents"])
 
 _AUTH = responses(401, 403)
 _WRITE = responses(400, 401, 403, 413, 415, 422)
+# Every answer with the incident's SLA reads the tenant's SLA targets first.
+_SLA_SETTINGS: dict[int | str, dict[str, Any]] = {
+    409: {**responses(409)[409], "description": "Conflict, or the tenant's SLA settings cannot be used"}
+}
 
 
 _ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
@@ -68,6 +72,7 @@ def _utc(name: str, value: datetime | None) -> datetime | None:
     responses={
         200: {"model": IncidentEnvelope, "description": "Idempotent repeat: the existing incident"},
         **_WRITE,
+        **_SLA_SETTINGS,
     },
     summary="Create incident",
 )
@@ -79,11 +84,13 @@ async def create_incident(
 ) -> IncidentEnvelope:
     raw: dict[str, Any] = await request.json()
     runtime = runtime_of(request)
+    with runtime.database.read_sessions() as session:  # unusable SLA settings refuse it before any write
+        targets = service.sla_clock(session, principal.tenant_id).targets
     command = service.native_command(body, raw)
     upsert = batch.Upsert(principal.tenant_id, command, actor=principal.key_id, update=False)
     written: batch.Written = await runtime.writes.run_batched(batch.UPSERT, upsert)
     if written.rows is not None and written.event is not None:
-        return IncidentEnvelope(incident=service.created_read(written.rows, written.event), idempotent=False)
+        return IncidentEnvelope(incident=service.created_read(written.rows, written.event, targets), idempotent=False)
     with runtime.database.read_sessions() as session:
         stored = service.read_incident(session, principal.tenant_id, written.result.incident_id)
     if written.result.created:  # made one incident at a time (another writer raced it): read back
@@ -93,7 +100,12 @@ async def create_incident(
     return IncidentEnvelope(incident=stored, idempotent=True)
 
 
-@router.get("/incidents", response_model=IncidentPage, responses=responses(401, 403, 422), summary="List incidents")
+@router.get(
+    "/incidents",
+    response_model=IncidentPage,
+    responses={**responses(401, 403, 422), **_SLA_SETTINGS},
+    summary="List incidents",
+)
 def list_incidents(
     session: Session = Depends(read_session),
     principal: Principal = Depends(require("incidents:read")),
@@ -122,7 +134,7 @@ def list_incidents(
 @router.get(
     "/incidents/{incident_id}",
     response_model=IncidentRead,
-    responses=responses(401, 403, 404),
+    responses={**responses(401, 403, 404), **_SLA_SETTINGS},
     summary="Get incident",
 )
 def get_incident(

@@ -189,19 +189,57 @@ class PersonRef(BaseModel):
 class UnitRef(BaseModel):
     id: str
     call_sign: str
+    name: str | None = None
 
 
 class ResponderRead(BaseModel):
+    """Sety's ResponderAssignment: one unit (and the person, when the CAD names one) on the incident, its
+    milestones and the intervals between them (seconds to the millisecond; null when a milestone is missing
+    or precedes the one before it)."""
+
     assignment_id: str
     unit: UnitRef | None = None
     personnel: PersonRef | None = None
     is_primary: bool
     status: str | None = None
     dispatched_by: str | None = None
+    assigned_at: Stamp | None = Field(None, description="When the assignment was recorded in incidenthub")
     dispatched_at: Stamp | None = None
     enroute_at: Stamp | None = None
     arrived_at: Stamp | None = None
     cleared_at: Stamp | None = None
+    turnout_seconds: float | None = Field(None, description="dispatched_at -> enroute_at")
+    travel_seconds: float | None = Field(None, description="enroute_at -> arrived_at")
+    response_seconds: float | None = Field(None, description="dispatched_at -> arrived_at")
+
+
+class SlaLegRead(BaseModel):
+    """One leg of the SLA: from the incident's start to its milestone."""
+
+    target_seconds: float
+    status: Literal["met", "running", "stopped"] = Field(
+        description="met: the milestone is stored; running: not yet, the incident is open (elapsed grows with "
+        "the request time); stopped: the incident closed without it"
+    )
+    ended_at: Stamp | None = Field(description="The milestone (met) or the closing time (stopped); null while running")
+    elapsed_seconds: float | None = Field(
+        description="Seconds from started_at to ended_at (or to evaluated_at while running); null when the "
+        "milestone is stored before the start (clock skew)"
+    )
+    breached: bool | None = Field(description="elapsed_seconds > target_seconds; null when elapsed is null")
+
+
+class SlaRead(BaseModel):
+    """Sety's SLA: per leg with a target (assign, arrive, resolve; null without one) and overall."""
+
+    severity: str = Field(description="The severity whose targets apply (medium for an unknown one)")
+    started_at: Stamp
+    started_from: Literal["call_received_at", "source_created_at", "created_at"]
+    evaluated_at: Stamp = Field(description="The request time running legs are measured to")
+    breached: bool = Field(description="Whether any leg is breached")
+    assign: SlaLegRead | None = Field(description="To the first unit dispatched")
+    arrive: SlaLegRead | None = Field(description="To the first unit arrived")
+    resolve: SlaLegRead | None = Field(description="To resolved_at")
 
 
 class RelatedIncident(BaseModel):
@@ -276,6 +314,9 @@ class IncidentRead(BaseModel):
     notes: list[NoteRead]
     responders: list[ResponderRead]
     related_incidents: list[RelatedIncident]
+    sla: SlaRead | None = Field(
+        None, description="Computed at each read from the stored times and the request time (not in event payloads)"
+    )
 
 
 class IncidentEnvelope(BaseModel):

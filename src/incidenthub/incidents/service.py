@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from incidenthub.clock import utcnow
-from incidenthub.errors import FieldError, Invalid, NotFound
-from incidenthub.incidents import changes
+from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
+from incidenthub.incidents import changes, sla
 from incidenthub.incidents.commands import IncidentFields, SourceIncident
 from incidenthub.incidents.repository import IncidentFilter, IncidentRepository
 from incidenthub.incidents.schemas import (
@@ -19,7 +19,7 @@ from incidenthub.incidents.schemas import (
     NoteRead,
     StatusChange,
 )
-from incidenthub.incidents.shaping import NATIVE_SOURCE, note_read, to_read
+from incidenthub.incidents.shaping import NATIVE_SOURCE, SlaClock, note_read, to_read
 from incidenthub.models import Incident, Note, TimelineEvent
 
 MAX_PAGE_SIZE = 100
@@ -48,12 +48,22 @@ def native_command(request: IncidentCreate, raw: dict[str, Any]) -> SourceIncide
     return SourceIncident(source=NATIVE_SOURCE, external_id=request.idempotency_key, fields=fields, raw=raw)
 
 
-def created_read(rows: dict[str, Any], event: dict[str, Any]) -> IncidentRead:
+def sla_clock(session: Session, tenant_id: str) -> SlaClock:
+    """The tenant's SLA targets and the time now; unusable `settings["sla"]` is a 409 naming the member."""
+    try:
+        targets = sla.from_settings(IncidentRepository(session).tenant_settings(tenant_id))
+    except sla.SlaSettingsError as error:
+        detail = f"the tenant's SLA settings cannot be used: {error}"
+        raise Conflict(detail, [FieldError(f"settings.{error.field}", error.message)]) from None
+    return SlaClock(targets, utcnow())
+
+
+def created_read(rows: dict[str, Any], event: dict[str, Any], targets: sla.Targets) -> IncidentRead:
     """The read shape of an incident the write path just inserted, from the rows it wrote (no query)."""
     values = {("extra_metadata" if name == "metadata" else name): value for name, value in rows.items()}
     values.pop("content_hash", None)
     incident = Incident(**values, call_taker=None, notes=[], assignments=[], timeline=[TimelineEvent(**event)])
-    return to_read(incident, [])
+    return to_read(incident, [], clock=SlaClock(targets, utcnow()))
 
 
 def get_incident(
@@ -68,20 +78,22 @@ def get_incident(
 
 def read_incident(session: Session, tenant_id: str, incident_id: str) -> IncidentRead:
     """The full read shape of one incident of this tenant."""
+    clock = sla_clock(session, tenant_id)
     incident = get_incident(session, tenant_id, incident_id, full=True)
     links = IncidentRepository(session).links_of(tenant_id, [incident])
-    return to_read(incident, links[incident.id])
+    return to_read(incident, links[incident.id], clock=clock)
 
 
 def list_incidents(session: Session, tenant_id: str, filters: IncidentFilter, page: int, limit: int) -> IncidentPage:
     """Newest first, one page at a time."""
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         raise Invalid("from_date is after to_date", [FieldError("from_date", "must not be after to_date")])
+    clock = sla_clock(session, tenant_id)
     repository = IncidentRepository(session)
     rows, total = repository.page(tenant_id, filters, (page - 1) * limit, limit)
     links = repository.links_of(tenant_id, rows)
     return IncidentPage(
-        data=[to_read(row, links[row.id]) for row in rows],
+        data=[to_read(row, links[row.id], clock=clock) for row in rows],
         page=page,
         limit=limit,
         total=total,

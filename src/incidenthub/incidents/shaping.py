@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
+from incidenthub.incidents import sla
 from incidenthub.incidents.repository import Link
 from incidenthub.incidents.schemas import (
     Caller,
@@ -13,6 +16,7 @@ from incidenthub.incidents.schemas import (
     PersonRef,
     RelatedIncident,
     ResponderRead,
+    SlaRead,
     Subject,
     TimelineEventRead,
     UnitRef,
@@ -20,6 +24,14 @@ from incidenthub.incidents.schemas import (
 from incidenthub.models import Assignment, Incident, Note
 
 NATIVE_SOURCE = "native"
+
+
+@dataclass(frozen=True)
+class SlaClock:
+    """What an incident's SLA is measured with: the tenant's targets and the request time."""
+
+    targets: sla.Targets
+    now: datetime
 
 
 def note_read(note: Note) -> NoteRead:
@@ -38,22 +50,35 @@ def responder_read(a: Assignment) -> ResponderRead:
     """One assignment in the native read shape (a responder of the incident)."""
     return ResponderRead(
         assignment_id=a.id,
-        unit=UnitRef(id=a.unit.id, call_sign=a.unit.call_sign) if a.unit else None,
+        unit=UnitRef(id=a.unit.id, call_sign=a.unit.call_sign, name=a.unit.name) if a.unit else None,
         personnel=PersonRef(id=a.personnel.id, personnel_id=a.personnel.personnel_id, name=a.personnel.full_name)
         if a.personnel
         else None,
         is_primary=a.is_primary,
         status=a.status,
         dispatched_by=a.dispatched_by,
+        assigned_at=a.created_at,
         dispatched_at=a.dispatched_at,
         enroute_at=a.enroute_at,
         arrived_at=a.arrived_at,
         cleared_at=a.cleared_at,
+        turnout_seconds=sla.seconds_between(a.dispatched_at, a.enroute_at),
+        travel_seconds=sla.seconds_between(a.enroute_at, a.arrived_at),
+        response_seconds=sla.seconds_between(a.dispatched_at, a.arrived_at),
     )
 
 
-def to_read(incident: Incident, links: Sequence[Link], *, timeline: bool = True) -> IncidentRead:
-    """The canonical record in the native read shape; `timeline=False` leaves the timeline out (unread)."""
+def sla_read(incident: Incident, clock: SlaClock) -> SlaRead:
+    """The incident's SLA at the clock's time, by the tenant's targets."""
+    times = sla.SlaTimes.of(incident, incident.assignments)
+    return SlaRead.model_validate(sla.evaluate(incident.severity, times, clock.targets, clock.now))
+
+
+def to_read(
+    incident: Incident, links: Sequence[Link], *, timeline: bool = True, clock: SlaClock | None = None
+) -> IncidentRead:
+    """The canonical record in the native read shape; `timeline=False` leaves the timeline out (unread);
+    with a clock, the SLA at its time (without, `sla` is null: event payloads, read at another time)."""
     coordinates = (
         [incident.longitude, incident.latitude]
         if incident.longitude is not None and incident.latitude is not None
@@ -136,4 +161,5 @@ def to_read(incident: Incident, links: Sequence[Link], *, timeline: bool = True)
             )
             for link in links
         ],
+        sla=sla_read(incident, clock) if clock is not None else None,
     )
