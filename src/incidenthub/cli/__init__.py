@@ -8,7 +8,6 @@ import os
 import shlex
 import sys
 import time
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,20 +16,17 @@ import typer
 from rich.console import Console
 
 from incidenthub.auth import service as auth_service
-from incidenthub.clock import as_utc, iso_utc
+from incidenthub.cli import admin
+from incidenthub.cli.common import err, fail, open_database, parse_time, print_json
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
-from incidenthub.errors import AppError, NotFound
+from incidenthub.errors import AppError
 
 app = typer.Typer(help="incidenthub: incidents from every door, one canonical record.", no_args_is_help=True)
-tenant_app = typer.Typer(help="Tenants (agencies, communities, organisations).", no_args_is_help=True)
-key_app = typer.Typer(help="API keys.", no_args_is_help=True)
-safety_app = typer.Typer(help="The safety aggregates behind threat intelligence.", no_args_is_help=True)
-app.add_typer(tenant_app, name="tenant")
-app.add_typer(key_app, name="key")
-app.add_typer(safety_app, name="safety")
-
-err = Console(stderr=True)
+app.add_typer(admin.tenant_app, name="tenant")
+app.add_typer(admin.key_app, name="key")
+app.add_typer(admin.safety_app, name="safety")
+app.command("demo-data")(admin.demo_data)
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -46,25 +42,12 @@ class ExportFormat(StrEnum):
     csv = "csv"
 
 
-def _database() -> Database:
-    return Database(get_settings().database_url)
-
-
-def _fail(error: AppError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {error.detail}", highlight=False)
-    return typer.Exit(code=2 if error.status_code in (400, 422) else 1)
-
-
-def _print_json(value: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(value) + "\n")
-
-
 @app.command()
 def migrate() -> None:
     """Apply database migrations and exit."""
     from incidenthub.migrate import upgrade  # Alembic: only the commands that migrate pay for its import
 
-    database = _database()
+    database = open_database()
     upgrade(database)
     database.dispose()
     err.print("database is up to date")
@@ -191,218 +174,6 @@ def _hint_no_usable_key(tenant_slug: str) -> None:
     sys.stdout.flush()
 
 
-@tenant_app.command("create")
-def tenant_create(
-    name: Annotated[str, typer.Option(help="Display name")],
-    slug: Annotated[str | None, typer.Option(help="URL-safe id; defaults to the slugified name")] = None,
-    timezone: Annotated[str, typer.Option(help="IANA timezone, e.g. America/Chicago")] = "UTC",
-    sonoran_community_id: Annotated[str | None, typer.Option(help="Sonoran CAD community id")] = None,
-) -> None:
-    """Create a tenant and print it as JSON."""
-    database = _database()
-    try:
-        with database.transaction() as session:
-            tenant = auth_service.create_tenant(session, name, slug, timezone, sonoran_community_id)
-            view = auth_service.tenant_view(tenant)
-    except AppError as error:
-        raise _fail(error) from None
-    _print_json(view)
-
-
-@tenant_app.command("update")
-def tenant_update(
-    slug: Annotated[str, typer.Argument(help="The tenant's slug (`tenant list` shows them)")],
-    name: Annotated[str | None, typer.Option(help="New display name")] = None,
-    timezone: Annotated[str | None, typer.Option(help="New IANA timezone, e.g. America/Chicago")] = None,
-    sonoran_community_id: Annotated[
-        str | None, typer.Option(help="Sonoran CAD community id (unique; '' removes it)")
-    ] = None,
-    sonoran_push_url: Annotated[
-        str | None, typer.Option(help="The game server's push URL (http://ip:port/sonorancad/event; '' removes it)")
-    ] = None,
-    sonoran_push_key: Annotated[str | None, typer.Option(help="The `key` each push event carries")] = None,
-    safety_half_life_days: Annotated[
-        float | None, typer.Option(help="Days for an incident's weight in the safety scores to halve (7 to 3650)")
-    ] = None,
-) -> None:
-    """Change a tenant's name, timezone, Sonoran community id, Sonoran push URL or safety half-life; print it."""
-    from incidenthub.auth.repository import TenantRepository
-    from incidenthub.incidents import safety
-    from incidenthub.webhooks import service as webhooks
-    from incidenthub.webhooks import urls
-
-    database = _database()
-    pushing = sonoran_push_url is not None or sonoran_push_key is not None
-    try:
-        with database.transaction() as session:
-            found = TenantRepository(session).by_slug(slug)
-            zone_before = found.timezone if found is not None else None
-            if (pushing or safety_half_life_days is not None) and (name, timezone, sonoran_community_id) == (
-                None,
-                None,
-                None,
-            ):
-                if found is None:
-                    raise NotFound(f"no tenant with slug {slug!r}")
-                tenant = found
-            else:
-                tenant = auth_service.update_tenant(session, slug, name, timezone, sonoran_community_id)
-            if safety_half_life_days is not None:
-                _set_half_life(tenant, safety_half_life_days)
-            if safety_half_life_days is not None or tenant.timezone != zone_before:
-                # Decayed weights depend on the half-life and hours of the week on the timezone: all anew.
-                session.flush()
-                safety.rebuild(session, tenant.id)
-            view = auth_service.tenant_view(tenant)
-            if safety_half_life_days is not None:
-                view["safety"] = tenant.settings[safety.SETTINGS_KEY]
-            if pushing:
-                allowed = urls.allowed_networks(get_settings().webhook_allowed_networks)
-                push = webhooks.set_sonoran_push(session, tenant.id, sonoran_push_url, sonoran_push_key, allowed)
-                view["sonoran_push_url"] = push.url if push is not None else None
-    except AppError as error:
-        raise _fail(error) from None
-    _print_json(view)
-
-
-def _set_half_life(tenant: Any, days: float) -> None:
-    from incidenthub.errors import FieldError, Invalid
-    from incidenthub.incidents import safety
-
-    current = dict(tenant.settings or {})
-    current[safety.SETTINGS_KEY] = {**(current.get(safety.SETTINGS_KEY) or {}), "half_life_days": days}
-    try:
-        safety.Settings.checked(tenant.timezone, current)
-    except safety.SettingsError as error:
-        message = f"--safety-half-life-days: {error}"
-        raise Invalid(message, [FieldError("safety_half_life_days", str(error))]) from None
-    tenant.settings = current
-
-
-@safety_app.command("rebuild")
-def safety_rebuild(tenant: Annotated[str, typer.Option(help="Tenant slug")]) -> None:
-    """Recompute a tenant's safety aggregates from its incidents and print the counts as JSON."""
-    from incidenthub.auth.repository import TenantRepository
-    from incidenthub.incidents import safety
-    from incidenthub.incidents.safety_repository import SafetyRepository
-
-    started = time.monotonic()
-    try:
-        with _database().transaction() as session:
-            found = TenantRepository(session).by_slug(tenant)
-            if found is None:
-                raise NotFound(f"no tenant with slug {tenant!r}")
-            safety.rebuild(session, found.id)
-            counts = SafetyRepository(session).counts(found.id)
-    except AppError as error:
-        raise _fail(error) from None
-    _print_json({"tenant": tenant, **counts, "seconds": round(time.monotonic() - started, 2)})
-
-
-@app.command("demo-data")
-def demo_data(
-    tenant: Annotated[str, typer.Option(help="Tenant slug")],
-    incidents: Annotated[int, typer.Option(min=1, help="How many incidents to generate")],
-    city: Annotated[str, typer.Option(help="lagos or nyc")],
-    days: Annotated[int, typer.Option(min=1, max=3650, help="Spread over the last DAYS days")] = 365,
-    seed: Annotated[int, typer.Option(help="The same seed (and --until) gives the same incidents")] = 1,
-    until: Annotated[str | None, typer.Option(help="ISO 8601 end of the spread, with offset (default: now)")] = None,
-) -> None:
-    """Generate realistic synthetic incidents (GovWorx uploads through the write path) and print a summary."""
-    from incidenthub.adapters.govworx import demo
-
-    if city not in demo.CITIES:
-        err.print(f"[red]error:[/red] --city must be one of {', '.join(demo.CITIES)}, not {city!r}", highlight=False)
-        raise typer.Exit(code=2)
-    end = _parse_time("--until", until) or as_utc(datetime.now().astimezone())
-    place = demo.CITIES[city]
-    try:
-        started = time.monotonic()
-
-        def progress(done: int) -> None:
-            if done % 100_000 < demo.BATCH and done < incidents:
-                rate = done / max(time.monotonic() - started, 1e-6)
-                err.print(f"demo-data: {done:,} of {incidents:,} ({rate:,.0f}/s)", highlight=False)
-
-        summary = demo.write(_database(), tenant, place, incidents, days, seed, end, on_batch=progress)
-    except AppError as error:
-        raise _fail(error) from None
-    total = summary.created + summary.unchanged
-    _print_json(
-        {
-            "tenant": tenant,
-            "city": place.name,
-            **vars(summary),
-            "seconds": round(summary.seconds, 2),
-            "per_second": round(total / summary.seconds, 1) if summary.seconds else None,
-            "box": list(place.box),
-            "hot_spots": [
-                {"name": s.name, "lat": s.latitude, "lon": s.longitude, "spread_m": s.spread_m, "share": s.share}
-                for s in place.hot_spots
-            ],
-        }
-    )
-
-
-@tenant_app.command("list")
-def tenant_list() -> None:
-    """Print every tenant, one JSON object per line."""
-    from incidenthub.auth.repository import TenantRepository
-
-    with _database().read_sessions() as session:
-        for tenant in TenantRepository(session).all():
-            _print_json(auth_service.tenant_view(tenant))
-
-
-def _parse_time(option: str, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        err.print(f"[red]error:[/red] {option} {value!r} is not an ISO 8601 date-time", highlight=False)
-        raise typer.Exit(code=2) from None
-    if parsed.tzinfo is None:
-        err.print(f"[red]error:[/red] {option} needs an offset, e.g. 2027-01-01T00:00:00Z", highlight=False)
-        raise typer.Exit(code=2)
-    try:
-        return as_utc(parsed)
-    except OverflowError:
-        err.print(f"[red]error:[/red] {option} {value!r} is out of range", highlight=False)
-        raise typer.Exit(code=2) from None
-
-
-@key_app.command("create")
-def key_create(
-    tenant: Annotated[str, typer.Option(help="Tenant slug")],
-    scope: Annotated[list[str], typer.Option(help="A scope (repeat for more); '*' grants all")],
-    name: Annotated[str | None, typer.Option(help="What the key is for")] = None,
-    expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry with offset")] = None,
-) -> None:
-    """Create an API key and print it once, as JSON."""
-    expiry = _parse_time("--expires-at", expires_at)
-    database = _database()
-    try:
-        with database.transaction() as session:
-            view = auth_service.create_key(session, tenant, scope, name, expiry).view()
-    except AppError as error:
-        raise _fail(error) from None
-    _print_json(view)
-
-
-@key_app.command("revoke")
-def key_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (key_...)")]) -> None:
-    """Revoke an API key; it stops working at once."""
-    database = _database()
-    try:
-        with database.transaction() as session:
-            key = auth_service.revoke_key(session, key_id)
-            view = {"id": key.id, "revoked_at": iso_utc(key.revoked_at) if key.revoked_at else None}
-    except AppError as error:
-        raise _fail(error) from None
-    _print_json(view)
-
-
 @app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(help="JSON array, JSON lines, or CSV file of upload payloads", exists=True)],
@@ -431,7 +202,7 @@ def import_file(
         )
         raise typer.Exit(code=2)
     reject_path = rejects or file.with_name(file.name + ".rejects.jsonl")
-    database = _database()
+    database = open_database()
     started = time.monotonic()
     columns = (
         TextColumn("[bold]import[/bold]"),
@@ -468,7 +239,7 @@ def import_file(
                 on_reject=on_reject,
             )
         except AppError as error:
-            raise _fail(error) from None
+            raise fail(error) from None
         progress.update(task, completed=file.stat().st_size)
     elapsed = time.monotonic() - started
     summary = {
@@ -482,7 +253,7 @@ def import_file(
     }
     if not report.rejected:
         reject_path.unlink(missing_ok=True)
-    _print_json(summary)
+    print_json(summary)
     if report.rejected:
         err.print(f"{report.rejected} record(s) rejected; see {reject_path}", highlight=False)
         raise typer.Exit(code=1)
@@ -501,7 +272,7 @@ def export(
     from incidenthub.adapters.govworx import bulk
 
     rows = bulk.export_rows(
-        _database(), tenant, start=_parse_time("--from", start), end=_parse_time("--to", end), all_sources=all_sources
+        open_database(), tenant, start=parse_time("--from", start), end=parse_time("--to", end), all_sources=all_sources
     )
     try:
         if output is None:
@@ -510,7 +281,7 @@ def export(
             with output.open("w", encoding="utf-8", newline="") as out:
                 count = bulk.write_export(rows, out, format.value)
     except AppError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     err.print(f"exported {count} incident(s)", highlight=False)
 
 
