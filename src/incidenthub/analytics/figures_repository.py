@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -32,7 +32,7 @@ from incidenthub.analytics.period import Period
 from incidenthub.analytics.standards import Standard
 from incidenthub.models.base import UTCDateTime
 
-GROUP_BY = (
+GroupBy = Literal[
     "agency",
     "agency_type",
     "call_taker",
@@ -44,7 +44,8 @@ GROUP_BY = (
     "source",
     "hour",
     "weekday",
-)
+]
+GROUP_BY: tuple[str, ...] = get_args(GroupBy)
 _COLUMN_GROUPS = {"agency", "agency_type", "call_position", "response_area", "priority", "incident_type", "source"}
 
 # Each leg: where its start and end come from (columns of `times` for incident legs, of `asg` for unit legs).

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import answers, service
+from incidenthub.analytics.figures_repository import GroupBy
 from incidenthub.analytics.period import DATE_PATTERN
 from incidenthub.analytics.schemas import Compliance, IncidentIntervals, IntervalFigures
 from incidenthub.auth.dependencies import require
@@ -44,19 +45,6 @@ def incident_intervals(
 
 # --- answers over a period: a bad parameter is 400 naming it (the app renders these routes' errors so) -------
 
-GroupBy = Literal[
-    "agency",
-    "agency_type",
-    "call_taker",
-    "call_position",
-    "response_area",
-    "unit",
-    "priority",
-    "incident_type",
-    "source",
-    "hour",
-    "weekday",
-]
 DateOrTime = Annotated[
     str | None,
     Query(
