@@ -23,14 +23,13 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal, get_args
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from incidenthub.analytics.intervals import ASSIGNMENT_LEGS, INCIDENT_LEGS
 from incidenthub.analytics.period import Period
 from incidenthub.analytics.standards import Standard
-from incidenthub.models.base import UTCDateTime
 
 GroupBy = Literal[
     "agency",
@@ -62,16 +61,6 @@ LEG_ENDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _ms(dialect: str, column: str) -> str:
-    """The column as integer epoch milliseconds (truncated); NULL stays NULL."""
-    if dialect == "postgresql":
-        return f"CAST(floor(extract(epoch from {column}) * 1000) AS BIGINT)"
-    # SQLAlchemy stores `YYYY-MM-DD HH:MM:SS.ffffff` (UTC) on SQLite.
-    return (
-        f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000 + CAST(substr({column}, 21, 3) AS INTEGER))"
-    )
-
-
 @dataclass
 class Query:
     """One statement being built: its text pieces and bound parameters."""
@@ -82,11 +71,6 @@ class Query:
     def bind(self, value: Any) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
-        return f":{name}"
-
-    def bind_time(self, value: Any) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = bindparam(name, value, type_=UTCDateTime())
         return f":{name}"
 
 
@@ -102,14 +86,14 @@ def _local_ms(query: Query, period: Period) -> str:
     return f"(CASE {cases} ELSE began + {query.bind(pieces[-1][1])} END)"
 
 
-def _group_key(group_by: str | None) -> str:
+def _group_key(group_by: str | None, alias: str) -> str:
     if group_by is None:
         return "'all'"
     if group_by in _COLUMN_GROUPS:
-        return f"i.{group_by}"
+        return f"{alias}.{group_by}"
     if group_by == "call_taker":
         return "p.personnel_id"
-    return "NULL"  # hour and weekday: computed from `began` in `inc`; unit: the assignment's
+    return "NULL"  # hour and weekday: computed from `began`; unit: the assignment's
 
 
 def _applies(query: Query, standard: Standard) -> str:
@@ -132,58 +116,45 @@ def legs_sql(
     query: Query, tenant_id: str, period: Period, group_by: str | None, legs: Sequence[str] | None = None
 ) -> str:
     """`WITH ... legs AS (...)`: one row per leg of every incident (and assignment) in the period, with its group
-    `g`, its start and end (epoch ms), its value `v` (NULL when a time is missing) and what standards select on."""
-    dialect = query.dialect
-    began = "COALESCE(i.call_received_at, i.call_picked_up_at, i.source_created_at, i.created_at)"
-    since = query.bind_time(period.since)
-    until = query.bind_time(period.until)
-    key = _group_key(group_by)
-    taker = "LEFT JOIN personnel p ON p.id = i.call_taker_id" if group_by == "call_taker" else ""
-    label = "COALESCE(p.display_name, p.personnel_id)" if group_by == "call_taker" else "NULL"
+    `g`, its start and end (epoch ms), its value `v` (NULL when a time is missing) and what standards select on.
+    Read from the rows kept for analytics (`response_times`, `unit_response_times`), not from the incidents."""
+    wanted = list(legs) if legs is not None else [*INCIDENT_LEGS, *ASSIGNMENT_LEGS]
     tenant = query.bind(tenant_id)
-    inc = f"""
-inc0 AS (
-  SELECT i.id AS incident_id, i.number AS number, {key} AS g0, {label} AS label,
-         lower(i.category) AS category, lower(i.agency_type) AS agency_type, lower(i.priority) AS priority,
-         {_ms(dialect, began)} AS began,
-         {_ms(dialect, "i.call_received_at")} AS received, {_ms(dialect, "i.call_picked_up_at")} AS picked,
-         {_ms(dialect, "i.call_hung_up_at")} AS hung, {_ms(dialect, "i.dispatch_queued_at")} AS queued,
-         {_ms(dialect, "i.dispatched_at")} AS own_dispatched,
-         {_ms(dialect, "(SELECT MIN(a.dispatched_at) FROM assignments a WHERE a.incident_id = i.id)")}
-           AS units_dispatched,
-         {_ms(dialect, "(SELECT MIN(a.arrived_at) FROM assignments a WHERE a.incident_id = i.id)")} AS first_arrived
-  FROM incidents i {taker}
-  WHERE i.tenant_id = {tenant} AND i.is_drill = {query.bind(False)}
-    AND {began} >= {since} AND {began} < {until}
-)"""
+    since, until = query.bind(period.since_ms), query.bind(period.until_ms)
     expression = "g0"
     if group_by in ("hour", "weekday"):
         local = _local_ms(query, period)
         # Epoch day 0 (1970-01-01) was a Thursday: +3 makes Monday 0.
         expression = f"({local} / 3600000) % 24" if group_by == "hour" else f"({local} / 86400000 + 3) % 7"
-    inc += f",\ninc AS (SELECT inc0.*, {expression} AS g FROM inc0)"
-    unit_key = "u.call_sign" if group_by == "unit" else "inc.g"
-    unit_label = "NULL" if group_by == "unit" else "inc.label"
-    asg = f"""
-asg AS MATERIALIZED (
-  SELECT a.id AS assignment_id, a.incident_id, inc.number, {unit_key} AS g, {unit_label} AS label,
-         u.call_sign AS call_sign, inc.category, inc.agency_type, inc.priority,
-         {_ms(dialect, "a.dispatched_at")} AS dispatched, {_ms(dialect, "a.enroute_at")} AS enroute,
-         {_ms(dialect, "a.arrived_at")} AS arrived, {_ms(dialect, "a.cleared_at")} AS cleared,
-         ROW_NUMBER() OVER (PARTITION BY a.incident_id
-                            ORDER BY CASE WHEN a.arrived_at IS NULL THEN 1 ELSE 0 END, a.arrived_at,
-                                     a.created_at, a.id) AS arrival_rank
-  FROM assignments a JOIN inc ON inc.incident_id = a.incident_id LEFT JOIN units u ON u.id = a.unit_id
-  WHERE a.tenant_id = {tenant}
-),
-times AS MATERIALIZED (
-  SELECT inc.*,
-         CASE WHEN units_dispatched IS NULL THEN own_dispatched
-              WHEN own_dispatched IS NULL OR units_dispatched < own_dispatched THEN units_dispatched
-              ELSE own_dispatched END AS first_dispatched
-  FROM inc
+
+    def rows(table: str, alias: str, columns: str, unit: bool) -> str:
+        key = "un.call_sign" if unit and group_by == "unit" else _group_key(group_by, alias)
+        joins = f"LEFT JOIN personnel p ON p.id = {alias}.call_taker_id" if group_by == "call_taker" else ""
+        joins += f" LEFT JOIN units un ON un.id = {alias}.unit_id" if unit else ""
+        label = "COALESCE(p.display_name, p.personnel_id)" if group_by == "call_taker" else "NULL"
+        return f"""(
+  SELECT {expression} AS g, g1.* FROM (
+    SELECT {alias}.incident_id, {alias}.number, {key} AS g0, {label} AS label, lower({alias}.category) AS category,
+           lower({alias}.agency_type) AS agency_type, lower({alias}.priority) AS priority,
+           {alias}.began_ms AS began, {columns}
+    FROM {table} {alias} {joins}
+    WHERE {alias}.tenant_id = {tenant} AND {alias}.began_ms >= {since} AND {alias}.began_ms < {until}
+  ) g1
 )"""
-    wanted = list(legs) if legs is not None else [*INCIDENT_LEGS, *ASSIGNMENT_LEGS]
+
+    ctes = []
+    if any(name in INCIDENT_LEGS for name in wanted) and group_by != "unit":
+        columns = (
+            "r.received_ms AS received, r.picked_ms AS picked, r.hung_ms AS hung, r.queued_ms AS queued, "
+            "r.first_dispatched_ms AS first_dispatched, r.first_arrived_ms AS first_arrived"
+        )
+        ctes.append(f"times AS {rows('response_times', 'r', columns, unit=False)}")
+    if any(name in ASSIGNMENT_LEGS for name in wanted):
+        columns = (
+            "u.assignment_id, un.call_sign, u.dispatched_ms AS dispatched, u.enroute_ms AS enroute, "
+            "u.arrived_ms AS arrived, u.cleared_ms AS cleared, u.first_arriving"
+        )
+        ctes.append(f"asg AS {rows('unit_response_times', 'u', columns, unit=True)}")
     parts = []
     for name in wanted:
         start, end = LEG_ENDS[name]
@@ -198,10 +169,17 @@ times AS MATERIALIZED (
             parts.append(
                 f"SELECT incident_id, number, assignment_id, call_sign, g, label, '{name}' AS leg, "
                 f"{start} AS start_ms, {end} AS end_ms, category, agency_type, priority, "
-                "CASE WHEN arrival_rank = 1 AND arrived IS NOT NULL THEN 1 ELSE 0 END AS first_arriving FROM asg"
+                "CASE WHEN first_arriving THEN 1 ELSE 0 END AS first_arriving FROM asg"
             )
+    if not parts:  # unit legs only, asked of incident legs: no rows
+        parts.append(
+            "SELECT NULL AS incident_id, NULL AS number, NULL AS assignment_id, NULL AS call_sign, NULL AS g, "
+            "NULL AS label, NULL AS leg, NULL AS start_ms, NULL AS end_ms, NULL AS category, NULL AS agency_type, "
+            "NULL AS priority, 0 AS first_arriving WHERE 1 = 0"
+        )
     union = "\n  UNION ALL ".join(parts)
-    return f"""WITH {inc.strip()},{asg.strip()},
+    prefix = f"WITH {', '.join(ctes)}," if ctes else "WITH"
+    return f"""{prefix}
 legs0 AS (
   {union}
 ),

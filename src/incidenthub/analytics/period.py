@@ -65,6 +65,15 @@ class Period:
             "timezone": self.zone.key,
         }
 
+    @property
+    def since_ms(self) -> int:
+        return _epoch_ms(self.since)
+
+    @property
+    def until_ms(self) -> int:
+        """Epoch ms of the end (exclusive), rounded up: an instant stored to the ms before `until` is in."""
+        return -(-(self.until - _EARLIEST) // timedelta(milliseconds=1))
+
     def offsets(self) -> list[tuple[int, int]]:
         """(from epoch ms, offset ms) pieces covering the period: the zone's UTC offset from that instant on."""
 

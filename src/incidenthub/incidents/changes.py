@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session, object_session
 
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
-from incidenthub.incidents import classification, events, safety
+from incidenthub.incidents import (
+    classification,
+    events,
+    response_times,  # noqa: F401  (its upkeep listens to every commit)
+    safety,
+)
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
 from incidenthub.models import DeletedIncident, Incident, Personnel, Tenant, TimelineEvent

@@ -1,6 +1,7 @@
 """ORM tables, one module per group; importing this package registers them all."""
 
 from incidenthub.models.access import AccessCode, AccessGuess, AccessLog, AccessSite
+from incidenthub.models.analytics import ResponseTimes, UnitResponseTimes
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
@@ -28,6 +29,7 @@ __all__ = [
     "OutboxEvent",
     "Personnel",
     "Recording",
+    "ResponseTimes",
     "SafePlace",
     "SafetyCell",
     "SafetyHour",
@@ -39,6 +41,7 @@ __all__ = [
     "TenantCounter",
     "TimelineEvent",
     "Unit",
+    "UnitResponseTimes",
     "WebhookAttempt",
     "WebhookCursor",
     "WebhookDelivery",

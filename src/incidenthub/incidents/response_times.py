@@ -1,0 +1,131 @@
+"""The response-time rows (`models/analytics.py`): kept in the transaction of every change.
+
+Just before a transaction commits, every incident it changed (those its outbox events name) is read once
+with its assignments, and its rows are made again from them: one `response_times` row (none for a drill) and
+one `unit_response_times` row per assignment. So the rows equal a recomputation from the incidents
+(`expected`) at every commit; tests/analytics/test_upkeep.py checks it after changes through every door.
+A deleted incident's rows go with it (foreign keys, ON DELETE CASCADE).
+
+Times are integer epoch milliseconds, truncated (as `analytics/intervals.py` and every answer show them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from incidenthub.clock import as_utc
+from incidenthub.events import outbox
+from incidenthub.incidents.response_times_repository import ResponseTimesRepository
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+GROUPED = (
+    "tenant_id",
+    "number",
+    "source",
+    "category",
+    "incident_type",
+    "priority",
+    "agency",
+    "agency_type",
+    "response_area",
+    "call_position",
+    "call_taker_id",
+)
+
+
+def epoch_ms(value: datetime | None) -> int | None:
+    """An instant as integer epoch milliseconds (truncated); None stays None."""
+    return None if value is None else (as_utc(value) - _EPOCH) // _MS
+
+
+def _earliest(*values: int | None) -> int | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def rows_of(incident: Any, assignments: Iterable[Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The rows of one incident (its canonical columns, read by attribute) and of its assignments (in the order
+    they were made); (None, []) for a drill."""
+    if incident.is_drill:
+        return None, []
+    began = incident.call_received_at or incident.call_picked_up_at or incident.source_created_at
+    grouped = {name: getattr(incident, name) for name in GROUPED}
+    grouped["began_ms"] = epoch_ms(began or incident.created_at)
+    units = [
+        {
+            **grouped,
+            "assignment_id": a.id,
+            "incident_id": incident.id,
+            "unit_id": a.unit_id,
+            "dispatched_ms": epoch_ms(a.dispatched_at),
+            "enroute_ms": epoch_ms(a.enroute_at),
+            "arrived_ms": epoch_ms(a.arrived_at),
+            "cleared_ms": epoch_ms(a.cleared_at),
+            "first_arriving": False,
+        }
+        for a in assignments
+    ]
+    arrived = [u for u in units if u["arrived_ms"] is not None]
+    if arrived:
+        min(arrived, key=lambda u: u["arrived_ms"])["first_arriving"] = True  # ties: the first made
+    row = {
+        **grouped,
+        "incident_id": incident.id,
+        "received_ms": epoch_ms(incident.call_received_at),
+        "picked_ms": epoch_ms(incident.call_picked_up_at),
+        "hung_ms": epoch_ms(incident.call_hung_up_at),
+        "queued_ms": epoch_ms(incident.dispatch_queued_at),
+        "first_dispatched_ms": _earliest(epoch_ms(incident.dispatched_at), *(u["dispatched_ms"] for u in units)),
+        "first_arrived_ms": _earliest(*(u["arrived_ms"] for u in arrived)),
+    }
+    return row, units
+
+
+def _made(incidents: Iterable[Any], assignments: Iterable[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    by_incident = {key: list(group) for key, group in groupby(assignments, key=lambda a: a.incident_id)}
+    rows: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
+    for incident in incidents:
+        row, unit_rows = rows_of(incident, by_incident.get(incident.id, ()))
+        if row is not None:
+            rows.append(row)
+            units.extend(unit_rows)
+    return rows, units
+
+
+def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
+    """Make these incidents' rows again ((tenant id, incident id) -> created in this transaction, so it had
+    none before) from the incidents as they are in the session."""
+    by_tenant: dict[str, list[str]] = {}
+    for tenant_id, incident_id in touched:
+        by_tenant.setdefault(tenant_id, []).append(incident_id)
+    repository = ResponseTimesRepository(session)
+    rows: list[dict[str, Any]] = []
+    units: list[dict[str, Any]] = []
+    for tenant_id, ids in sorted(by_tenant.items()):
+        made = _made(repository.incidents(tenant_id, ids), repository.assignments(ids))
+        rows += made[0]
+        units += made[1]
+    existing = sorted(incident_id for (_, incident_id), created in touched.items() if not created)
+    repository.replace(existing, rows, units)
+
+
+@event.listens_for(Session, "before_commit", insert=True)  # before the outbox writes (and forgets) its queue
+def _before_commit(session: Session) -> None:
+    touched = outbox.incidents_in(session)
+    if touched:
+        session.flush()
+        refresh(session, touched)
+
+
+def expected(session: Session, tenant_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A tenant's rows made from scratch from its incidents and assignments (for the tests)."""
+    repository = ResponseTimesRepository(session)
+    return _made(repository.all_incidents(tenant_id), repository.all_assignments(tenant_id))

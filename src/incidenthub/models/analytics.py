@@ -1,0 +1,69 @@
+"""Response-time analytics: the stored times each incident's and each assignment's legs are made of.
+
+`response_times` holds one row per incident that is not a drill, `unit_response_times` one per assignment
+of such an incident: the times the legs of `analytics/intervals.py` are made of, as integer epoch
+milliseconds (truncated, as every answer shows times), and what the answers group and select on (copied
+from the incident: agency, call taker, priority, ...). They are kept in the transaction that changes the
+incident (`incidents/response_times.py`), so they never disagree with it, and they are narrow, so an answer
+over a year reads them instead of the incidents' wide rows and computes no dates.
+
+`began_ms` is when the call began (the first stored of call received, picked up, created in the source,
+created here): the instant a period selects on.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from incidenthub.models.base import Base
+
+
+class _Grouped:
+    """What the answers group and select on, copied from the incident."""
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    began_ms: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(64))
+    incident_type: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str | None] = mapped_column(String(64))
+    agency: Mapped[str | None] = mapped_column(String(128))
+    agency_type: Mapped[str | None] = mapped_column(String(64))
+    response_area: Mapped[str | None] = mapped_column(String(128))
+    call_position: Mapped[str | None] = mapped_column(String(128))
+    call_taker_id: Mapped[str | None] = mapped_column(String(32))  # personnel.id; its name is read with the answer
+
+
+class ResponseTimes(_Grouped, Base):
+    """One incident's call and dispatch times (epoch ms; None when not stored)."""
+
+    __tablename__ = "response_times"
+    __table_args__ = (Index("ix_response_times_tenant_began", "tenant_id", "began_ms"),)
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    received_ms: Mapped[int | None] = mapped_column(BigInteger)
+    picked_ms: Mapped[int | None] = mapped_column(BigInteger)
+    hung_ms: Mapped[int | None] = mapped_column(BigInteger)
+    queued_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # The earliest of the incident's own dispatch time and its assignments'; the earliest assignment arrival.
+    first_dispatched_ms: Mapped[int | None] = mapped_column(BigInteger)
+    first_arrived_ms: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UnitResponseTimes(_Grouped, Base):
+    """One assignment's milestones (epoch ms; None when not stored) and whether it arrived first."""
+
+    __tablename__ = "unit_response_times"
+    __table_args__ = (Index("ix_unit_response_times_tenant_began", "tenant_id", "began_ms"),)
+
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str | None] = mapped_column(String(32))  # units.id; its call sign is read with the answer
+    dispatched_ms: Mapped[int | None] = mapped_column(BigInteger)
+    enroute_ms: Mapped[int | None] = mapped_column(BigInteger)
+    arrived_ms: Mapped[int | None] = mapped_column(BigInteger)
+    cleared_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # The first unit to arrive on the incident (earliest arrival; ties: the assignment made first).
+    first_arriving: Mapped[bool] = mapped_column(Boolean, default=False)
