@@ -203,7 +203,13 @@ class ResponderRead(BaseModel):
     is_primary: bool
     status: str | None = None
     dispatched_by: str | None = None
-    assigned_at: Stamp | None = Field(None, description="When the assignment was recorded in incidenthub")
+    assigned_at: Stamp | None = Field(
+        None,
+        description=(
+            "When the unit was assigned: its dispatch time when the source sent one earlier than incidenthub "
+            "recorded the assignment, else when incidenthub recorded it"
+        ),
+    )
     dispatched_at: Stamp | None = None
     enroute_at: Stamp | None = None
     arrived_at: Stamp | None = None

@@ -46,6 +46,14 @@ def note_read(note: Note) -> NoteRead:
     )
 
 
+def assigned_at(a: Assignment) -> datetime:
+    """When the unit was assigned: the source's dispatch time when it is earlier than when incidenthub recorded
+    the assignment (an import, a CAD that reports late), else when incidenthub recorded it."""
+    if a.dispatched_at is not None and a.dispatched_at < a.created_at:
+        return a.dispatched_at
+    return a.created_at
+
+
 def responder_read(a: Assignment) -> ResponderRead:
     """One assignment in the native read shape (a responder of the incident)."""
     return ResponderRead(
@@ -57,7 +65,7 @@ def responder_read(a: Assignment) -> ResponderRead:
         is_primary=a.is_primary,
         status=a.status,
         dispatched_by=a.dispatched_by,
-        assigned_at=a.created_at,
+        assigned_at=assigned_at(a),
         dispatched_at=a.dispatched_at,
         enroute_at=a.enroute_at,
         arrived_at=a.arrived_at,
