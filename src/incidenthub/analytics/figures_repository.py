@@ -186,36 +186,18 @@ legs0 AS (
 legs AS (SELECT legs0.*, end_ms - start_ms AS v FROM legs0)"""
 
 
-# What the figures read of each leg row (the window sorts these only: fewer columns, a smaller sort).
-_FIGURE_COLUMNS = "v, start_ms, end_ms, label, category, agency_type, priority, first_arriving"
-
-
-def _fractile(query: Query, percentile: int) -> str:
-    if query.dialect == "postgresql":
-        return f"percentile_disc({percentile / 100}) WITHIN GROUP (ORDER BY v) FILTER (WHERE v >= 0)"
-    return f"MIN(CASE WHEN v >= 0 AND rn = ({percentile} * n + 99) / 100 THEN v END)"
-
-
 def figures_sql(query: Query, prelude: str, source: str, keys: str, chosen: Sequence[Standard]) -> str:
-    """Per `keys` (columns of `legs`): counts, p50, p90, mean (ms) and, per standard target, the legs it judges and
-    those within (`s{i}_n`, `s{i}_t{j}`)."""
-    read = f"{keys}, {_FIGURE_COLUMNS}" + ("" if "leg" in keys.split(", ") else ", leg")
-    if query.dialect == "postgresql":
-        ranked = f"{prelude},\nranked AS (SELECT {read} FROM {source})"
-    else:
-        measured = "CASE WHEN v >= 0 THEN 1 ELSE 0 END"
-        ranked = f"""{prelude},
-ranked AS (
-  SELECT {read}, ROW_NUMBER() OVER (PARTITION BY {keys}, {measured} ORDER BY v) AS rn,
-         COUNT(*) OVER (PARTITION BY {keys}, {measured}) AS n
-  FROM {source}
-)"""
+    """Per `keys` (columns of `source`): counts, p50, p90, mean (ms) and, per standard target, the legs it judges
+    and those within (`s{i}_n`, `s{i}_t{j}`).
+
+    Fractiles come from each group's histogram of leg values (`hist`: one row per distinct value, and CAD times
+    are to the second, so a few hundred rows per group): the nearest-rank p-th percentile is the smallest value
+    whose running count `c` reaches p % of the group's `t` (c * 100 >= p * t), the same on both databases."""
+    names = keys.split(", ")
     columns = [
         "SUM(CASE WHEN v >= 0 THEN 1 ELSE 0 END) AS count",
         "SUM(CASE WHEN start_ms IS NULL OR end_ms IS NULL THEN 1 ELSE 0 END) AS missing",
         "SUM(CASE WHEN v < 0 THEN 1 ELSE 0 END) AS issues",
-        f"{_fractile(query, 50)} AS p50",
-        f"{_fractile(query, 90)} AS p90",
         "AVG(CASE WHEN v >= 0 THEN v END) AS mean",
         "MAX(label) AS label",
     ]
@@ -225,7 +207,22 @@ ranked AS (
         for j, target in enumerate(standard.targets):
             limit = query.bind(target.within_seconds * 1000)
             columns.append(f"SUM(CASE WHEN v >= 0 AND v <= {limit} AND {applies} THEN 1 ELSE 0 END) AS s{i}_t{j}")
-    return f"{ranked}\nSELECT {keys}, {', '.join(columns)}\nFROM ranked GROUP BY {keys} ORDER BY {keys}"
+    same = "IS NOT DISTINCT FROM" if query.dialect == "postgresql" else "IS"
+    joined = " AND ".join(f"fr.{name} {same} agg.{name}" for name in names)
+    return f"""{prelude},
+agg AS (SELECT {keys}, {", ".join(columns)} FROM {source} GROUP BY {keys}),
+hist AS (SELECT {keys}, v, COUNT(*) AS n FROM {source} WHERE v >= 0 GROUP BY {keys}, v),
+cum AS (
+  SELECT {keys}, v, SUM(n) OVER (PARTITION BY {keys} ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c,
+         SUM(n) OVER (PARTITION BY {keys}) AS t
+  FROM hist
+),
+fr AS (
+  SELECT {keys}, MIN(CASE WHEN c * 100 >= 50 * t THEN v END) AS p50, MIN(CASE WHEN c * 100 >= 90 * t THEN v END) AS p90
+  FROM cum GROUP BY {keys}
+)
+SELECT agg.*, fr.p50, fr.p90 FROM agg LEFT JOIN fr ON {joined}
+ORDER BY {", ".join(f"agg.{name}" for name in names)}"""
 
 
 class FiguresRepository:
