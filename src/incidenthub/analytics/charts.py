@@ -26,7 +26,7 @@ TAKERS = 25  # call takers shown at most, worst first
 LINES = (15, 20)  # NENA-STA-020.1: 90 % within 15 s, 95 % within 20 s
 # Colours a reader (and the tests) can tell apart.
 BARS = "#4c72b0"
-OVERFLOW = "#8c8c8c"
+OVERFLOW = "#8172b3"
 LINE_COLOURS = {15: "#2ca02c", 20: "#d62728"}
 ANSWER = "#4c72b0"
 PROCESSING = "#dd8452"

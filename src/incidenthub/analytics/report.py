@@ -281,11 +281,13 @@ _STYLE = (
 
 def _html_table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{html.escape(number(c))}">{html.escape(number(c))}</td>' for c in row) + "</tr>"
-        for row in rows
-    )
+    body = "".join("<tr>" + "".join(_html_cell(number(c)) for c in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _html_cell(text: str) -> str:
+    marked = ' class="PASS"' if text == "PASS" else ' class="FAIL"' if text == "FAIL" else ""
+    return f"<td{marked}>{html.escape(text)}</td>"
 
 
 def html_text(data: dict[str, Any], png: Callable[[str, dict[str, Any]], bytes] = charts.png) -> str:
