@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from incidenthub.analytics import charts
+from incidenthub.analytics import charts, report
 from incidenthub.analytics.figures_repository import FiguresRepository
 from incidenthub.analytics.period import period_of
 from incidenthub.clock import utcnow
@@ -128,3 +128,40 @@ def test_a_bad_period_is_400_naming_the_parameter(gw: GovWorx, params: dict[str,
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"] == field
+
+
+def _gathered(gw: GovWorx, name: str) -> dict[str, Any]:
+    with gw.database.read_sessions() as session:
+        metro = session.execute(_tenant_id_sql(), {"slug": "metro"}).scalar_one()
+        return report.gather(session, metro, PERIOD["from_date"], PERIOD["to_date"], utcnow(), parts=(name,))
+
+
+def test_call_takers_worst_first_with_their_p90_and_share_within_15_s(gw: GovWorx) -> None:
+    def taker(ident: str, name: str, seconds: list[float], prefix: str) -> list[dict[str, Any]]:
+        return [
+            call(f"{prefix}{i}", DAY + timedelta(minutes=i), s, callTakerId=ident, callTakerName=name)
+            for i, s in enumerate(seconds)
+        ]
+
+    upload_all(
+        gw,
+        taker("CT-1", "Ann Able", [5] * 10, "A")  # all within: 100 %, p90 5 s
+        + taker("CT-2", "Bo Baker", [10] * 8 + [16, 30], "B")  # 80 %, p90 16 s
+        + taker("CT-3", "Cy Cole", [12] * 5 + [40] * 5, "C"),  # 50 %, p90 40 s
+    )
+    rows = charts.taker_rows(_gathered(gw, "call-takers"))
+    assert [(r["name"], r["count"], r["p90"], r["within_15"]) for r in rows] == [
+        ("Cy Cole (CT-3)", 10, 40, 50.0),
+        ("Bo Baker (CT-2)", 10, 16, 80.0),
+        ("Ann Able (CT-1)", 10, 5, 100.0),
+    ]
+
+
+def test_p90_by_hour_is_the_calls_local_hour(gw: GovWorx) -> None:
+    # 15:00 UTC on 2026-02-10 is 09:00 in America/Chicago; 30 s answered at 23:30 local is in hour 23.
+    _answered(gw, [4, 6, 8], "A")
+    upload_all(gw, [call("L1", DAY + timedelta(hours=14, minutes=30), 30)])
+    hours = {g["group"]: g for g in _gathered(gw, "p90-by-hour")["by_hour"]["groups"]}
+    assert set(hours) == {"09", "23"}
+    assert [leg["p90"] for leg in hours["09"]["legs"] if leg["leg"] == "call_answer"] == [8]
+    assert [leg["p90"] for leg in hours["23"]["legs"] if leg["leg"] == "call_answer"] == [30]

@@ -46,17 +46,18 @@ def gather(
     if tenant is None:
         raise NotFound(f"tenant {tenant_id} not found")
     wanted = set(parts)
-    overall = answers.intervals_answer(session, tenant_id, None, from_date, to_date, now)
-    period = overall["period"]
+    window = period_of(from_date, to_date, tenant.timezone, now)  # a bad period: 400 before any query
+    period = window.as_dict()
     data: dict[str, Any] = {
         "tenant": {"name": tenant.name, "slug": tenant.slug},
         "period": period,
         "timezone": period["timezone"],
         "period_text": period_text(period),
         "generated_at": iso_utc(now),
-        "overall": overall,
     }
     data["caption"] = f"{tenant.name}, {data['period_text']}"
+    if wanted & {"standards", "answer-times"}:  # the legs' table; the answer-time lines' shares
+        data["overall"] = answers.intervals_answer(session, tenant_id, None, from_date, to_date, now)
     if "standards" in wanted:
         chosen = tenant_standards(AnalyticsRepository(session), tenant_id)
         data["standards"] = [
@@ -64,7 +65,6 @@ def gather(
             for s in chosen
         ]
     if "answer-times" in wanted:
-        window = period_of(from_date, to_date, tenant.timezone, now)
         buckets = FiguresRepository(session).histogram(tenant_id, window, "call_answer", BUCKET_MS)
         data["histogram"] = {"leg": "call_answer", "bucket_seconds": BUCKET_MS / 1000, "buckets": buckets}
     if "p90-by-hour" in wanted:
@@ -140,6 +140,20 @@ def worst_text(answer: dict[str, Any]) -> str:
     return f"lowest by {worst['group_by']}: " + "; ".join(parts) if parts else ""
 
 
+def summary_lines(data: dict[str, Any], bold: str = "") -> list[str]:
+    """Per standard: its verdict, legs judged, legs over its strictest threshold and its worst groups."""
+    lines = []
+    for answer in data["standards"]:
+        worst = worst_text(answer)
+        missed = answer["missed"]
+        lines.append(
+            f"{answer['standard']['name']} ({answer['standard']['edition']}): {bold}{verdict(answer['passed'])}{bold}, "
+            f"{answer['judged']} judged, {missed['total']} over {missed['within_seconds']:g} s"
+            + (f"; {worst}" if worst else "")
+        )
+    return lines
+
+
 # --- Markdown ---------------------------------------------------------------------------------------------------
 
 
@@ -184,14 +198,7 @@ def markdown(data: dict[str, Any], images: dict[str, str] | None) -> str:
         ],
     )
     lines += ["", "Overall, a standard passes when every one of its targets passes:", ""]
-    for answer in data["standards"]:
-        worst = worst_text(answer)
-        missed = answer["missed"]["total"]
-        lines.append(
-            f"- {answer['standard']['name']} ({answer['standard']['edition']}): **{verdict(answer['passed'])}**, "
-            f"{answer['judged']} judged, {missed} over {answer['missed']['within_seconds']:g} s"
-            + (f"; {worst}" if worst else "")
-        )
+    lines += [f"- {line}" for line in summary_lines(data, bold="**")]
     lines += ["", "## Intervals (seconds)", ""]
     legs = leg_rows(data)
     if legs:
@@ -285,6 +292,13 @@ def _html_table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _marked(text: str) -> str:
+    """The first verdict of an escaped summary line in its colour."""
+    for word in ("PASS", "FAIL"):
+        text = text.replace(f": {word},", f": <span class='{word}'>{word}</span>,", 1)
+    return text
+
+
 def _html_cell(text: str) -> str:
     marked = ' class="PASS"' if text == "PASS" else ' class="FAIL"' if text == "FAIL" else ""
     return f"<td{marked}>{html.escape(text)}</td>"
@@ -317,12 +331,7 @@ def html_text(data: dict[str, Any], png: Callable[[str, dict[str, Any]], bytes] 
             ],
         )
     )
-    items = "".join(
-        f"<li>{html.escape(a['standard']['name'])}: <span class='{verdict(a['passed'])}'>{verdict(a['passed'])}</span>,"
-        f" {a['judged']} judged, {a['missed']['total']} over {a['missed']['within_seconds']:g} s"
-        f"{html.escape('; ' + worst_text(a)) if worst_text(a) else ''}</li>"
-        for a in data["standards"]
-    )
+    items = "".join(f"<li>{_marked(html.escape(line))}</li>" for line in summary_lines(data))
     parts.append(f"<ul>{items}</ul><h2>Intervals (seconds)</h2>")
     legs = leg_rows(data)
     parts.append(

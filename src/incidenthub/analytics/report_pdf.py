@@ -65,6 +65,12 @@ class _Pages:
         )
         self.y -= height
 
+    def paragraph(self, value: str) -> None:
+        """Text wrapped to the page's width, a line at a time (so it may go on over a new page)."""
+        width = int((PAGE_INCHES[0] - 2 * _MARGIN) * 72 / (_FONT * 0.56))
+        for line in textwrap.wrap(value, width, subsequent_indent="  "):
+            self.text(line)
+
     def table(self, header: list[str], widths: list[float], rows: list[list[str]]) -> None:
         """Rows of cells wrapped to their column (inches); the header again on each new page."""
         chars = [max(int((w - 0.1) * 72 / (_FONT * 0.56)), 4) for w in widths]
@@ -144,6 +150,10 @@ def pdf_bytes(data: dict[str, Any]) -> bytes:
                 for r in report.target_rows(data)
             ],
         )
+        pages.text("")
+        pages.text("Overall, a standard passes when every one of its targets passes:")
+        for line in report.summary_lines(data):
+            pages.paragraph(f"- {line}")
         pages.text("")
         pages.text("Intervals (seconds)", size=12, weight="bold")
         legs = report.leg_rows(data)
