@@ -276,3 +276,14 @@ class FiguresRepository:
             f"OFFSET {query.bind((page - 1) * limit)}"
         )
         return self._run(sql, query)
+
+    def histogram(self, tenant_id: str, period: Period, leg: str, bucket_ms: int) -> list[tuple[int, int]]:
+        """How many measured legs fall in each bucket of `bucket_ms`, one GROUP BY in the database: bucket k holds
+        the legs with (k - 1) * bucket_ms < v <= k * bucket_ms (bucket 0: exactly 0), so the legs within k buckets
+        are the sum of buckets 0..k, as a standard counts them. Negative and missing legs are left out."""
+        query = Query(self.dialect, {})
+        legs = legs_sql(query, tenant_id, period, None, [leg])
+        size = f"CAST({query.bind(int(bucket_ms))} AS BIGINT)"
+        bucket = f"(v + {size} - 1) / {size}"
+        sql = f"{legs}\nSELECT {bucket} AS bucket, COUNT(*) AS n FROM legs WHERE v >= 0 GROUP BY {bucket} ORDER BY 1"
+        return [(int(row.bucket), int(row.n)) for row in self._run(sql, query)]

@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
-from incidenthub.analytics import answers, service
+from incidenthub.analytics import answers, charts, report, service
 from incidenthub.analytics.figures_repository import GroupBy
 from incidenthub.analytics.period import DATE_PATTERN
 from incidenthub.analytics.schemas import Compliance, IncidentIntervals, IntervalFigures
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
+from incidenthub.errors import FieldError, NotFound
 from incidenthub.problems import responses
 from incidenthub.runtime import read_session
 
@@ -101,3 +102,35 @@ def compliance(
         session, principal.tenant_id, standard, group_by, (from_date, to_date), page, limit, utcnow()
     )
     return Compliance.model_validate(answer)
+
+
+_CHART: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": f"The chart, a {charts.WIDTH_PX} x {charts.HEIGHT_PX} PNG picture",
+        "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get(
+    "/analytics/charts/{name}.png",
+    response_class=Response,
+    responses={**_CHART, **_PERIOD, **responses(404)},
+    summary="A chart of the compliance report, as a PNG",
+)
+def chart(
+    name: Annotated[str, Path(max_length=64, description=f"One of {', '.join(charts.CHARTS)}")],
+    from_date: DateOrTime = None,
+    to_date: DateOrTime = None,
+    session: Session = Depends(read_session),
+    principal: Principal = Depends(require("analytics:read")),
+) -> Response:
+    """`answer-times`: the distribution of call answer times (1 s bars up to 60 s, then one bar) with lines at
+    15 s and 20 s labelled with the share within each; `p90-by-hour`: p90 of call answer and call processing by
+    the call's local hour; `call-takers`: per call taker p90 answer time and share within 15 s, worst first (25
+    at most). The same figures as `/v1/analytics/intervals` over the same period."""
+    if name not in charts.CHARTS:
+        message = f"no chart {name!r}; the charts are {', '.join(charts.CHARTS)}"
+        raise NotFound(message, [FieldError("name", message)])
+    data = report.gather(session, principal.tenant_id, from_date, to_date, utcnow(), parts=(name,))
+    return Response(charts.png(name, data), media_type="image/png")

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from incidenthub.auth import service as auth_service
 from incidenthub.cli import admin
+from incidenthub.cli import report as report_cli
 from incidenthub.cli.common import err, fail, open_database, parse_time, print_json
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
@@ -27,6 +28,7 @@ app.add_typer(admin.tenant_app, name="tenant")
 app.add_typer(admin.key_app, name="key")
 app.add_typer(admin.safety_app, name="safety")
 app.command("demo-data")(admin.demo_data)
+app.command("report")(report_cli.report)
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
