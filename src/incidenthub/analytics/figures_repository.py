@@ -74,16 +74,31 @@ class Query:
         return f":{name}"
 
 
-def _local_ms(query: Query, period: Period) -> str:
-    """Local epoch ms of the moment the call began (`began`), adding the offset of the piece it falls in."""
+# Where each end of a leg is kept (columns of `response_times` r and `unit_response_times` u).
+LEG_COLUMNS = {
+    "received": "received_ms",
+    "picked": "picked_ms",
+    "hung": "hung_ms",
+    "queued": "queued_ms",
+    "first_dispatched": "first_dispatched_ms",
+    "first_arrived": "first_arrived_ms",
+    "dispatched": "dispatched_ms",
+    "enroute": "enroute_ms",
+    "arrived": "arrived_ms",
+    "cleared": "cleared_ms",
+}
+
+
+def _local_ms(query: Query, period: Period, began: str) -> str:
+    """Local epoch ms of the moment the call began (the column `began`), adding the offset of the piece it is in."""
     pieces = period.offsets()
     if len(pieces) == 1:
-        return f"(began + {query.bind(pieces[0][1])})"
+        return f"({began} + {query.bind(pieces[0][1])})"
     cases = " ".join(
-        f"WHEN began < {query.bind(start)} THEN began + {query.bind(offset)}"
+        f"WHEN {began} < {query.bind(start)} THEN {began} + {query.bind(offset)}"
         for (_, offset), (start, _) in pairwise(pieces)
     )
-    return f"(CASE {cases} ELSE began + {query.bind(pieces[-1][1])} END)"
+    return f"(CASE {cases} ELSE {began} + {query.bind(pieces[-1][1])} END)"
 
 
 def _group_key(group_by: str | None, alias: str) -> str:
@@ -112,110 +127,124 @@ def _applies(query: Query, standard: Standard) -> str:
     return " AND ".join(terms)
 
 
-def legs_sql(
+def leg_rows(
     query: Query, tenant_id: str, period: Period, group_by: str | None, legs: Sequence[str] | None = None
-) -> str:
-    """`WITH ... legs AS (...)`: one row per leg of every incident (and assignment) in the period, with its group
-    `g`, its start and end (epoch ms), its value `v` (NULL when a time is missing) and what standards select on.
-    Read from the rows kept for analytics (`response_times`, `unit_response_times`), not from the incidents."""
+) -> list[str]:
+    """One SELECT per leg: a row per leg of every incident (or assignment) in the period, with its group `g`, its
+    start and end (epoch ms), its value `v` (NULL when a time is missing) and what standards select on. Each reads
+    its table (`response_times`, `unit_response_times`: the rows kept for analytics) directly, so the database
+    can aggregate each leg as it scans instead of first gathering every leg's rows."""
     wanted = list(legs) if legs is not None else [*INCIDENT_LEGS, *ASSIGNMENT_LEGS]
     tenant = query.bind(tenant_id)
     since, until = query.bind(period.since_ms), query.bind(period.until_ms)
-    expression = "g0"
-    if group_by in ("hour", "weekday"):
-        local = _local_ms(query, period)
-        # Epoch day 0 (1970-01-01) was a Thursday: +3 makes Monday 0.
-        expression = f"({local} / 3600000) % 24" if group_by == "hour" else f"({local} / 86400000 + 3) % 7"
 
-    def rows(table: str, alias: str, columns: str, unit: bool) -> str:
+    def select(name: str, alias: str, unit: bool) -> str:
+        start, end = LEG_ENDS[name]
         key = "un.call_sign" if unit and group_by == "unit" else _group_key(group_by, alias)
+        local = _local_ms(query, period, f"{alias}.began_ms") if group_by in ("hour", "weekday") else ""
+        if group_by == "hour":
+            key = f"({local} / 3600000) % 24"
+        elif group_by == "weekday":  # epoch day 0 (1970-01-01) was a Thursday: +3 makes Monday 0
+            key = f"({local} / 86400000 + 3) % 7"
         joins = f"LEFT JOIN personnel p ON p.id = {alias}.call_taker_id" if group_by == "call_taker" else ""
         joins += f" LEFT JOIN units un ON un.id = {alias}.unit_id" if unit else ""
         label = "COALESCE(p.display_name, p.personnel_id)" if group_by == "call_taker" else "NULL"
-        return f"""(
-  SELECT {expression} AS g, g1.* FROM (
-    SELECT {alias}.incident_id, {alias}.number, {key} AS g0, {label} AS label, lower({alias}.category) AS category,
-           lower({alias}.agency_type) AS agency_type, lower({alias}.priority) AS priority,
-           {alias}.began_ms AS began, {columns}
-    FROM {table} {alias} {joins}
-    WHERE {alias}.tenant_id = {tenant} AND {alias}.began_ms >= {since} AND {alias}.began_ms < {until}
-  ) g1
-)"""
+        if unit:
+            table, mine = "unit_response_times", "u.assignment_id, un.call_sign"
+            first = "CASE WHEN u.first_arriving THEN 1 ELSE 0 END"
+        else:
+            table, mine, first = "response_times", "CAST(NULL AS VARCHAR(32)), CAST(NULL AS VARCHAR(128))", "1"
+        start_ms, end_ms = f"{alias}.{LEG_COLUMNS[start]}", f"{alias}.{LEG_COLUMNS[end]}"
+        return f"""SELECT {alias}.incident_id, {alias}.number, {mine.split(", ")[0]} AS assignment_id,
+       {mine.split(", ")[1]} AS call_sign, {key} AS g, {label} AS label, '{name}' AS leg,
+       {start_ms} AS start_ms, {end_ms} AS end_ms, {end_ms} - {start_ms} AS v, lower({alias}.category) AS category,
+       lower({alias}.agency_type) AS agency_type, lower({alias}.priority) AS priority, {first} AS first_arriving,
+       {alias}.began_ms AS began
+FROM {table} {alias} {joins}
+WHERE {alias}.tenant_id = {tenant} AND {alias}.began_ms >= {since} AND {alias}.began_ms < {until}"""
 
-    ctes = []
-    if any(name in INCIDENT_LEGS for name in wanted) and group_by != "unit":
-        columns = (
-            "r.received_ms AS received, r.picked_ms AS picked, r.hung_ms AS hung, r.queued_ms AS queued, "
-            "r.first_dispatched_ms AS first_dispatched, r.first_arrived_ms AS first_arrived"
-        )
-        ctes.append(f"times AS {rows('response_times', 'r', columns, unit=False)}")
-    if any(name in ASSIGNMENT_LEGS for name in wanted):
-        columns = (
-            "u.assignment_id, un.call_sign, u.dispatched_ms AS dispatched, u.enroute_ms AS enroute, "
-            "u.arrived_ms AS arrived, u.cleared_ms AS cleared, u.first_arriving"
-        )
-        ctes.append(f"asg AS {rows('unit_response_times', 'u', columns, unit=True)}")
-    parts = []
+    selects = []
     for name in wanted:
-        start, end = LEG_ENDS[name]
         if name in INCIDENT_LEGS and group_by != "unit":
-            parts.append(
-                f"SELECT incident_id, number, CAST(NULL AS VARCHAR(32)) AS assignment_id, "
-                f"CAST(NULL AS VARCHAR(128)) AS call_sign, g, label, '{name}' AS leg, "
-                f"{start} AS start_ms, {end} AS end_ms, category, agency_type, priority, 1 AS first_arriving "
-                "FROM times"
-            )
+            selects.append(select(name, "r", unit=False))
         elif name in ASSIGNMENT_LEGS:
-            parts.append(
-                f"SELECT incident_id, number, assignment_id, call_sign, g, label, '{name}' AS leg, "
-                f"{start} AS start_ms, {end} AS end_ms, category, agency_type, priority, "
-                "CASE WHEN first_arriving THEN 1 ELSE 0 END AS first_arriving FROM asg"
-            )
-    if not parts:  # unit legs only, asked of incident legs: no rows
-        parts.append(
+            selects.append(select(name, "u", unit=True))
+    return selects
+
+
+def legs_sql(
+    query: Query, tenant_id: str, period: Period, group_by: str | None, legs: Sequence[str] | None = None
+) -> str:
+    """`WITH legs AS (...)`: the rows of `leg_rows`, every leg's together."""
+    selects = leg_rows(query, tenant_id, period, group_by, legs)
+    if not selects:  # unit legs grouped, asked of an incident leg: no rows
+        selects = [
             "SELECT NULL AS incident_id, NULL AS number, NULL AS assignment_id, NULL AS call_sign, NULL AS g, "
-            "NULL AS label, NULL AS leg, NULL AS start_ms, NULL AS end_ms, NULL AS category, NULL AS agency_type, "
-            "NULL AS priority, 0 AS first_arriving WHERE 1 = 0"
-        )
+            "NULL AS label, NULL AS leg, NULL AS start_ms, NULL AS end_ms, NULL AS v, NULL AS category, "
+            "NULL AS agency_type, NULL AS priority, 0 AS first_arriving, NULL AS began WHERE 1 = 0"
+        ]
+    return "WITH legs AS (\n" + "\n UNION ALL ".join(selects) + "\n)"
+
+
+_ATTRIBUTES = "label, category, agency_type, priority, first_arriving"
+
+
+def figures_sql(
+    query: Query, selects: Sequence[str], keys: str, chosen: Sequence[Standard], judged: str = "", scoped: bool = False
+) -> str:
+    """Per `keys` (columns of the leg rows `selects` give): counts, p50, p90, mean (ms) and, per standard target,
+    the legs it judges and those within (`s{i}_n`, `s{i}_t{j}`). `judged`: only the leg rows it is true of.
+    `scoped`: keys `scope, g`, each row counted once over all (`scope` 'all', `g` NULL) and once in its group.
+
+    Each leg's rows are aggregated as they are read, into `hist`: one row per group, value and what standards
+    select on, with how many legs have them (`n`); CAD times are to the second, so that is a few hundred rows per
+    group, not one per leg. Every figure is then summed from `hist`. Fractiles are nearest-rank: the p-th
+    percentile is the smallest value whose running count `c` reaches p % of the group's `t` (c * 100 >= p * t),
+    the same on both databases."""
+    grouped = f"g, leg, v, {_ATTRIBUTES}" if scoped else f"{keys}, v, {_ATTRIBUTES}"
+    where = f" WHERE {judged}" if judged else ""
+    parts = [f"SELECT {grouped}, COUNT(*) AS n FROM ({select}) b{where} GROUP BY {grouped}" for select in selects]
+    if not parts:
+        parts = [
+            f"SELECT {grouped}, 0 AS n FROM (SELECT NULL AS g, NULL AS leg, NULL AS v, NULL AS label, "
+            "NULL AS category, NULL AS agency_type, NULL AS priority, 0 AS first_arriving) b WHERE 1 = 0"
+        ]
     union = "\n  UNION ALL ".join(parts)
-    prefix = f"WITH {', '.join(ctes)}," if ctes else "WITH"
-    return f"""{prefix}
-legs0 AS (
+    if scoped:
+        hist = f"""WITH hist0 AS (
   {union}
 ),
-legs AS (SELECT legs0.*, end_ms - start_ms AS v FROM legs0)"""
-
-
-def figures_sql(query: Query, prelude: str, source: str, keys: str, chosen: Sequence[Standard]) -> str:
-    """Per `keys` (columns of `source`): counts, p50, p90, mean (ms) and, per standard target, the legs it judges
-    and those within (`s{i}_n`, `s{i}_t{j}`).
-
-    Fractiles come from each group's histogram of leg values (`hist`: one row per distinct value, and CAD times
-    are to the second, so a few hundred rows per group): the nearest-rank p-th percentile is the smallest value
-    whose running count `c` reaches p % of the group's `t` (c * 100 >= p * t), the same on both databases."""
+hist AS (
+  SELECT 'all' AS scope, CAST(NULL AS VARCHAR(200)) AS g, leg, v, {_ATTRIBUTES}, n FROM hist0
+  UNION ALL SELECT 'group' AS scope, CAST(g AS VARCHAR(200)) AS g, leg, v, {_ATTRIBUTES}, n FROM hist0
+)"""
+        keys = "scope, g"
+    else:
+        hist = f"WITH hist AS (\n  {union}\n)"
     names = keys.split(", ")
+    measured = "SUM(CASE WHEN v >= 0 THEN n END)"
     columns = [
-        "SUM(CASE WHEN v >= 0 THEN 1 ELSE 0 END) AS count",
-        "SUM(CASE WHEN start_ms IS NULL OR end_ms IS NULL THEN 1 ELSE 0 END) AS missing",
-        "SUM(CASE WHEN v < 0 THEN 1 ELSE 0 END) AS issues",
-        "AVG(CASE WHEN v >= 0 THEN v END) AS mean",
+        "SUM(CASE WHEN v >= 0 THEN n ELSE 0 END) AS count",
+        "SUM(CASE WHEN v IS NULL THEN n ELSE 0 END) AS missing",
+        "SUM(CASE WHEN v < 0 THEN n ELSE 0 END) AS issues",
+        f"SUM(CASE WHEN v >= 0 THEN v * n END) * 1.0 / {measured} AS mean",
         "MAX(label) AS label",
     ]
     for i, standard in enumerate(chosen):
         applies = _applies(query, standard)
-        columns.append(f"SUM(CASE WHEN v >= 0 AND {applies} THEN 1 ELSE 0 END) AS s{i}_n")
+        columns.append(f"SUM(CASE WHEN v >= 0 AND {applies} THEN n ELSE 0 END) AS s{i}_n")
         for j, target in enumerate(standard.targets):
             limit = query.bind(target.within_seconds * 1000)
-            columns.append(f"SUM(CASE WHEN v >= 0 AND v <= {limit} AND {applies} THEN 1 ELSE 0 END) AS s{i}_t{j}")
+            columns.append(f"SUM(CASE WHEN v >= 0 AND v <= {limit} AND {applies} THEN n ELSE 0 END) AS s{i}_t{j}")
     same = "IS NOT DISTINCT FROM" if query.dialect == "postgresql" else "IS"
     joined = " AND ".join(f"fr.{name} {same} agg.{name}" for name in names)
-    return f"""{prelude},
-agg AS (SELECT {keys}, {", ".join(columns)} FROM {source} GROUP BY {keys}),
-hist AS (SELECT {keys}, v, COUNT(*) AS n FROM {source} WHERE v >= 0 GROUP BY {keys}, v),
+    return f"""{hist},
+agg AS (SELECT {keys}, {", ".join(columns)} FROM hist GROUP BY {keys}),
+vals AS (SELECT {keys}, v, SUM(n) AS n FROM hist WHERE v >= 0 GROUP BY {keys}, v),
 cum AS (
   SELECT {keys}, v, SUM(n) OVER (PARTITION BY {keys} ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c,
          SUM(n) OVER (PARTITION BY {keys}) AS t
-  FROM hist
+  FROM vals
 ),
 fr AS (
   SELECT {keys}, MIN(CASE WHEN c * 100 >= 50 * t THEN v END) AS p50, MIN(CASE WHEN c * 100 >= 90 * t THEN v END) AS p90
@@ -241,24 +270,15 @@ class FiguresRepository:
     def intervals(self, tenant_id: str, period: Period, group_by: str | None, chosen: Sequence[Standard]) -> list[Any]:
         """Per group and leg: count, missing, issues, p50, p90, mean (ms), label and each standard's counts."""
         query = Query(self.dialect, {})
-        legs = legs_sql(query, tenant_id, period, group_by)
-        return self._run(figures_sql(query, legs, "legs", "g, leg", chosen), query)
+        selects = leg_rows(query, tenant_id, period, group_by)
+        return self._run(figures_sql(query, selects, "g, leg", chosen), query)
 
     def compliance(self, tenant_id: str, period: Period, group_by: str, standard: Standard) -> list[Any]:
         """The standard's figures over every leg it judges (scope `all`, g NULL) and per group (scope `group`)."""
         query = Query(self.dialect, {})
-        legs = legs_sql(query, tenant_id, period, group_by, [standard.leg])
+        selects = leg_rows(query, tenant_id, period, group_by, [standard.leg])
         applies = _applies(query, standard)
-        scoped = (
-            f"{legs},\njudged AS (SELECT * FROM legs WHERE {applies}),\n"
-            "scoped AS (SELECT 'all' AS scope, incident_id, number, assignment_id, call_sign, "
-            "CAST(NULL AS VARCHAR(200)) AS g, "
-            "label, leg, start_ms, end_ms, category, agency_type, priority, first_arriving, v FROM judged "
-            "UNION ALL SELECT 'group' AS scope, incident_id, number, assignment_id, call_sign, "
-            "CAST(g AS VARCHAR(200)) AS g, label, leg, start_ms, end_ms, category, agency_type, priority, "
-            "first_arriving, v FROM judged)"
-        )
-        return self._run(figures_sql(query, scoped, "scoped", "scope, g", [standard]), query)
+        return self._run(figures_sql(query, selects, "g, leg", [standard], judged=applies, scoped=True), query)
 
     def missed(
         self, tenant_id: str, period: Period, standard: Standard, limit_ms: float, page: int, limit: int
