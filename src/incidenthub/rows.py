@@ -9,10 +9,10 @@ Other databases keep the Core insert, whose driver takes datetimes and JSON nati
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.dialects import sqlite
@@ -80,3 +80,13 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     pairs = list(zip(order, converters, strict=True))
     params = [tuple(row[key] if convert is None else convert(row[key]) for key, convert in pairs) for row in rows]
     connection.exec_driver_sql(statement, params)
+
+
+T = TypeVar("T")
+CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's bind parameter limits
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`values` in slices of at most `size` (for IN lists)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -94,6 +94,39 @@ def number(value: Any, suffix: str = "") -> str:
     return f"{value:g}{suffix}" if isinstance(value, float) else f"{value}{suffix}"
 
 
+STANDARD_HEADERS = [
+    "Standard",
+    "Source",
+    "Edition",
+    "Clause",
+    "Leg",
+    "Judged",
+    "Target",
+    "Within",
+    "Required",
+    "Result",
+]
+
+
+def standard_cells(data: dict[str, Any], result: Callable[[str], str]) -> list[list[Any]]:
+    """The cells of the standards table, one row per target; `result` dresses PASS / FAIL / no data."""
+    return [
+        [
+            r["standard"],
+            r["source"],
+            r["edition"],
+            r["clause"] or "not given",
+            r["leg"],
+            r["judged"],
+            f"{r['within_seconds']:g} s",
+            number(r["percent_within"], " %"),
+            f"{r['percent_required']:g} %",
+            result(r["result"]),
+        ]
+        for r in target_rows(data)
+    ]
+
+
 def target_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per target of every standard of the tenant (its figures as compliance answered them)."""
     rows = []
@@ -179,24 +212,7 @@ def markdown(data: dict[str, Any], images: dict[str, str] | None) -> str:
     """The report in Markdown; `images` maps a chart to the file it was written to (None: charts left out)."""
     title, period, generated = title_lines(data)
     lines = [f"# {title}", "", period, "", generated, "", "## Standards", ""]
-    lines += _md_table(
-        ["Standard", "Source", "Edition", "Clause", "Leg", "Judged", "Target", "Within", "Required", "Result"],
-        [
-            [
-                r["standard"],
-                r["source"],
-                r["edition"],
-                r["clause"] or "not given",
-                r["leg"],
-                r["judged"],
-                f"{r['within_seconds']:g} s",
-                number(r["percent_within"], " %"),
-                f"{r['percent_required']:g} %",
-                f"**{r['result']}**",
-            ]
-            for r in target_rows(data)
-        ],
-    )
+    lines += _md_table(STANDARD_HEADERS, standard_cells(data, lambda result: f"**{result}**"))
     lines += ["", "Overall, a standard passes when every one of its targets passes:", ""]
     lines += [f"- {line}" for line in summary_lines(data, bold="**")]
     lines += ["", "## Intervals (seconds)", ""]
@@ -311,26 +327,7 @@ def html_text(data: dict[str, Any], png: Callable[[str, dict[str, Any]], bytes] 
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title><style>{_STYLE}</style>",
         f"</head><body><h1>{title}</h1><p>{period}</p><p>{generated}</p><h2>Standards</h2>",
     ]
-    parts.append(
-        _html_table(
-            ["Standard", "Source", "Edition", "Clause", "Leg", "Judged", "Target", "Within", "Required", "Result"],
-            [
-                [
-                    r["standard"],
-                    r["source"],
-                    r["edition"],
-                    r["clause"] or "not given",
-                    r["leg"],
-                    r["judged"],
-                    f"{r['within_seconds']:g} s",
-                    number(r["percent_within"], " %"),
-                    f"{r['percent_required']:g} %",
-                    r["result"],
-                ]
-                for r in target_rows(data)
-            ],
-        )
-    )
+    parts.append(_html_table(STANDARD_HEADERS, standard_cells(data, str)))
     items = "".join(f"<li>{_marked(html.escape(line))}</li>" for line in summary_lines(data))
     parts.append(f"<ul>{items}</ul><h2>Intervals (seconds)</h2>")
     legs = leg_rows(data)

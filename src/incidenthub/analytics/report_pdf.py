@@ -132,23 +132,9 @@ def pdf_bytes(data: dict[str, Any]) -> bytes:
         pages.text("")
         pages.text("Standards", size=12, weight="bold")
         pages.table(
-            ["Standard", "Source", "Ed.", "Clause", "Leg", "Judged", "Target", "Within", "Required", "Result"],
+            ["Ed." if header == "Edition" else header for header in report.STANDARD_HEADERS],
             [2.1, 2.1, 0.45, 0.95, 1.2, 0.6, 0.6, 0.7, 0.7, 0.6],
-            [
-                [
-                    r["standard"],
-                    r["source"],
-                    r["edition"],
-                    r["clause"] or "not given",
-                    r["leg"],
-                    str(r["judged"]),
-                    f"{r['within_seconds']:g} s",
-                    report.number(r["percent_within"], " %"),
-                    f"{r['percent_required']:g} %",
-                    r["result"],
-                ]
-                for r in report.target_rows(data)
-            ],
+            [[str(cell) for cell in row] for row in report.standard_cells(data, str)],
         )
         pages.text("")
         pages.text("Overall, a standard passes when every one of its targets passes:")

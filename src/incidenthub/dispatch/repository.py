@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,16 +16,10 @@ from sqlalchemy.orm import Session, selectinload
 from incidenthub.clock import utcnow
 from incidenthub.models import Assignment, Incident, Personnel, Unit
 from incidenthub.models.base import new_id, unindexed
+from incidenthub.rows import chunks
 
 MAX_IDENT = 2**31 - 1  # ident ids are per-tenant counters; lookups beyond a 32-bit integer find nothing
-CHUNK = 500  # values per IN (...) list: far below SQLite's and PostgreSQL's bind parameter limits
 PERSON_NAMES = ("first_name", "last_name", "display_name")
-T = TypeVar("T")
-
-
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 def _insert_ignoring_duplicates(session: Session, table: Any) -> Insert:
@@ -46,7 +40,7 @@ class UnitRepository:
         """call sign -> the tenant's unit, for those it has; one query per 500 call signs."""
         wanted = list(dict.fromkeys(call_signs))
         found: dict[str, Unit] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             query = select(Unit).where(Unit.tenant_id == tenant_id, Unit.call_sign.in_(chunk))
             found.update((unit.call_sign, unit) for unit in self.session.scalars(query))
         return found
@@ -89,7 +83,7 @@ class UnitRepository:
         tenant's units once, not once per value)."""
         wanted = list(dict.fromkeys(values))
         found: dict[str, Unit] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             query = select(Unit).where(Unit.tenant_id == tenant_id, self._holds_any_external_id(chunk))
             for unit in self.session.scalars(query.order_by(Unit.created_at, Unit.id)):
                 for value in unit.external_ids or []:
@@ -112,7 +106,7 @@ class UnitRepository:
         # Never handed out beyond a 32-bit integer (and PostgreSQL's integer cast would overflow).
         wanted = [ident for ident in dict.fromkeys(ident_ids) if 0 < ident <= MAX_IDENT]
         found: dict[int, Unit] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             query = select(Unit).where(Unit.tenant_id == tenant_id, Unit.ident_id.in_(chunk))
             for unit in self.session.scalars(query.order_by(Unit.created_at, Unit.id)):
                 if unit.ident_id is not None:
@@ -194,7 +188,7 @@ class PersonnelRepository:
     def by_personnel_ids(self, tenant_id: str, personnel_ids: Iterable[str]) -> dict[str, Personnel]:
         wanted = list(dict.fromkeys(personnel_ids))
         found: dict[str, Personnel] = {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             query = select(Personnel).where(Personnel.tenant_id == tenant_id, Personnel.personnel_id.in_(chunk))
             found.update((person.personnel_id, person) for person in self.session.scalars(query))
         return found
@@ -290,7 +284,7 @@ class AssignmentRepository:
         """(id, unit_id, incident_id, status) of the assignments holding these units now, oldest first, with
         those assignments and their incidents locked (PostgreSQL: rows another writer changed are read again)."""
         found: list[Any] = []
-        for chunk in _chunks(list(unit_ids)):
+        for chunk in chunks(list(unit_ids)):
             found.extend(
                 self.session.execute(
                     select(Assignment.id, Assignment.unit_id, Assignment.incident_id, Incident.status)

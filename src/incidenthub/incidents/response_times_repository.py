@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.models import Assignment, Incident, ResponseTimes, UnitResponseTimes
 from incidenthub.models.base import unindexed
-from incidenthub.rows import insert_rows
+from incidenthub.rows import chunks, insert_rows
 
 INCIDENT_COLUMNS = (
     Incident.id,
@@ -43,12 +43,6 @@ ASSIGNMENT_COLUMNS = (
     Assignment.arrived_at,
     Assignment.cleared_at,
 )
-_CHUNK = 500  # ids per IN list
-
-
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class ResponseTimesRepository:
@@ -58,7 +52,7 @@ class ResponseTimesRepository:
     def incidents(self, tenant_id: str, ids: Sequence[str]) -> list[Any]:
         """These incidents' columns the rows are made of (rows read by attribute)."""
         found: list[Any] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             statement = select(*INCIDENT_COLUMNS).where(
                 unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(chunk)
             )
@@ -68,7 +62,7 @@ class ResponseTimesRepository:
     def assignments(self, ids: Sequence[str]) -> list[Any]:
         """Every assignment of these incidents, each incident's in the order they were made."""
         found: list[Any] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             statement = (
                 select(*ASSIGNMENT_COLUMNS)
                 .where(Assignment.incident_id.in_(chunk))
@@ -92,7 +86,7 @@ class ResponseTimesRepository:
         """Drop the rows of the incidents `removed`, then add these rows."""
         unit_table = cast(Table, UnitResponseTimes.__table__)
         table = cast(Table, ResponseTimes.__table__)
-        for chunk in _chunks(removed):
+        for chunk in chunks(removed):
             self.session.execute(delete(unit_table).where(unit_table.c.incident_id.in_(chunk)))
             self.session.execute(delete(table).where(table.c.incident_id.in_(chunk)))
         if incidents:

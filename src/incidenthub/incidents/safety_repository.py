@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from incidenthub.models import Incident, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
 from incidenthub.models.base import unindexed
-from incidenthub.rows import insert_rows
+from incidenthub.rows import chunks, insert_rows
 
 _INCIDENT_COLUMNS = (
     Incident.id,
@@ -28,12 +28,6 @@ _INCIDENT_COLUMNS = (
     Incident.source_created_at,
     Incident.created_at,
 )
-_CHUNK = 500  # ids per IN list
-
-
-def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class SafetyRepository:
@@ -52,7 +46,7 @@ class SafetyRepository:
     def incident_rows(self, tenant_id: str, ids: Sequence[str]) -> list[Any]:
         """The canonical columns the rules read, of these incidents (rows read by attribute)."""
         found: list[Any] = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             statement = select(*_INCIDENT_COLUMNS).where(
                 unindexed(Incident.tenant_id) == tenant_id, Incident.id.in_(chunk)
             )
@@ -68,13 +62,13 @@ class SafetyRepository:
         found: list[Row[Any]] = []
         table = cast(Table, SafetyPoint.__table__)
         chosen = [table.c[name] for name in columns]
-        for chunk in _chunks(incident_ids):
+        for chunk in chunks(incident_ids):
             found.extend(self.session.execute(select(*chosen).where(table.c.incident_id.in_(chunk))).all())
         return found
 
     def replace_points(self, removed: Sequence[str], added: Iterable[Any]) -> None:
         table = cast(Table, SafetyPoint.__table__)
-        for chunk in _chunks(removed):
+        for chunk in chunks(removed):
             self.session.execute(delete(table).where(table.c.incident_id.in_(chunk)))
         rows = [point._asdict() for point in added]
         if rows:

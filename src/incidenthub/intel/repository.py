@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,14 +13,9 @@ from incidenthub.incidents.schemas import CATEGORIES
 from incidenthub.intel.bbox import Box
 from incidenthub.models import SafePlace, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion, Tenant
 from incidenthub.models.base import unindexed
+from incidenthub.rows import chunks
 
-_CHUNK = 500
 SEEK_CELLS = 4000  # a box of at most this many resolution-9 cells is read cell by cell
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 class IntelRepository:
@@ -44,7 +39,7 @@ class IntelRepository:
     def cells(self, tenant_id: str, cells: Sequence[str]) -> list[Any]:
         """The sums (per category) of these resolution-9 cells."""
         found: list[Any] = []
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = select(
                 SafetyCell.cell,
                 SafetyCell.category,
@@ -63,7 +58,7 @@ class IntelRepository:
         """(cell, hour_of_week, incidents, decayed) of these cells in every hour of the week (a range of hours:
         `hours_from`)."""
         found: list[Any] = []
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = select(
                 SafetyHour.cell, SafetyHour.hour_of_week, SafetyHour.incidents, SafetyHour.decayed
             ).where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk))
@@ -73,7 +68,7 @@ class IntelRepository:
     def weight_since(self, tenant_id: str, cells: Sequence[str], since: datetime) -> tuple[int, float]:
         """How many incidents of these cells happened since `since`, and their (undecayed) weight."""
         count, weight = 0, 0.0
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             row = self.session.execute(
                 select(func.count(), func.coalesce(func.sum(SafetyPoint.weight), 0.0)).where(
                     SafetyPoint.tenant_id == tenant_id,
@@ -90,7 +85,7 @@ class IntelRepository:
         """(decayed, occurred_at, id) of the heaviest incidents of these cells (since a time: from the index
         on cell and time alone), heaviest first."""
         found: list[tuple[float, datetime, str]] = []
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id).where(
                 SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk)
             )
@@ -173,7 +168,7 @@ class IntelRepository:
         """The resolution-9 cells with incidents under these cells of `resolution` (centres in `box` if given)."""
         column = _PARENT[resolution]
         found: list[str] = []
-        for chunk in _chunks(parents):
+        for chunk in chunks(parents):
             statement = select(SafetyCell.cell).distinct().where(SafetyCell.tenant_id == tenant_id, column.in_(chunk))
             if box is not None:
                 statement = statement.where(
@@ -194,7 +189,7 @@ class IntelRepository:
     ) -> list[str]:
         """Like `heaviest`, among the incidents of [since, until) and of one category when given."""
         found: list[tuple[float, datetime, str]] = []
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = (
                 select(SafetyPoint.decayed, SafetyPoint.occurred_at, SafetyPoint.incident_id)
                 .where(SafetyPoint.tenant_id == tenant_id, SafetyPoint.cell.in_(chunk))
@@ -253,7 +248,7 @@ class IntelRepository:
     def weight_since_by_cell(self, tenant_id: str, cells: Sequence[str], since: datetime) -> dict[str, float]:
         """The (undecayed) weight of each of these cells' incidents since `since` (cells without any: absent)."""
         found: dict[str, float] = {}
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = (
                 select(SafetyPoint.cell, func.sum(SafetyPoint.weight))
                 .where(
@@ -275,7 +270,7 @@ class IntelRepository:
             hours = SafetyHour.hour_of_week.between(first, last)
         else:
             hours = or_(SafetyHour.hour_of_week >= first, SafetyHour.hour_of_week <= last)
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = select(
                 SafetyHour.cell, SafetyHour.hour_of_week, SafetyHour.incidents, SafetyHour.decayed
             ).where(SafetyHour.tenant_id == tenant_id, SafetyHour.cell.in_(chunk), hours)
@@ -285,7 +280,7 @@ class IntelRepository:
     def points(self, tenant_id: str, cells: Sequence[str], since: datetime, until: datetime) -> list[Any]:
         """The counted incidents of these cells that happened in [since, until), with what they weigh."""
         found: list[Any] = []
-        for chunk in _chunks(cells):
+        for chunk in chunks(cells):
             statement = select(
                 SafetyPoint.incident_id,
                 SafetyPoint.latitude,
