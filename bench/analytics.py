@@ -36,6 +36,7 @@ from incidenthub.app import create_app
 from incidenthub.auth import service as auth_service
 from incidenthub.config import Settings
 from incidenthub.db import Database
+from incidenthub.incidents import response_times
 
 REPORT = Path(__file__).parent / "ANALYTICS.md"
 PERIOD = {"from_date": "2025-11-26", "to_date": "2026-11-26"}
@@ -60,6 +61,8 @@ class Backend:
     incidents: int = 0
     generated: str = ""
     timings: list[Timing] = field(default_factory=list)
+    write_on: float = 0.0  # writes per second with the response-time rows kept, and without
+    write_off: float = 0.0
 
 
 def answers() -> list[tuple[str, str, dict[str, str]]]:
@@ -106,6 +109,16 @@ def run_backend(url: str, args: argparse.Namespace) -> Backend:
     result.incidents, result.generated = demodb.populate(
         database, TENANT, demo.CITIES[args.city], args.incidents, args.reuse
     )
+    if args.writes:
+        result.write_on, result.write_off = demodb.write_cost(
+            database,
+            demo.CITIES[args.city],
+            args.writes,
+            args.batch,
+            args.rounds,
+            response_times._before_commit,
+            response_times.rebuild,
+        )
     database.dispose()
     result.timings = time_answers(url, args.runs, args.warmup)
     return result
@@ -122,11 +135,20 @@ def report(backends: list[Backend], args: argparse.Namespace, seconds: float) ->
         "",
         "Demo incidents (1-3 units each, with call and unit milestones) over a year, written through the write "
         f"path. Each answer over that year ({PERIOD['from_date']} to {PERIOD['to_date']}) through the whole "
-        f"application in-process, p50 of {args.runs} runs after {args.warmup} untimed; target under {TARGET_MS:,.0f} ms.",
+        f"application in-process, p50 of {args.runs} runs after {args.warmup} untimed; target under "
+        f"{TARGET_MS:,.0f} ms.",
         "",
     ]
     for backend in backends:
         lines += [f"## {backend.name}: {backend.incidents:,} incidents ({backend.generated})", ""]
+        if backend.write_on:
+            lines += [
+                "What keeping the response-time rows adds to a write "
+                f"({args.writes:,} new demo incidents in batches of {args.batch}, {args.rounds} rounds each way, "
+                f"alternating, in-process): {backend.write_on:,.0f}/s with them, {backend.write_off:,.0f}/s without: "
+                f"**{backend.write_off / backend.write_on - 1:+.1%}** per write.",
+                "",
+            ]
         lines += ["| answer | p50 ms | runs (ms) | under target |", "|---|---:|---|---|"]
         for timing in backend.timings:
             if timing.problem:
@@ -147,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> list[Backend]:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--postgres-url", default=None, help="default: INCIDENTHUB_TEST_POSTGRES_URL; 'none': skip")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs of each answer first")
+    parser.add_argument("--writes", type=int, default=0, help="new incidents per round of the write-cost measure")
+    parser.add_argument("--batch", type=int, default=500, help="uploads per transaction in the write-cost measure")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds each way of the write-cost measure")
     parser.add_argument("--reuse", action="store_true", help="use the incidents already in --database-url")
     parser.add_argument("--report", type=Path, default=REPORT)
     args = parser.parse_args(argv)

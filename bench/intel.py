@@ -27,7 +27,6 @@ import argparse
 import math
 import os
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -38,15 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from bench.harness import demodb, procs
 from incidenthub import migrate
 from incidenthub.adapters.govworx import demo
 from incidenthub.auth import service as auth_service
 from incidenthub.db import Database
-from incidenthub.incidents import batch, safety
+from incidenthub.incidents import safety
 
 REPORT = Path(__file__).parent / "INTEL.md"
 TARGET_MS = 100.0
@@ -93,37 +90,7 @@ def extra(on: float, off: float) -> float:
 
 def writes(database: Database, city: demo.City, count: int, size: int, rounds: int) -> tuple[float, float]:
     """Writes per second with the safety upkeep on and off (median of `rounds` each, alternating)."""
-    tenant_id = demodb.tenant(database, "bench-writes", city.timezone)
-
-    def mode(on: bool) -> None:
-        listening = event.contains(Session, "before_commit", safety._before_commit)
-        if on and not listening:
-            event.listen(Session, "before_commit", safety._before_commit, insert=True)
-        elif not on and listening:
-            event.remove(Session, "before_commit", safety._before_commit)
-
-    times: dict[bool, list[float]] = {True: [], False: []}
-    for round_ in range(rounds):
-        for on in (True, False) if round_ % 2 == 0 else (False, True):
-            seed = time.time_ns()  # new sysIds each time (a reused database too): every upload is a create
-            items = [demo.as_upsert(tenant_id, d) for d in demo.generate(city, count, 365, seed, demodb.UNTIL)]
-            created = 0
-            mode(on)
-            try:
-                started = time.perf_counter()
-                for start in range(0, len(items), size):
-                    with database.transaction() as session:
-                        written = batch.upsert_many(session, items[start : start + size])
-                    created += sum(w.result.created for w in written)
-                times[on].append(time.perf_counter() - started)
-            finally:
-                mode(True)
-            if created != count:
-                raise SystemExit(f"bench: {count - created} of {count} uploads were not new incidents")
-            demodb.say(f"  writes, safety {'on ' if on else 'off'}: {count / times[on][-1]:,.0f}/s")
-    with database.transaction() as session:  # the incidents written with the upkeep off: counted after all
-        safety.rebuild(session, tenant_id)
-    return count / statistics.median(times[True]), count / statistics.median(times[False])
+    return demodb.write_cost(database, city, count, size, rounds, safety._before_commit, safety.rebuild)
 
 
 def _route(rng: random.Random, box: tuple[float, float, float, float]) -> str:

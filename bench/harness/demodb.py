@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from incidenthub.adapters.govworx import demo
 from incidenthub.auth import service as auth_service
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.db import Database
+from incidenthub.incidents import batch
 from incidenthub.models import Incident
 
 UNTIL = datetime(2026, 11, 26, 12, tzinfo=UTC)  # fixed, so two runs generate the same incidents
@@ -58,6 +61,54 @@ def _progress(total: int) -> Callable[[int], None]:
             say(f"    {done:,} / {total:,} ({done / (time.perf_counter() - started):,.0f}/s)")
 
     return show
+
+
+def write_cost(
+    database: Database,
+    city: demo.City,
+    count: int,
+    size: int,
+    rounds: int,
+    listener: Callable[[Session], None],
+    rebuild: Callable[[Session, str], object] | None = None,
+) -> tuple[float, float]:
+    """Writes per second (new demo incidents, `size` per transaction) with an upkeep's `before_commit` `listener`
+    on (as served) and off (removed with `sqlalchemy.event.remove`): the median of `rounds` each, alternating, in
+    tenant `bench-writes`. `rebuild(session, tenant_id)` then brings that upkeep up to date with the incidents
+    written without it."""
+    tenant_id = tenant(database, "bench-writes", city.timezone)
+
+    def mode(on: bool) -> None:
+        listening = event.contains(Session, "before_commit", listener)
+        if on and not listening:
+            event.listen(Session, "before_commit", listener, insert=True)
+        elif not on and listening:
+            event.remove(Session, "before_commit", listener)
+
+    name = listener.__module__.rsplit(".", 1)[-1]
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for round_ in range(rounds):
+        for on in (True, False) if round_ % 2 == 0 else (False, True):
+            seed = time.time_ns()  # new sysIds each time (a reused database too): every upload is a create
+            items = [demo.as_upsert(tenant_id, d) for d in demo.generate(city, count, 365, seed, UNTIL)]
+            created = 0
+            mode(on)
+            try:
+                started = time.perf_counter()
+                for start in range(0, len(items), size):
+                    with database.transaction() as session:
+                        written = batch.upsert_many(session, items[start : start + size])
+                    created += sum(w.result.created for w in written)
+                times[on].append(time.perf_counter() - started)
+            finally:
+                mode(True)
+            if created != count:
+                raise SystemExit(f"bench: {count - created} of {count} uploads were not new incidents")
+            say(f"  writes, {name} {'on ' if on else 'off'}: {count / times[on][-1]:,.0f}/s")
+    if rebuild is not None:
+        with database.transaction() as session:
+            rebuild(session, tenant_id)
+    return count / statistics.median(times[True]), count / statistics.median(times[False])
 
 
 def fresh_postgres(admin_url: str, prefix: str) -> str:

@@ -94,6 +94,11 @@ class ResponseTimesRepository:
         if units:
             insert_rows(self.session, unit_table, units)
 
+    def clear(self, tenant_id: str) -> None:
+        for model in (UnitResponseTimes, ResponseTimes):
+            table = cast(Table, model.__table__)
+            self.session.execute(delete(table).where(table.c.tenant_id == tenant_id))
+
     def stored(self, tenant_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Every row kept for the tenant (for the tests' comparison with a recomputation)."""
         found = []
