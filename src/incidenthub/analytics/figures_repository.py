@@ -1,16 +1,17 @@
-"""SQL of the analytics answers over a period: the legs derived from stored times and their figures, in the
-database (one statement per figure set; nothing loops over incidents in Python).
+"""SQL of the analytics answers over a period: the legs and their figures, in the database (one statement per
+figure set; nothing loops over incidents in Python).
 
-Every instant becomes integer epoch milliseconds (truncated, as `intervals` does), so a leg is an integer and
-both databases agree to the millisecond. Fractiles are nearest-rank (`standards.nearest_rank`): on PostgreSQL
-`percentile_disc(p) WITHIN GROUP (ORDER BY leg)`, which takes the value at rank ceil(p * n); on SQLite the same
-rank picked out of `ROW_NUMBER()` / `COUNT(*)` windows with integer arithmetic, (p * n + 99) / 100.
+The legs are read from the rows kept for analytics at every commit (`response_times`, `unit_response_times`:
+`incidents/response_times.py`), whose times are integer epoch milliseconds (truncated, as `intervals` does), so
+a leg is an integer and both databases agree to the millisecond. Each leg is counted into a histogram of its
+values as it is read, and every figure is summed from the histograms (`figures_sql`). Fractiles are nearest-rank
+(`standards.nearest_rank`): the smallest value whose running count reaches p % of the group's legs, the same SQL
+on both databases.
 
 Which incidents: the tenant's, not drills, whose call began in the period (the first stored of call received,
 call picked up, created in the source, created here). First unit dispatched is the earliest of the incident's
-own dispatch time and its assignments'; first arrival the earliest assignment arrival (each a MIN over the
-incident's assignments, found by their index: a join with an aggregated CTE has no index on SQLite and goes
-quadratic).
+own dispatch time and its assignments'; first arrival the earliest assignment arrival (both found when the rows
+are kept).
 """
 
 # Statements are built from fixed identifiers and named placeholders only; every value is bound (Query.bind).
