@@ -26,7 +26,6 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import BindParameter
 
 from incidenthub.analytics.intervals import ASSIGNMENT_LEGS, INCIDENT_LEGS
 from incidenthub.analytics.period import Period
@@ -263,13 +262,11 @@ class FiguresRepository:
         self.dialect = session.get_bind().dialect.name
 
     def _run(self, sql: str, query: Query) -> list[Any]:
-        typed = [value for value in query.params.values() if isinstance(value, BindParameter)]
-        plain = {k: v for k, v in query.params.items() if not isinstance(v, BindParameter)}
-        statement = text(sql).bindparams(*typed) if typed else text(sql)
+        statement = text(sql)
         if self.dialect == "postgresql":
             # Room to aggregate each leg in a hash table instead of sorting its rows (for this transaction only).
             self.session.execute(text("SET LOCAL work_mem = '64MB'"))
-        return list(self.session.execute(statement, plain).all())
+        return list(self.session.execute(statement, query.params).all())
 
     def intervals(self, tenant_id: str, period: Period, group_by: str | None, chosen: Sequence[Standard]) -> list[Any]:
         """Per group and leg: count, missing, issues, p50, p90, mean (ms), label and each standard's counts."""
