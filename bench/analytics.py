@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 from bench.harness import demodb, procs
 from incidenthub import migrate
 from incidenthub.adapters.govworx import demo
-from incidenthub.analytics.figures_repository import GROUP_BY
+from incidenthub.analytics.legs import GROUP_BY
 from incidenthub.analytics.standards import DEFAULTS
 from incidenthub.app import create_app
 from incidenthub.auth import service as auth_service

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from incidenthub import __version__, docs_assets, openapi
 from incidenthub.access.router import router as access_router
 from incidenthub.adapters import ErrorDoc, doors, push_renderers
+from incidenthub.analytics.month_counts import Recounter
 from incidenthub.analytics.router import router as analytics_router
 from incidenthub.analytics.sety_router import router as sety_analytics_router
 from incidenthub.clock import iso_utc, utcnow
@@ -215,6 +216,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         if webhooks is not None:
             webhooks.start()
+        recounter = (
+            Recounter(Database(settings.database_url), settings.analytics_recount_seconds)
+            if settings.webhook_worker and settings.analytics_recount_seconds > 0
+            else None
+        )
+        if recounter is not None:
+            recounter.start()
         app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
         app.state.live = Hub(database, settings.stream_poll_seconds)
         try:
@@ -224,6 +232,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if webhooks is not None:
                 webhooks.stop()
                 webhooks.database.dispose()
+            if recounter is not None:
+                recounter.stop()
+                recounter.database.dispose()
             writes.stop()
             database.dispose()
 

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # stream re-checks its key this often); on SQLite each process looks for new events this often.
     stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
     stream_poll_seconds: float = Field(default=0.25, gt=0)
+    # Analytics: how often the months that writes changed are counted again (with the delivery worker; 0: never,
+    # the answers then read those months from the rows).
+    analytics_recount_seconds: float = Field(default=30.0, ge=0)
 
 
 @lru_cache

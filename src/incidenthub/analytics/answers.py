@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import intervals
-from incidenthub.analytics.figures_repository import GROUP_BY, LEG_ENDS, FiguresRepository
+from incidenthub.analytics.figures_repository import FiguresRepository
+from incidenthub.analytics.legs import GROUP_BY, LEG_ENDS
 from incidenthub.analytics.period import Period, bad, period_of
 from incidenthub.analytics.repository import AnalyticsRepository
 from incidenthub.analytics.service import tenant_standards

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import answers, charts, report, service
-from incidenthub.analytics.figures_repository import GroupBy
+from incidenthub.analytics.legs import GroupBy
 from incidenthub.analytics.period import DATE_PATTERN
 from incidenthub.analytics.schemas import Compliance, IncidentIntervals, IntervalFigures
 from incidenthub.auth.dependencies import require

@@ -289,10 +289,12 @@ def export(
 
 @app.command()
 def worker() -> None:
-    """Deliver webhooks and Sonoran push events (what `serve` also does) until stopped (Ctrl-C or SIGTERM)."""
+    """Deliver webhooks and Sonoran push events and count again the months of response times that writes changed
+    (what `serve` also does), until stopped (Ctrl-C or SIGTERM)."""
     import signal
 
     from incidenthub.adapters import push_renderers
+    from incidenthub.analytics.month_counts import Recounter
     from incidenthub.webhooks.worker import Worker
 
     settings = get_settings()
@@ -300,8 +302,13 @@ def worker() -> None:
     delivery = Worker(database, settings, push_renderers())
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: delivery.request_stop())
+    recounter = Recounter(database, settings.analytics_recount_seconds) if settings.analytics_recount_seconds else None
+    if recounter is not None:
+        recounter.start()
     err.print("webhook delivery worker started", highlight=False)
     delivery.run_forever()
+    if recounter is not None:
+        recounter.stop()
     database.dispose()
 
 

@@ -55,7 +55,7 @@ def tenant_update(
 ) -> None:
     """Change a tenant's name, timezone, Sonoran community id, Sonoran push URL or safety half-life; print it."""
     from incidenthub.auth.repository import TenantRepository
-    from incidenthub.incidents import safety
+    from incidenthub.incidents import response_times, safety
     from incidenthub.webhooks import service as webhooks
     from incidenthub.webhooks import urls
 
@@ -81,6 +81,8 @@ def tenant_update(
                 # Decayed weights depend on the half-life and hours of the week on the timezone: all anew.
                 session.flush()
                 safety.rebuild(session, tenant.id)
+            if tenant.timezone != zone_before:
+                response_times.mark_tenant(session, tenant.id)  # the analytics' local months move too
             view = auth_service.tenant_view(tenant)
             if safety_half_life_days is not None:
                 view["safety"] = tenant.settings[safety.SETTINGS_KEY]

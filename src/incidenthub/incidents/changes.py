@@ -23,7 +23,7 @@ from incidenthub.errors import Conflict
 from incidenthub.incidents import (
     classification,
     events,
-    response_times,  # noqa: F401  (its upkeep listens to every commit)
+    response_times,  # its upkeep listens to every commit
     safety,
 )
 from incidenthub.incidents.commands import IncidentFields
@@ -351,4 +351,5 @@ def delete(session: Session, incident: Incident, *, actor: str | None = None, sn
         )
     )
     safety.remove(session, incident.tenant_id, incident.id)
+    response_times.forget(session, incident.id)  # its rows go with it: their month is counted again
     IncidentRepository(session).delete(incident.tenant_id, incident.id)

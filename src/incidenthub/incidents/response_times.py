@@ -6,6 +6,9 @@ one `unit_response_times` row per assignment. So the rows equal a recomputation 
 (`expected`) at every commit; tests/analytics/test_upkeep.py checks it after changes through every door.
 A deleted incident's rows go with it (foreign keys, ON DELETE CASCADE).
 
+The local months (in the tenant's zone) of the calls a commit changed, before and after, are marked in
+`response_time_months`, for `analytics/month_counts.py` to count again outside the write.
+
 Times are integer epoch milliseconds, truncated (as `analytics/intervals.py` and every answer show them).
 """
 
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -25,6 +29,7 @@ from incidenthub.incidents.response_times_repository import ResponseTimesReposit
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+EVERY_MONTH = -1  # the month a tenant-wide mark names
 GROUPED = (
     "tenant_id",
     "number",
@@ -43,6 +48,20 @@ GROUPED = (
 def epoch_ms(value: datetime | None) -> int | None:
     """An instant as integer epoch milliseconds (truncated); None stays None."""
     return None if value is None else (as_utc(value) - _EPOCH) // _MS
+
+
+def local_month(ms: int, zone: ZoneInfo) -> int:
+    """The local month (year * 12 + month - 1) in `zone` of the instant `ms` (epoch ms)."""
+    local = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
+    return local.year * 12 + local.month - 1
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The tenant's zone (UTC when unknown), as the answers read it."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _earliest(*values: int | None) -> int | None:
@@ -114,7 +133,29 @@ def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
         rows += made[0]
         units += made[1]
     existing = sorted(incident_id for (_, incident_id), created in touched.items() if not created)
+    before = repository.began(existing)
     repository.replace(existing, rows, units)
+    mark(session, [*before, *((row["tenant_id"], row["began_ms"]) for row in rows)])
+
+
+def mark(session: Session, instants: Iterable[tuple[str, int]]) -> None:
+    """Mark the local months of these (tenant id, began_ms) to be counted again."""
+    instants = list(instants)
+    if not instants:
+        return
+    repository = ResponseTimesRepository(session)
+    zones = {t: zone_named(name) for t, name in repository.zones(sorted({t for t, _ in instants})).items()}
+    repository.mark_months([(t, local_month(ms, zones[t])) for t, ms in instants if t in zones])
+
+
+def forget(session: Session, incident_id: str) -> None:
+    """Mark the month of an incident about to be deleted (its rows go with it, ON DELETE CASCADE)."""
+    mark(session, ResponseTimesRepository(session).began([incident_id]))
+
+
+def mark_tenant(session: Session, tenant_id: str) -> None:
+    """Mark every month of the tenant to be counted again (its zone or standards changed)."""
+    ResponseTimesRepository(session).mark_months([(tenant_id, EVERY_MONTH)])
 
 
 @event.listens_for(Session, "before_commit", insert=True)  # before the outbox writes (and forgets) its queue
@@ -137,4 +178,5 @@ def rebuild(session: Session, tenant_id: str) -> int:
     repository = ResponseTimesRepository(session)
     repository.clear(tenant_id)
     repository.replace([], rows, units)
+    mark_tenant(session, tenant_id)
     return len(rows)

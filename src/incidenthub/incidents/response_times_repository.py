@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, cast
+from uuid import uuid4
 
 from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from incidenthub.models import Assignment, Incident, ResponseTimes, UnitResponseTimes
+from incidenthub.models import Assignment, Incident, ResponseTimeMonth, ResponseTimes, Tenant, UnitResponseTimes
 from incidenthub.models.base import unindexed
 from incidenthub.rows import chunks, insert_rows
 
@@ -93,6 +95,32 @@ class ResponseTimesRepository:
             insert_rows(self.session, table, incidents)
         if units:
             insert_rows(self.session, unit_table, units)
+
+    def began(self, ids: Sequence[str]) -> list[tuple[str, int]]:
+        """(tenant id, began_ms) of the rows these incidents have now."""
+        found: list[tuple[str, int]] = []
+        for chunk in chunks(ids):
+            statement = select(ResponseTimes.tenant_id, ResponseTimes.began_ms).where(
+                ResponseTimes.incident_id.in_(chunk)
+            )
+            found.extend((row.tenant_id, row.began_ms) for row in self.session.execute(statement))
+        return found
+
+    def zones(self, tenant_ids: Sequence[str]) -> dict[str, str]:
+        statement = select(Tenant.id, Tenant.timezone).where(Tenant.id.in_(tenant_ids))
+        return {row.id: row.timezone for row in self.session.execute(statement)}
+
+    def mark_months(self, months: Sequence[tuple[str, int]]) -> None:
+        """Mark these (tenant id, local month) to be counted again, each with a new mark."""
+        if not months:
+            return
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        rows = [{"tenant_id": t, "month": m, "mark": uuid4().hex} for t, m in sorted(set(months))]
+        statement = dialect.insert(cast(Table, ResponseTimeMonth.__table__))
+        statement = statement.on_conflict_do_update(
+            index_elements=["tenant_id", "month"], set_={"mark": statement.excluded.mark}
+        )
+        self.session.execute(statement, rows)
 
     def clear(self, tenant_id: str) -> None:
         for model in (UnitResponseTimes, ResponseTimes):

@@ -1,7 +1,13 @@
 """ORM tables, one module per group; importing this package registers them all."""
 
 from incidenthub.models.access import AccessCode, AccessGuess, AccessLog, AccessSite
-from incidenthub.models.analytics import ResponseTimes, UnitResponseTimes
+from incidenthub.models.analytics import (
+    ResponseTimeCount,
+    ResponseTimeCounted,
+    ResponseTimeMonth,
+    ResponseTimes,
+    UnitResponseTimes,
+)
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
@@ -29,6 +35,9 @@ __all__ = [
     "OutboxEvent",
     "Personnel",
     "Recording",
+    "ResponseTimeCount",
+    "ResponseTimeCounted",
+    "ResponseTimeMonth",
     "ResponseTimes",
     "SafePlace",
     "SafetyCell",

@@ -13,10 +13,10 @@ created here): the instant a period selects on.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from incidenthub.models.base import Base
+from incidenthub.models.base import Base, SeqType
 
 
 class _Grouped:
@@ -67,3 +67,64 @@ class UnitResponseTimes(_Grouped, Base):
     cleared_ms: Mapped[int | None] = mapped_column(BigInteger)
     # The first unit to arrive on the incident (earliest arrival; ties: the assignment made first).
     first_arriving: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ResponseTimeCount(Base):
+    """How many legs of one value a tenant's calls of one local month have, per kind of group and group, and per
+    what the tenant's standards select on (`analytics/month_counts.py` counts them from the rows above, outside
+    the write). A period's whole months are answered by summing these instead of grouping every leg row."""
+
+    __tablename__ = "response_time_counts"
+    __table_args__ = (
+        # Every column an answer reads, led by what it selects on: SQLite reads the index alone.
+        Index(
+            "ix_response_time_counts_answer",
+            "tenant_id",
+            "kind",
+            "month",
+            "leg",
+            "g",
+            "v",
+            "category",
+            "agency_type",
+            "priority",
+            "first_arriving",
+            "n",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    month: Mapped[int] = mapped_column(Integer)  # local month of the call's start: year * 12 + month - 1
+    kind: Mapped[str] = mapped_column(String(32))  # "none" or a group_by
+    g: Mapped[str | None] = mapped_column(String(200))  # the group (call taker and unit: their ids)
+    leg: Mapped[str] = mapped_column(String(32))
+    v: Mapped[int | None] = mapped_column(BigInteger)  # the leg in ms (negative: clock skew; None: missing)
+    # Lower-cased, as standards select on them; None unless one of the tenant's standards selects on it.
+    category: Mapped[str | None] = mapped_column(String(64))
+    agency_type: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[str | None] = mapped_column(String(64))
+    first_arriving: Mapped[int] = mapped_column(Integer)  # 1 for incident legs and the first arriving unit
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class ResponseTimeMonth(Base):
+    """A tenant's local month whose rows changed since it was last counted (month -1: every month, after the
+    tenant's zone or standards changed). `mark` is new at every change, so a count that read the month before
+    the latest change leaves the mark for the next round."""
+
+    __tablename__ = "response_time_months"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    mark: Mapped[str] = mapped_column(String(32))
+
+
+class ResponseTimeCounted(Base):
+    """What a tenant's counts were made with: the standards' attributes kept (e.g. "category"), so an answer
+    whose standards select on another reads the rows instead."""
+
+    __tablename__ = "response_time_counted"
+
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    attributes: Mapped[str] = mapped_column(String(64))
