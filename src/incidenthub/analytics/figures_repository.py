@@ -71,7 +71,7 @@ def figures_sql(
     grouped = f"g, leg, v, {_ATTRIBUTES}" if scoped else f"{keys}, v, {_ATTRIBUTES}"
     where = f" WHERE {judged}" if judged else ""
     parts = [f"SELECT {grouped}, COUNT(*) AS n FROM ({select}) b{where} GROUP BY {grouped}" for select in selects]
-    parts += [f"SELECT {grouped}, SUM(n) AS n FROM ({select}) b{where} GROUP BY {grouped}" for select in counted]
+    parts += [f"SELECT {grouped}, n FROM ({select}) b{where}" for select in counted]  # one row per key already
     if not parts:
         parts = [
             f"SELECT {grouped}, 0 AS n FROM (SELECT NULL AS g, NULL AS leg, NULL AS v, NULL AS label, "

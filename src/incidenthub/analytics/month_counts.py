@@ -24,8 +24,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import standards
@@ -35,6 +36,8 @@ from incidenthub.analytics.repository import AnalyticsRepository
 from incidenthub.db import Database
 from incidenthub.incidents import response_times
 from incidenthub.incidents.response_times import EVERY_MONTH
+from incidenthub.models import ResponseTimeCount
+from incidenthub.rows import insert_rows
 
 log = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("none", *GROUP_BY)
@@ -122,34 +125,42 @@ def count_selects(query: Query, tenant_id: str, months: Sequence[int], group_by:
         joins = "LEFT JOIN personnel p ON p.id = c.g"
     elif group_by == "unit":
         g, joins = "un.call_sign", "LEFT JOIN units un ON un.id = c.g"
-    only = f" AND c.leg = {query.bind(leg)}" if leg is not None else ""
+    only = f" AND leg = {query.bind(leg)}" if leg is not None else ""
     listed = ", ".join(query.bind(m) for m in months)
+    # The months summed first, grouped in the order of ix_response_time_counts_answer (which holds every column
+    # read): SQLite streams the index instead of sorting the count rows.
+    summed = f"""SELECT leg, g, v, category, agency_type, priority, first_arriving, SUM(n) AS n
+  FROM response_time_counts
+  WHERE tenant_id = {query.bind(tenant_id)} AND kind = {query.bind(kind)} AND month IN ({listed}){only}
+  GROUP BY leg, g, v, category, agency_type, priority, first_arriving"""
     return f"""SELECT {g} AS g, {label} AS label, c.leg AS leg, c.v AS v, c.category AS category,
        c.agency_type AS agency_type, c.priority AS priority, c.first_arriving AS first_arriving, c.n AS n
-FROM response_time_counts c {joins}
-WHERE c.tenant_id = {query.bind(tenant_id)} AND c.kind = {query.bind(kind)} AND c.month IN ({listed}){only}"""
+FROM ({summed}) c {joins}"""
 
 
-def _count(
+def _counted(
     session: Session, tenant_id: str, month: int, zone_name: str | None, kind: str, kept: frozenset[str]
-) -> None:
-    """Count one kind of one month again from the rows (in the session's transaction)."""
+) -> list[dict[str, Any]]:
+    """The count rows of one kind of one month, grouped from the rows by the database (a read)."""
+    query = Query(session.get_bind().dialect.name, {})
+    group_by = None if kind == "none" else kind
+    attributes = ", ".join(a if a in kept else f"CAST(NULL AS VARCHAR({_WIDTH[a]})) AS {a}" for a in ATTRIBUTES)
+    by = ", ".join(["g", "leg", "v", *(a for a in ATTRIBUTES if a in kept), "first_arriving"])
+    parts = [
+        f"SELECT CAST(g AS VARCHAR(200)) AS g, leg, v, {attributes}, first_arriving, COUNT(*) AS n "
+        f"FROM ({select}) b GROUP BY {by}"
+        for select in leg_rows(query, tenant_id, month_period(month, zone_name), group_by, ids=True)
+    ]
+    found = session.execute(text("\nUNION ALL ".join(parts)), query.params).mappings().all()
+    return [{**row, "tenant_id": tenant_id, "month": month, "kind": kind} for row in found]
+
+
+def _replace(session: Session, tenant_id: str, month: int, kind: str, rows: list[dict[str, Any]]) -> None:
     session.execute(
         text("DELETE FROM response_time_counts WHERE tenant_id = :t AND month = :m AND kind = :k"),
         {"t": tenant_id, "m": month, "k": kind},
     )
-    query = Query(session.get_bind().dialect.name, {})
-    group_by = None if kind == "none" else kind
-    attributes = [a if a in kept else f"CAST(NULL AS VARCHAR({_WIDTH[a]}))" for a in ATTRIBUTES]
-    by = ", ".join(["g", "leg", "v", *(a for a in ATTRIBUTES if a in kept), "first_arriving"])
-    tenant, at, named = query.bind(tenant_id), query.bind(month), query.bind(kind)
-    parts = [
-        f"SELECT {tenant}, {at}, {named}, CAST(g AS VARCHAR(200)), leg, v, {', '.join(attributes)}, first_arriving, "
-        f"COUNT(*) FROM ({select}) b GROUP BY {by}"
-        for select in leg_rows(query, tenant_id, month_period(month, zone_name), group_by, ids=True)
-    ]
-    columns = "tenant_id, month, kind, g, leg, v, agency_type, category, priority, first_arriving, n"
-    session.execute(text(f"INSERT INTO response_time_counts ({columns})\n" + "\nUNION ALL ".join(parts)), query.params)
+    insert_rows(session, cast(Table, ResponseTimeCount.__table__), rows)
 
 
 def _kept_now(session: Session, tenant_id: str) -> frozenset[str]:
@@ -203,8 +214,12 @@ def recount(database: Database, limit: int = 100) -> int:
                 months = [month]
         for each in months:
             for kind in KINDS:
+                # Grouped in a read (no write waits for it), stored in a short write. Rows changed meanwhile
+                # changed the mark too: the month stays marked, read from the rows, and is counted again.
+                with database.read_sessions() as session:
+                    rows = _counted(session, tenant_id, each, zone_name, kind, kept)
                 with database.transaction() as session:
-                    _count(session, tenant_id, each, zone_name, kind, kept)
+                    _replace(session, tenant_id, each, kind, rows)
         with database.transaction() as session:
             session.execute(
                 text("DELETE FROM response_time_months WHERE tenant_id = :t AND month = :m AND mark = :k"),

@@ -44,7 +44,6 @@ def upgrade() -> None:
             [
                 "tenant_id",
                 "kind",
-                "month",
                 "leg",
                 "g",
                 "v",
@@ -52,6 +51,7 @@ def upgrade() -> None:
                 "agency_type",
                 "priority",
                 "first_arriving",
+                "month",
                 "n",
             ],
             unique=False,
