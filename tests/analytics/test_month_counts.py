@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from incidenthub import migrate
 from incidenthub.analytics import month_counts
+from incidenthub.analytics.figures_repository import FiguresRepository
 from incidenthub.analytics.legs import GROUP_BY
 from incidenthub.analytics.period import period_of
 from incidenthub.analytics.standards import DEFAULTS
@@ -88,6 +89,11 @@ def _answers(gw: GovWorx, period: dict[str, str]) -> dict[str, Any]:
         response = get(gw, "/v1/analytics/compliance", standard=standard.id, **period)
         assert response.status_code == 200, response.text
         found[f"compliance:{standard.id}"] = response.json()
+    with gw.database.read_sessions() as session:
+        asked = period_of(period["from_date"], period["to_date"], "America/Chicago", datetime.now(UTC))
+        figures = FiguresRepository(session)
+        for leg in ("call_answer", "travel"):
+            found[f"histogram:{leg}"] = figures.histogram(_tenant_id(gw.database), asked, leg, 1000)
     return found
 
 
@@ -133,6 +139,7 @@ def test_answers_summed_from_the_counts_equal_the_answers_from_the_rows(gw: GovW
         for key, answer in from_rows[name].items():
             assert summed[key] == answer, f"{name} {key}"
     assert _leg(from_rows["whole"]["intervals:None"], "call_answer")["count"] > 20, "the period has legs"
+    assert sum(n for _, n in from_rows["whole"]["histogram:travel"]) > 20
     by_unit = from_rows["edges"]["intervals:unit"]["groups"]
     assert len(by_unit) >= 5 and all(g["group"] for g in by_unit)  # call signs read with the answer
 

@@ -187,10 +187,19 @@ class FiguresRepository:
     def histogram(self, tenant_id: str, period: Period, leg: str, bucket_ms: int) -> list[tuple[int, int]]:
         """How many measured legs fall in each bucket of `bucket_ms`, one GROUP BY in the database: bucket k holds
         the legs with (k - 1) * bucket_ms < v <= k * bucket_ms (bucket 0: exactly 0), so the legs within k buckets
-        are the sum of buckets 0..k, as a standard counts them. Negative and missing legs are left out."""
+        are the sum of buckets 0..k, as a standard counts them. Negative and missing legs are left out. The
+        period's whole counted months are summed from the counts (`month_counts.plan`)."""
         query = Query(self.dialect, {})
-        legs = legs_sql(query, tenant_id, period, None, [leg])
+        plan = month_counts.plan(self.session, tenant_id, period, frozenset())
+        parts = [
+            f"SELECT v, 1 AS n FROM ({select}) b"
+            for part in plan.rows
+            for select in leg_rows(query, tenant_id, part, None, [leg])
+        ]
+        if plan.months:
+            parts.append(f"SELECT v, n FROM ({month_counts.count_selects(query, tenant_id, plan.months, None, leg)}) c")
         size = f"CAST({query.bind(int(bucket_ms))} AS BIGINT)"
         bucket = f"(v + {size} - 1) / {size}"
-        sql = f"{legs}\nSELECT {bucket} AS bucket, COUNT(*) AS n FROM legs WHERE v >= 0 GROUP BY {bucket} ORDER BY 1"
+        union = "\n  UNION ALL ".join(parts)
+        sql = f"SELECT {bucket} AS bucket, SUM(n) AS n FROM ({union}) h WHERE v >= 0 GROUP BY {bucket} ORDER BY 1"
         return [(int(row.bucket), int(row.n)) for row in self._run(sql, query)]
