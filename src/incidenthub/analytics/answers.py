@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from incidenthub.analytics import intervals
 from incidenthub.analytics.figures_repository import FiguresRepository
 from incidenthub.analytics.legs import GROUP_BY, LEG_ENDS
-from incidenthub.analytics.period import Period, bad, period_of
+from incidenthub.analytics.period import bad, period_of
 from incidenthub.analytics.repository import AnalyticsRepository
 from incidenthub.analytics.service import tenant_standards
 from incidenthub.analytics.standards import Standard, Target
@@ -205,6 +205,9 @@ def compliance_answer(
     )[:WORST]
     strictest = min(t.within_seconds for t in standard.targets)
     missed = figures.missed(tenant_id, period, standard, strictest * 1000, page, limit)
+    # The legs over the strictest target: those judged less those within it (the figures count both).
+    j = next(j for j, t in enumerate(standard.targets) if t.within_seconds == strictest)
+    total = int(overall.s0_n or 0) - int(getattr(overall, f"s0_t{j}") or 0) if overall else 0
     return {
         "period": period.as_dict(),
         "standard": _describe(standard),
@@ -214,20 +217,11 @@ def compliance_answer(
         "missed": {
             "within_seconds": strictest,
             "data": [_missed_row(r, standard) for r in missed],
-            "total": int(missed[0].total) if missed else _missed_total(figures, tenant_id, period, standard, page),
+            "total": total,
             "page": page,
             "limit": limit,
         },
     }
-
-
-def _missed_total(figures: FiguresRepository, tenant_id: str, period: Period, standard: Standard, page: int) -> int:
-    """The number of misses when the page asked for is past the last (its rows carry no total)."""
-    if page == 1:
-        return 0
-    strictest = min(t.within_seconds for t in standard.targets)
-    first = figures.missed(tenant_id, period, standard, strictest * 1000, 1, 1)
-    return int(first[0].total) if first else 0
 
 
 def _empty() -> dict[str, Any]:

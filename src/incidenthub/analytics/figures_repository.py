@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import month_counts
-from incidenthub.analytics.legs import Query, leg_rows, legs_sql
+from incidenthub.analytics.legs import Query, leg_rows
 from incidenthub.analytics.period import Period
 from incidenthub.analytics.standards import Standard
 
@@ -170,15 +170,15 @@ class FiguresRepository:
     def missed(
         self, tenant_id: str, period: Period, standard: Standard, limit_ms: float, page: int, limit: int
     ) -> list[Any]:
-        """The legs the standard judges that are longer than `limit_ms`, longest first, one page; each row carries
-        the total (`total`)."""
+        """The legs the standard judges that are longer than `limit_ms`, longest first, one page. Each leg has an
+        index on (tenant, its value) (`models/analytics.py`), so the database walks it from the longest down and
+        stops at the page's end instead of reading the period's every leg."""
         query = Query(self.dialect, {})
-        legs = legs_sql(query, tenant_id, period, None, [standard.leg])
+        selects = leg_rows(query, tenant_id, period, None, [standard.leg], by_value=True)
         applies = _applies(query, standard)
         sql = (
-            f"{legs}\nSELECT incident_id, number, assignment_id, call_sign, leg, start_ms, end_ms, v, "
-            "COUNT(*) OVER () AS total FROM legs "
-            f"WHERE v >= 0 AND v > {query.bind(limit_ms)} AND {applies} "
+            "SELECT incident_id, number, assignment_id, call_sign, leg, start_ms, end_ms, v "
+            f"FROM ({selects[0]}) legs WHERE v > {query.bind(limit_ms)} AND {applies} "
             f"ORDER BY v DESC, incident_id, assignment_id LIMIT {query.bind(limit)} "
             f"OFFSET {query.bind((page - 1) * limit)}"
         )

@@ -102,12 +102,15 @@ def leg_rows(
     group_by: str | None,
     legs: Sequence[str] | None = None,
     ids: bool = False,
+    by_value: bool = False,
 ) -> list[str]:
     """One SELECT per leg: a row per leg of every incident (or assignment) in the period, with its group `g`, its
     start and end (epoch ms), its value `v` (NULL when a time is missing) and what standards select on. Each reads
     its table (`response_times`, `unit_response_times`: the rows kept for analytics) directly, so the database
     can aggregate each leg as it scans instead of first gathering every leg's rows. `ids`: call takers and units
-    by their ids, no names read (what `month_counts` counts)."""
+    by their ids, no names read (what `month_counts` counts). `by_value`: the period's bounds are written so that
+    the database does not choose the (tenant, began) index, and walks the leg's value index instead (the longest
+    legs first: `FiguresRepository.missed`; SQLite would otherwise read the whole period and sort it)."""
     wanted = list(legs) if legs is not None else [*INCIDENT_LEGS, *ASSIGNMENT_LEGS]
     tenant = query.bind(tenant_id)
     since, until = query.bind(period.since_ms), query.bind(period.until_ms)
@@ -132,13 +135,14 @@ def leg_rows(
         else:
             table, mine, first = "response_times", "CAST(NULL AS VARCHAR(32)), CAST(NULL AS VARCHAR(128))", "1"
         start_ms, end_ms = f"{alias}.{LEG_COLUMNS[start]}", f"{alias}.{LEG_COLUMNS[end]}"
+        began = f"+{alias}.began_ms" if by_value else f"{alias}.began_ms"
         return f"""SELECT {alias}.incident_id, {alias}.number, {mine.split(", ")[0]} AS assignment_id,
        {mine.split(", ")[1]} AS call_sign, {key} AS g, {label} AS label, '{name}' AS leg,
        {start_ms} AS start_ms, {end_ms} AS end_ms, {end_ms} - {start_ms} AS v, lower({alias}.category) AS category,
        lower({alias}.agency_type) AS agency_type, lower({alias}.priority) AS priority, {first} AS first_arriving,
        {alias}.began_ms AS began
 FROM {table} {alias} {joins}
-WHERE {alias}.tenant_id = {tenant} AND {alias}.began_ms >= {since} AND {alias}.began_ms < {until}"""
+WHERE {alias}.tenant_id = {tenant} AND {began} >= {since} AND {began} < {until}"""
 
     selects = []
     for name in wanted:
@@ -147,17 +151,3 @@ WHERE {alias}.tenant_id = {tenant} AND {alias}.began_ms >= {since} AND {alias}.b
         elif name in ASSIGNMENT_LEGS:
             selects.append(select(name, "u", unit=True))
     return selects
-
-
-def legs_sql(
-    query: Query, tenant_id: str, period: Period, group_by: str | None, legs: Sequence[str] | None = None
-) -> str:
-    """`WITH legs AS (...)`: the rows of `leg_rows`, every leg's together."""
-    selects = leg_rows(query, tenant_id, period, group_by, legs)
-    if not selects:  # unit legs grouped, asked of an incident leg: no rows
-        selects = [
-            "SELECT NULL AS incident_id, NULL AS number, NULL AS assignment_id, NULL AS call_sign, NULL AS g, "
-            "NULL AS label, NULL AS leg, NULL AS start_ms, NULL AS end_ms, NULL AS v, NULL AS category, "
-            "NULL AS agency_type, NULL AS priority, 0 AS first_arriving, NULL AS began WHERE 1 = 0"
-        ]
-    return "WITH legs AS (\n" + "\n UNION ALL ".join(selects) + "\n)"

@@ -1,5 +1,6 @@
 """response_time_counts, response_time_months, response_time_counted: the legs counted per tenant's local month,
-the months to count again, what each tenant's counts keep; every tenant with response-time rows is marked whole
+the months to count again, what each tenant's counts keep; every tenant with response-time rows is marked whole;
+an index on (tenant, value) per leg of the response-time rows
 
 Revision ID: 0114_response_time_counts
 Revises: 0113_response_times
@@ -20,7 +21,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Each leg's value as the answers compute it (models/analytics.py), frozen here.
+_VALUES = {
+    "response_times": {
+        "call_answer": "picked_ms - received_ms",
+        "call_processing": "first_dispatched_ms - picked_ms",
+        "queue": "first_dispatched_ms - queued_ms",
+        "total": "first_arrived_ms - received_ms",
+        "call_duration": "hung_ms - picked_ms",
+    },
+    "unit_response_times": {
+        "turnout": "enroute_ms - dispatched_ms",
+        "travel": "arrived_ms - enroute_ms",
+        "response": "arrived_ms - dispatched_ms",
+        "on_scene": "cleared_ms - arrived_ms",
+    },
+}
+
+
 def upgrade() -> None:
+    for table, values in _VALUES.items():
+        for leg, value in values.items():
+            op.create_index(f"ix_{table}_{leg}", table, ["tenant_id", sa.text(f"({value})")], unique=False)
     op.create_table(
         "response_time_counts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -78,6 +100,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table, values in _VALUES.items():
+        for leg in values:
+            op.drop_index(f"ix_{table}_{leg}", table_name=table)
     op.drop_table("response_time_counted")
     op.drop_table("response_time_months")
     with op.batch_alter_table("response_time_counts", schema=None) as batch_op:
