@@ -203,7 +203,7 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> list[str]:
 def title_lines(data: dict[str, Any]) -> list[str]:
     return [
         f"Compliance report: {data['tenant']['name']}",
-        f"Period: {data['period_text']}. Time zone: {data['timezone']}.",
+        f"Period: {data['period_text']}.",
         f"Generated {data['generated_at']} by incidenthub from the stored call and unit times.",
     ]
 
