@@ -149,7 +149,7 @@ def report(backends: list[Backend], args: argparse.Namespace, seconds: float) ->
         f"({os.cpu_count()} cores, shared with other work); the whole run took {seconds:,.0f} s.",
         "",
         "Demo incidents (1-3 units each, with call and unit milestones) over a year, written through the write "
-        "path, their months then counted (`month_counts.recount_all`, what `serve` and `worker` do every 30 s). "
+        "path, their months then counted (`month_counts.recount_all`, what `serve` and `worker` do every 5 minutes). "
         f"Each answer over a year of whole months (`months`: {MONTHS['from_date']} to {MONTHS['to_date']}, summed "
         f"from the month counts) and over a year from a day (`days`: {PERIOD['from_date']} to {PERIOD['to_date']}, "
         "the eleven whole months from the counts, the two part months from the rows), through the whole "

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     stream_poll_seconds: float = Field(default=0.25, gt=0)
     # Analytics: how often the months that writes changed are counted again (with the delivery worker; 0: never,
     # the answers then read those months from the rows).
-    analytics_recount_seconds: float = Field(default=30.0, ge=0)
+    analytics_recount_seconds: float = Field(default=300.0, ge=0)
 
 
 @lru_cache
