@@ -4,13 +4,14 @@ deletion, a new timezone or a standard selecting on another attribute never leav
 
 from __future__ import annotations
 
+import fcntl
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 from typer.testing import CliRunner
 
 from incidenthub import migrate
@@ -238,3 +239,21 @@ def test_the_migration_marks_every_tenant_with_rows(gw: GovWorx, database: Datab
     assert _plan(database, WHOLE).months == []
     month_counts.recount_all(database)
     assert _plan(database, WHOLE).months == [CHICAGO_MONTH + 1, CHICAGO_MONTH + 2]
+
+
+def test_one_recounter_at_a_time_counts_the_marked_months(gw: GovWorx, database: Database) -> None:
+    upload_all(gw, _calls(count=10))
+    recounter = month_counts.Recounter(database, 60)
+    if database.dialect == "postgresql":
+        with database.write_engine.connect() as other:  # another process's recounter at work
+            assert other.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": month_counts._LOCK_KEY}).scalar()
+            assert recounter.round() is None
+            other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": month_counts._LOCK_KEY})
+    else:
+        path = f"{make_url(database.url).database}.analytics-recount-lock"
+        with open(path, "a") as other:  # another process's recounter at work
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            assert recounter.round() is None
+    assert len(_marked(database)) == 4  # nothing counted meanwhile
+    assert recounter.round() == 4
+    assert _marked(database) == []

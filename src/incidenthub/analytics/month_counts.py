@@ -19,14 +19,16 @@ not whole months, is read from the rows (`plan`), so an answer never reads a cou
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, make_url, text
 from sqlalchemy.orm import Session
 
 from incidenthub.analytics import standards
@@ -42,6 +44,7 @@ from incidenthub.rows import insert_rows
 log = logging.getLogger(__name__)
 KINDS: tuple[str, ...] = ("none", *GROUP_BY)
 ATTRIBUTES = ("agency_type", "category", "priority")  # what a standard may select on (besides first arriving)
+_LOCK_KEY = 0x1A7E_C0DE  # PostgreSQL advisory lock of the one recounter at work
 _WIDTH = {"agency_type": 64, "category": 64, "priority": 64}
 
 
@@ -262,10 +265,32 @@ class Recounter:
         self._stop.set()
         self._thread.join()
 
+    def round(self) -> int | None:
+        """Count the marked months again, unless another process's recounter is at it (SQLite: a lock file beside
+        the database, as the webhook worker's; PostgreSQL: an advisory lock): with one server process per core,
+        each would otherwise count the same months. Returns how many marks, None when it was not this turn."""
+        url = make_url(self.database.url)
+        if url.get_backend_name() == "postgresql":
+            with self.database.write_engine.connect() as connection:
+                if not connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar():
+                    return None
+                try:
+                    return recount_all(self.database)
+                finally:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+        if url.database in (None, "", ":memory:"):
+            return recount_all(self.database)
+        with Path(f"{url.database}.analytics-recount-lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None
+            return recount_all(self.database)
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                done = recount_all(self.database)
+                done = self.round()
                 if done:
                     log.info("analytics: %d marked month(s) counted again", done)
             except Exception:
