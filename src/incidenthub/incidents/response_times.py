@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -30,6 +30,7 @@ from incidenthub.incidents.response_times_repository import ResponseTimesReposit
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 EVERY_MONTH = -1  # the month a tenant-wide mark names
+_FURTHEST = timedelta(hours=14)  # the furthest any zone is from UTC (Pacific/Kiritimati)
 GROUPED = (
     "tenant_id",
     "number",
@@ -54,14 +55,6 @@ def local_month(ms: int, zone: ZoneInfo) -> int:
     """The local month (year * 12 + month - 1) in `zone` of the instant `ms` (epoch ms)."""
     local = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
     return local.year * 12 + local.month - 1
-
-
-def zone_named(name: str | None) -> ZoneInfo:
-    """The tenant's zone (UTC when unknown), as the answers read it."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _earliest(*values: int | None) -> int | None:
@@ -138,14 +131,19 @@ def refresh(session: Session, touched: Mapping[tuple[str, str], bool]) -> None:
     mark(session, [*before, *((row["tenant_id"], row["began_ms"]) for row in rows)])
 
 
+def months_of(ms: int) -> set[int]:
+    """The local months (year * 12 + month - 1) the instant `ms` (epoch ms) can fall in, whatever the tenant's
+    zone: its UTC month, and the one before or after when it is within 14 hours of a UTC month's start (no zone
+    is further from UTC). Marking all of them needs no read of the tenant's zone, and a month marked needlessly
+    is only counted again."""
+    at = datetime.fromtimestamp(ms / 1000, UTC)
+    return {(d.year * 12 + d.month - 1) for d in (at - _FURTHEST, at, at + _FURTHEST)}
+
+
 def mark(session: Session, instants: Iterable[tuple[str, int]]) -> None:
     """Mark the local months of these (tenant id, began_ms) to be counted again."""
-    instants = list(instants)
-    if not instants:
-        return
-    repository = ResponseTimesRepository(session)
-    zones = {t: zone_named(name) for t, name in repository.zones(sorted({t for t, _ in instants})).items()}
-    repository.mark_months([(t, local_month(ms, zones[t])) for t, ms in instants if t in zones])
+    months = {(tenant_id, month) for tenant_id, ms in instants for month in months_of(ms)}
+    ResponseTimesRepository(session).mark_months(sorted(months))
 
 
 def forget(session: Session, incident_id: str) -> None:

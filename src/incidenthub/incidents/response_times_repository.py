@@ -10,7 +10,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from incidenthub.models import Assignment, Incident, ResponseTimeMonth, ResponseTimes, Tenant, UnitResponseTimes
+from incidenthub.models import Assignment, Incident, ResponseTimeMonth, ResponseTimes, UnitResponseTimes
 from incidenthub.models.base import unindexed
 from incidenthub.rows import chunks, insert_rows
 
@@ -105,10 +105,6 @@ class ResponseTimesRepository:
             )
             found.extend((row.tenant_id, row.began_ms) for row in self.session.execute(statement))
         return found
-
-    def zones(self, tenant_ids: Sequence[str]) -> dict[str, str]:
-        statement = select(Tenant.id, Tenant.timezone).where(Tenant.id.in_(tenant_ids))
-        return {row.id: row.timezone for row in self.session.execute(statement)}
 
     def mark_months(self, months: Sequence[tuple[str, int]]) -> None:
         """Mark these (tenant id, local month) to be counted again, each with a new mark."""
