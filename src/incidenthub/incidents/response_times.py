@@ -6,8 +6,9 @@ one `unit_response_times` row per assignment. So the rows equal a recomputation 
 (`expected`) at every commit; tests/analytics/test_upkeep.py checks it after changes through every door.
 A deleted incident's rows go with it (foreign keys, ON DELETE CASCADE).
 
-The local months (in the tenant's zone) of the calls a commit changed, before and after, are marked in
-`response_time_months`, for `analytics/month_counts.py` to count again outside the write.
+The local months of the calls a commit changed, before and after, are marked in `response_time_months`, for
+`analytics/month_counts.py` to count again outside the write (`months_of`: every month the call could fall in,
+whatever the tenant's zone, so no zone is read).
 
 Times are integer epoch milliseconds, truncated (as `analytics/intervals.py` and every answer show them).
 """
