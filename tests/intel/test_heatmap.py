@@ -82,7 +82,19 @@ def test_a_drill_or_a_false_alarm_changes_nothing(api: Api) -> None:
     create(api.client, api.acme, place(*HOT, is_drill=True))
     false_alarm(api.client, api.acme, place(*HOT))
     after = _map(api, resolution=9)
-    assert after["features"] == before["features"] and after["totals"] == before["totals"]
+    # Weights decay with time: two reads a moment apart may differ in the fourth decimal (15.9999 and 16.0).
+    assert _rounded(after["features"]) == _rounded(before["features"])
+    assert _rounded(after["totals"]) == _rounded(before["totals"])
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 2)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def test_an_old_incident_weighs_less_and_a_period_leaves_it_out(gw: GovWorx) -> None:
