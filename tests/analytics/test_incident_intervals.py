@@ -148,6 +148,18 @@ def test_analytics_or_incidents_read_is_needed(gw: GovWorx, scopes: list[str], s
     assert intervals(gw, incident_id, headers={}).status_code == 401
 
 
+# A tenant's own standard: call answering within 12 s for priority 1 (it selects on priority).
+LOCAL_STANDARD = {
+    "id": "metro-answer-12s",
+    "name": "Metro answering SLA",
+    "source": "Metro ECC policy",
+    "edition": "2026",
+    "leg": "call_answer",
+    "priorities": ["Priority 1"],
+    "targets": [{"within_seconds": 12, "percent": 95}],
+}
+
+
 def set_analytics(database: Database, slug: str, value: Any) -> None:
     with database.transaction() as session:
         tenant = session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one()
@@ -156,15 +168,7 @@ def set_analytics(database: Database, slug: str, value: Any) -> None:
 
 def test_a_tenants_own_standard_judges_its_incidents(gw: GovWorx) -> None:
     incident_id = seeded(gw)
-    local = {
-        "id": "metro-answer-12s",
-        "name": "Metro answering SLA",
-        "source": "Metro ECC policy",
-        "edition": "2026",
-        "leg": "call_answer",
-        "priorities": ["Priority 1"],
-        "targets": [{"within_seconds": 12, "percent": 95}],
-    }
+    local = LOCAL_STANDARD
     set_analytics(gw.database, "metro", {"standards": [local], "defaults": False})
     body = intervals(gw, incident_id).json()
     assert checks(body["legs"]["call_answer"]) == {"metro-answer-12s": False}

@@ -25,7 +25,7 @@ from incidenthub.config import get_settings
 from incidenthub.db import Database
 from incidenthub.models import ResponseTimeMonth, Tenant
 from tests.analytics.figures import call, get, upload_all
-from tests.analytics.test_incident_intervals import set_analytics
+from tests.analytics.test_incident_intervals import LOCAL_STANDARD, set_analytics
 from tests.factories import make_key
 from tests.govworx.conftest import GovWorx
 
@@ -203,16 +203,7 @@ def test_a_standard_selecting_on_priority_reads_the_rows_until_the_counts_keep_p
 ) -> None:
     upload_all(gw, _calls(count=40))
     month_counts.recount_all(database)
-    local = {
-        "id": "metro-answer-12s",
-        "name": "Metro answering SLA",
-        "source": "Metro ECC policy",
-        "edition": "2026",
-        "leg": "call_answer",
-        "priorities": ["Priority 1"],
-        "targets": [{"within_seconds": 12, "percent": 95}],
-    }
-    set_analytics(database, "metro", {"standards": [local], "defaults": True})
+    set_analytics(database, "metro", {"standards": [LOCAL_STANDARD], "defaults": True})
     with database.read_sessions() as session:
         asked = period_of(WHOLE["from_date"], WHOLE["to_date"], "America/Chicago", datetime.now(UTC))
         assert month_counts.plan(session, _tenant_id(database), asked, frozenset({"priority"})).months == []
