@@ -47,7 +47,7 @@ def test_readme_examples_run_as_written(database_url: str, tmp_path: Path) -> No
     (checkout / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
     # SQLite: the default ./var/incidenthub.db of the checkout, exactly as after `make run`.
     env = user_env(None if database_url.startswith("sqlite") else database_url)
-    with serve(env, checkout) as server:
+    with serve(env, checkout, terminal=True) as server:  # in a terminal, as `make run` is: it prints the key
         printed = re.search(r"^  (export KEY=(ih_\S+))$", server.output, re.MULTILINE)
         assert printed, server.output
         key = printed.group(2)

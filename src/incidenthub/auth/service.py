@@ -351,11 +351,16 @@ def touch_key(session: Session, key_id: str) -> None:
     ApiKeyRepository(session).touch(key_id, utcnow())
 
 
-def bootstrap(session: Session) -> IssuedKey | None:
-    """On an empty database: tenant `default` (UTC) and a key with every scope. Otherwise nothing."""
+def bootstrap_tenant(session: Session) -> bool:
+    """On an empty database: tenant `default` (UTC), and True. Otherwise nothing, and False."""
     if TenantRepository(session).count() > 0:
-        return None
+        return False
     create_tenant(session, name="default", slug="default", timezone="UTC")
+    return True
+
+
+def first_key(session: Session) -> IssuedKey:
+    """The first start's key of tenant `default`, with every scope."""
     return create_key(session, "default", [scope_names.ALL], name="bootstrap")
 
 
