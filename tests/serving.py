@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 
@@ -54,20 +57,52 @@ class Served:
             time.sleep(0.02)
 
 
+# A terminal's colour and cursor sequences, taken out of what a server run in a terminal printed.
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def start_in_terminal(
+    command: list[str], env: dict[str, str], cwd: Path | None = None
+) -> tuple[subprocess.Popen[str], TextIO]:
+    """`command` with its stdout and stderr on a pseudo-terminal, as when a person starts it in one; the
+    terminal's side to read (text, with `\r\n` read as `\n`)."""
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, text=True
+    )
+    os.close(terminal)
+    return process, open(controller, encoding="utf-8", errors="replace")  # closed by the caller
+
+
+def read_lines(stream: TextIO, into: list[str]) -> None:
+    """Every line of `stream` into `into`, terminal escapes removed, until it ends (EIO: the terminal closed)."""
+    try:
+        for line in stream:
+            into.append(_ESCAPES.sub("", line))
+    except OSError:
+        pass
+
+
 @contextmanager
-def serve(env: dict[str, str], cwd: Path, *args: str) -> Iterator[Served]:
-    """`incidenthub serve --port <free> --workers 1 ARGS`, ready to answer; stopped (SIGTERM) at the end."""
+def serve(env: dict[str, str], cwd: Path, *args: str, terminal: bool = False) -> Iterator[Served]:
+    """`incidenthub serve --port <free> --workers 1 ARGS`, ready to answer; stopped (SIGTERM) at the end.
+
+    `terminal`: started in a (pseudo-)terminal, as by `make run` in a shell, so that the first start prints its
+    key; otherwise its output goes to a pipe, as under a service manager."""
     port = free_port()
     command = [INCIDENTHUB, "serve", "--port", str(port), "--workers", "1", *args]
-    process = subprocess.Popen(
-        command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
-    )
+    if terminal:
+        process, stream = start_in_terminal(command, env, cwd)
+    else:
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        assert process.stdout is not None
+        stream = process.stdout
     served = Served(process, f"http://127.0.0.1:{port}")
 
     def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            served.lines.append(line)
+        read_lines(stream, served.lines)
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
@@ -83,3 +118,5 @@ def serve(env: dict[str, str], cwd: Path, *args: str) -> Iterator[Served]:
             process.kill()
             process.wait()
         reader.join(timeout=5)
+        if terminal:
+            stream.close()

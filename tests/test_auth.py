@@ -121,8 +121,8 @@ def test_keys_are_stored_hashed_and_last_use_is_recorded(api: Api, database: Dat
         keys = list(session.scalars(select(ApiKey)))
     stored = " ".join(f"{k.prefix} {k.secret_hash} {k.name}" for k in keys)
     assert secret not in stored
-    assert secret.split("_")[2] not in stored
-    assert len(secret.split("_")[2]) >= 22  # >= 128 bits of base62
+    assert secret.rsplit("_", 2)[2] not in stored
+    assert len(secret.rsplit("_", 2)[2]) >= 22  # >= 128 bits of base62
     assert any(k.last_used_at is not None for k in keys)
 
 
@@ -132,7 +132,7 @@ def test_keys_are_stored_hashed_and_last_use_is_recorded(api: Api, database: Dat
 
 def _key_id(database: Database, secret: str) -> str:
     with database.read_sessions() as session:
-        key = session.scalar(select(ApiKey).where(ApiKey.prefix == secret.split("_")[1]))
+        key = session.scalar(select(ApiKey).where(ApiKey.prefix == secret.rsplit("_", 2)[1]))
     assert key is not None
     return key.id
 

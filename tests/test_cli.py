@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from incidenthub.cli import app
 from incidenthub.config import get_settings
+from tests.serving import start_in_terminal
 
 runner = CliRunner()
 
@@ -162,12 +163,12 @@ def test_serve_first_start_creates_default_tenant_and_prints_a_working_key(tmp_p
     port = _free_port()
     env = {**os.environ, "INCIDENTHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'first.db'}"}
     command = [str(Path(sys.executable).parent / "incidenthub"), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # In a terminal, as a person starts it: the key is printed there (elsewhere: tests/test_log_levels.py).
+    server, terminal = start_in_terminal(command, env)
     try:
         output = ""
-        assert server.stdout is not None
         while "Uvicorn running" not in output:
-            line = server.stdout.readline()
+            line = terminal.readline()
             assert line, f"server exited early:\n{output}"
             output += line
         key = re.search(r"^  export KEY=(ih_\S+)$", output, re.MULTILINE)
@@ -185,6 +186,7 @@ def test_serve_first_start_creates_default_tenant_and_prints_a_working_key(tmp_p
     finally:
         server.terminate()
         server.wait(timeout=10)
+        terminal.close()
     assert (tmp_path / "var" / "first.db").exists()
 
     # A second start finds the tenant and prints no new key.

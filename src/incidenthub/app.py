@@ -22,6 +22,7 @@ from incidenthub.adapters import ErrorDoc, doors, push_renderers
 from incidenthub.analytics.month_counts import Recounter
 from incidenthub.analytics.router import router as analytics_router
 from incidenthub.analytics.sety_router import router as sety_analytics_router
+from incidenthub.auth.router import router as api_keys_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -339,6 +340,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *body_checks]
     )
     app.include_router(webhooks_router, prefix="/v1", dependencies=[*native, *body_checks])
+    for prefix in ("/v1", "/v1/external"):
+        app.include_router(
+            api_keys_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *body_checks]
+        )
     for prefix in ("/v1", "/v1/external"):
         app.include_router(
             intel_router, prefix=prefix, include_in_schema=prefix == "/v1", dependencies=[*native, *body_checks]

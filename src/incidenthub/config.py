@@ -5,10 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('var') / 'incidenthub.db'}"
+# The levels INCIDENTHUB_LOG_LEVEL takes (uvicorn's names; `trace` adds uvicorn's protocol trace to `debug`).
+LOG_LEVELS: tuple[str, ...] = ("trace", "debug", "info", "warning", "error", "critical")
 
 
 class Settings(BaseSettings):
@@ -30,7 +32,7 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=5.0, ge=0)
     # Server processes `incidenthub serve` starts; 0 means one per usable core.
     workers: int = Field(default=0, ge=0)
-    log_level: str = "info"
+    log_level: str = Field(default="info", description="one of " + ", ".join(LOG_LEVELS))
     # Call-audio matching: how far a recording may lie outside an incident's call window, and how long
     # a call is taken to last when the CAD sent no hang-up time.
     recording_match_tolerance_seconds: float = 60.0
@@ -60,6 +62,15 @@ class Settings(BaseSettings):
     # Analytics: how often the months that writes changed are counted again (with the delivery worker; 0: never,
     # the answers then read those months from the rows).
     analytics_recount_seconds: float = Field(default=300.0, ge=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_log_level(cls, value: object) -> str:
+        """A level name in any case; anything else stops the start with a message naming the variable."""
+        level = str(value).strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"INCIDENTHUB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {str(value)!r}")
+        return level
 
 
 @lru_cache

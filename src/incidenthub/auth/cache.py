@@ -72,5 +72,10 @@ class KeyCache:
                     self._entries = {}
             self._entries[digest(raw_key)] = (principal, verified_at + self.ttl)
 
+    def forget(self, key_id: str) -> None:
+        """Drop every entry of a key (revoked through this process: it stops here at once, elsewhere within ttl)."""
+        with self._lock:
+            self._entries = {k: v for k, v in self._entries.items() if v[0].key_id != key_id}
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -65,6 +65,11 @@ class ApiKeyRepository:
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
 
+    def of_tenant(self, tenant_id: str) -> list[ApiKey]:
+        """A tenant's keys, newest first."""
+        newest_first = (ApiKey.created_at.desc(), ApiKey.id.desc())
+        return list(self.session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(*newest_first)))
+
     def any_usable(self, now: datetime) -> bool:
         """Whether some key is neither revoked nor expired."""
         usable = select(ApiKey.id).where(

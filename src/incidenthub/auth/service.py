@@ -45,6 +45,10 @@ class Principal:
     # The tenant's Sonoran community id: a Sonoran v1 call names it beside the key.
     sonoran_community_id: str | None = None
 
+    def may(self, scope: str) -> bool:
+        """Whether the key holds `scope` (or `*`)."""
+        return scope_names.grants(self.scopes, scope)
+
     def require(self, scope: str, *alternatives: str) -> None:
         """Forbidden unless the key holds `scope` (or one of the alternatives)."""
         wanted = (scope, *alternatives)
@@ -169,6 +173,46 @@ def hash_secret(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+# A key names its environment after `ih_`, as Sety's do (`sety_live_...`, `sety_test_...`). The environment
+# is a label the key carries and lists with; it does not separate data (a tenant's keys see the same records).
+ENVIRONMENTS: tuple[str, ...] = ("live", "test")
+
+
+def key_parts(raw_key: str) -> tuple[str | None, str, str] | None:
+    """(environment, lookup, secret) of a key as presented: `ih_live_<lookup>_<secret>`, `ih_test_...`, or
+    a key made before environments, `ih_<lookup>_<secret>` (environment None); None when it is neither."""
+    if not raw_key.startswith(KEY_PREFIX) or "\x00" in raw_key:
+        return None
+    rest = raw_key[len(KEY_PREFIX) :]
+    head, _, after = rest.partition("_")
+    # A lookup is 12 letters and digits, so it is never taken for an environment.
+    environment = head if head in ENVIRONMENTS else None
+    lookup, _, secret = (after if environment else rest).partition("_")
+    if len(lookup) != _LOOKUP_LENGTH:
+        return None
+    return environment, lookup, secret
+
+
+def public_prefix(key: ApiKey) -> str:
+    """The start of a key that may be shown (`ih_live_<lookup>`): it identifies the key, the secret follows."""
+    return KEY_PREFIX + (f"{key.environment}_" if key.environment else "") + key.prefix
+
+
+def key_view(key: ApiKey) -> dict[str, Any]:
+    """A key as lists show it: never the secret, never its hash."""
+    return {
+        "key_id": key.id,
+        "name": key.name,
+        "prefix": public_prefix(key),
+        "environment": key.environment,
+        "scopes": list(key.scopes),
+        "created_at": iso_utc(key.created_at),
+        "expires_at": iso_utc(key.expires_at) if key.expires_at else None,
+        "revoked_at": iso_utc(key.revoked_at) if key.revoked_at else None,
+        "last_used_at": iso_utc(key.last_used_at) if key.last_used_at else None,
+    }
+
+
 @dataclass(frozen=True)
 class IssuedKey:
     """A freshly made key; `secret` exists only here and is never stored."""
@@ -183,6 +227,7 @@ class IssuedKey:
             "key": self.secret,
             "name": self.key.name,
             "scopes": list(self.key.scopes),
+            "environment": self.key.environment,
             "tenant": self.tenant.slug,
             "expires_at": iso_utc(self.key.expires_at) if self.key.expires_at else None,
         }
@@ -194,28 +239,40 @@ def create_key(
     scopes: list[str],
     name: str | None = None,
     expires_at: datetime | None = None,
+    environment: str = "live",
 ) -> IssuedKey:
-    """A new API key for a tenant with the given scopes."""
+    """A new API key for a tenant with the given scopes: `ih_<environment>_<lookup>_<secret>`."""
     tenant = TenantRepository(session).by_slug(tenant_slug)
     if tenant is None:
         raise NotFound(f"no tenant with slug {tenant_slug!r}")
     if not scopes:
-        raise Invalid("at least one scope is needed", [FieldError("scope", "at least one scope")])
+        raise Invalid("at least one scope is needed", [FieldError("scopes", "at least one scope")])
     unknown = sorted(set(scopes) - scope_names.KNOWN)
     if unknown:
         raise Invalid(
             f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(sorted(scope_names.KNOWN))}",
-            [FieldError("scope", "unknown scope")],
+            [FieldError("scopes", "unknown scope")],
         )
+    if environment not in ENVIRONMENTS:
+        raise Invalid(
+            f"unknown environment {environment!r}: live or test",
+            [FieldError("environment", "live or test")],
+        )
+    if name is not None and (not name.strip() or len(name) > 200):
+        raise Invalid("name must have 1 to 200 characters", [FieldError("name", "1 to 200 characters")])
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise Invalid("expires_at needs a UTC offset", [FieldError("expires_at", "needs a UTC offset")])
     if expires_at is not None and expires_at <= utcnow():
         raise Invalid("expires_at is in the past", [FieldError("expires_at", "must be in the future")])
     lookup = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_LOOKUP_LENGTH))
-    secret = KEY_PREFIX + lookup + "_" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_SECRET_LENGTH))
+    random_part = "".join(secrets.choice(_KEY_ALPHABET) for _ in range(_SECRET_LENGTH))
+    secret = f"{KEY_PREFIX}{environment}_{lookup}_{random_part}"
     key = ApiKey(
         tenant_id=tenant.id,
-        name=name,
+        name=name.strip() if name is not None else None,
         prefix=lookup,
         secret_hash=hash_secret(secret),
+        environment=environment,
         scopes=sorted(set(scopes)),
         expires_at=expires_at,
     )
@@ -223,10 +280,37 @@ def create_key(
     return IssuedKey(key=key, tenant=tenant, secret=secret)
 
 
-def revoke_key(session: Session, key_id: str) -> ApiKey:
-    """Revoke a key; servers stop accepting it within `key_cache_seconds`. Revoking twice is harmless."""
+def issue_key(
+    session: Session,
+    caller: Principal,
+    scopes: list[str],
+    name: str,
+    expires_at: datetime | None,
+    environment: str,
+) -> IssuedKey:
+    """A new key of the caller's tenant, made over the API: it may hold only scopes the caller's key holds."""
+    beyond = sorted(
+        one
+        for one in set(scopes)
+        if (scope_names.ALL not in caller.scopes if one == scope_names.ALL else not caller.may(one))
+    )
+    if beyond:
+        raise Forbidden(
+            f"this API key cannot grant the scope {', '.join(repr(one) for one in beyond)}: it does not hold it"
+        )
+    return create_key(session, caller.tenant_slug, scopes, name, expires_at, environment)
+
+
+def list_keys(session: Session, tenant_id: str) -> list[ApiKey]:
+    """Every key of a tenant, revoked ones too, newest first."""
+    return ApiKeyRepository(session).of_tenant(tenant_id)
+
+
+def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> ApiKey:
+    """Revoke a key (of `tenant_id`, when given: another tenant's key is not found); servers stop accepting it
+    within `key_cache_seconds`. Revoking twice is harmless: the first revocation's time stays."""
     key = ApiKeyRepository(session).get(key_id)
-    if key is None:
+    if key is None or (tenant_id is not None and key.tenant_id != tenant_id):
         raise NotFound(f"no API key with id {key_id!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
@@ -237,15 +321,14 @@ def revoke_key(session: Session, key_id: str) -> ApiKey:
 def authenticate(session: Session, raw_key: str) -> Principal:
     """The principal of a presented key; any failure is the same 401, whatever the reason."""
     rejected = Unauthorized("missing or invalid API key")
-    if not raw_key.startswith(KEY_PREFIX) or "\x00" in raw_key:
+    parts = key_parts(raw_key)
+    if parts is None:
         raise rejected
-    lookup, _, _secret = raw_key[len(KEY_PREFIX) :].partition("_")
-    if len(lookup) != _LOOKUP_LENGTH:
-        raise rejected
-    found = ApiKeyRepository(session).by_prefix(lookup)
+    found = ApiKeyRepository(session).by_prefix(parts[1])
     if found is None:
         raise rejected
     key, tenant = found
+    # The hash covers the whole key, environment included: `ih_test_` in front of a live key's lookup fails.
     if not hmac.compare_digest(key.secret_hash, hash_secret(raw_key)):
         raise rejected
     now = utcnow()
@@ -268,11 +351,16 @@ def touch_key(session: Session, key_id: str) -> None:
     ApiKeyRepository(session).touch(key_id, utcnow())
 
 
-def bootstrap(session: Session) -> IssuedKey | None:
-    """On an empty database: tenant `default` (UTC) and a key with every scope. Otherwise nothing."""
+def bootstrap_tenant(session: Session) -> bool:
+    """On an empty database: tenant `default` (UTC), and True. Otherwise nothing, and False."""
     if TenantRepository(session).count() > 0:
-        return None
+        return False
     create_tenant(session, name="default", slug="default", timezone="UTC")
+    return True
+
+
+def first_key(session: Session) -> IssuedKey:
+    """The first start's key of tenant `default`, with every scope."""
     return create_key(session, "default", [scope_names.ALL], name="bootstrap")
 
 

@@ -55,6 +55,21 @@ def migrate() -> None:
     err.print("database is up to date")
 
 
+def _settings_or_exit() -> Settings:
+    """The settings; a bad INCIDENTHUB_* value stops the command with one line per variable, naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            variable = "INCIDENTHUB_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = str(problem["msg"]).removeprefix("Value error, ")
+            said = message if message.startswith(variable) else f"{variable}: {message}"
+            err.print(f"[red]error:[/red] {said}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
 def usable_cores() -> int:
     """The cores this process may run on (its CPU affinity), which is what `--workers` defaults to."""
     try:
@@ -96,22 +111,25 @@ def serve(
 
     from incidenthub.migrate import upgrade
 
-    settings = get_settings()
+    settings = _settings_or_exit()
     host = host or settings.host
     port = settings.port if port is None else port
     workers = workers or settings.workers or usable_cores()
+    # The first key's secret goes only to a person's terminal, never into a service manager's log (journald,
+    # `docker logs`, a file): elsewhere the first start makes the tenant and says how to make the key.
+    in_terminal = sys.stdout.isatty()
     # Once, here, before any worker starts: the schema, and on an empty database the first tenant and key.
     database = Database(settings.database_url)
     upgrade(database)
     with database.transaction() as session:
-        issued = auth_service.bootstrap(session)
-        first_key = issued.secret if issued else None
+        first_start = auth_service.bootstrap_tenant(session)
+        issued = auth_service.first_key(session) if first_start and in_terminal else None
         keyless_tenant = None if issued else auth_service.tenant_needing_a_key(session)
     database.dispose()
-    if first_key is not None:
-        _announce_first_key(first_key, host, port)
+    if issued is not None:
+        _announce_first_key(issued.secret, host, port)
     elif keyless_tenant is not None:
-        _hint_no_usable_key(keyless_tenant)
+        _hint_no_usable_key(keyless_tenant, first_start=first_start)
     _export_settings(settings.model_copy(update={"host": host, "port": port, "workers": workers}))
     config = uvicorn.Config(
         # Each worker builds the app from the environment (create_app reads the settings).
@@ -163,12 +181,17 @@ def _command_name() -> str:
     return shlex.quote(started_as)
 
 
-def _hint_no_usable_key(tenant_slug: str) -> None:
+def _hint_no_usable_key(tenant_slug: str, first_start: bool = False) -> None:
     """Tenants exist but no key works: say how to make one."""
     command = f"{_command_name()} key create --tenant {shlex.quote(tenant_slug)} --scope '*' --name admin"
     console = Console(highlight=False, soft_wrap=True)
-    console.rule("[bold]incidenthub: no usable API key[/bold]")
-    console.print("No API key in this database works (none was made, or all are revoked or expired).")
+    if first_start:
+        console.rule("[bold]incidenthub: first start[/bold]")
+        console.print("Created tenant [bold]default[/bold] (UTC), and no API key yet: this output is not a terminal,")
+        console.print("and a key printed here would be kept in whatever records it (a service manager's log, a file).")
+    else:
+        console.rule("[bold]incidenthub: no usable API key[/bold]")
+        console.print("No API key in this database works (none was made, or all are revoked or expired).")
     console.print("Make one (it is printed once), in another terminal:\n")
     console.print(f"  {command}\n", markup=False)
     console.print(f"(`{_command_name()} tenant list` shows the tenants; narrow the key with --scope.)", markup=False)

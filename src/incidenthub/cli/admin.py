@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,12 @@ from incidenthub.cli.common import err, fail, open_database, parse_time, print_j
 from incidenthub.clock import as_utc, iso_utc
 from incidenthub.config import get_settings
 from incidenthub.errors import AppError, NotFound
+
+
+class KeyEnvironment(StrEnum):
+    live = "live"
+    test = "test"
+
 
 tenant_app = typer.Typer(help="Tenants (agencies, communities, organisations).", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -189,16 +196,36 @@ def key_create(
     scope: Annotated[list[str], typer.Option(help="A scope (repeat for more); '*' grants all")],
     name: Annotated[str | None, typer.Option(help="What the key is for")] = None,
     expires_at: Annotated[str | None, typer.Option(help="ISO 8601 expiry with offset")] = None,
+    environment: Annotated[
+        KeyEnvironment, typer.Option(help="live or test: the key starts ih_live_ or ih_test_ (a label only)")
+    ] = KeyEnvironment.live,
 ) -> None:
     """Create an API key and print it once, as JSON."""
     expiry = parse_time("--expires-at", expires_at)
     database = open_database()
     try:
         with database.transaction() as session:
-            view = auth_service.create_key(session, tenant, scope, name, expiry).view()
+            view = auth_service.create_key(session, tenant, scope, name, expiry, environment.value).view()
     except AppError as error:
         raise fail(error) from None
     print_json(view)
+
+
+@key_app.command("list")
+def key_list(tenant: Annotated[str, typer.Option(help="Tenant slug")]) -> None:
+    """Print a tenant's keys, newest first, one JSON object per line (never a secret)."""
+    from incidenthub.auth.repository import TenantRepository
+
+    try:
+        with open_database().read_sessions() as session:
+            found = TenantRepository(session).by_slug(tenant)
+            if found is None:
+                raise NotFound(f"no tenant with slug {tenant!r}")
+            views = [auth_service.key_view(key) for key in auth_service.list_keys(session, found.id)]
+    except AppError as error:
+        raise fail(error) from None
+    for view in views:
+        print_json(view)
 
 
 @key_app.command("revoke")

@@ -36,6 +36,9 @@ class ApiKey(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(32), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(128))
+    # `live` or `test`, the environment the key's prefix names (`ih_live_...`); None for a key made before
+    # environments existed (`ih_<lookup>_...`).
+    environment: Mapped[str | None] = mapped_column(String(8))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
