@@ -191,21 +191,36 @@ async def refuse_unstorable_body(request: Request) -> None:
         raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
 
 
+async def _fields_sent(request: Request) -> tuple[str, ...]:
+    """The top-level field names of a PATCH or PUT body (never their values): what the audit trail says a write
+    changed when it changed no incident. The body is read once and kept for the route."""
+    if request.method not in ("PATCH", "PUT"):
+        return ()
+    try:
+        data = await request.json()
+    except (ValueError, RecursionError, ClientDisconnect):
+        return ()
+    if not isinstance(data, dict):
+        return ()
+    return tuple(str(name)[:64] for name in list(data)[:50])
+
+
 def entered_by(door: str) -> Any:
     """A route dependency naming the door (govworx, sonoran, devrev, native) its writes' events came through."""
 
-    async def enter(
-        request: Request,
-    ) -> None:  # async: set in the request's own context, which its writes are queued from
+    async def enter(request: Request) -> None:
+        # async: set in the request's own context, which its writes are queued from
         DOOR.set(door)
         client = request.client
+        ids = tuple(
+            (name, str(value)[:256]) for name, value in request.path_params.items() if name.lower().endswith("id")
+        )
         audit_context.enter_request(
             client.host if client else None,
             request.method,
             route_template(request.scope),
-            tuple(
-                (name, str(value)[:256]) for name, value in request.path_params.items() if name.lower().endswith("id")
-            ),
+            ids,
+            await _fields_sent(request),
         )
 
     return Depends(enter)

@@ -27,6 +27,8 @@ class Actor:
     route: str
     # The route's id parameters (`webhook_id`, ...): the record a write names when it changes no incident.
     path_ids: tuple[tuple[str, str], ...] = ()
+    # The top-level field names of a PATCH or PUT body: what a write that changed no incident changed.
+    fields_sent: tuple[str, ...] = ()
 
 
 @dataclass
@@ -35,6 +37,7 @@ class _Request:
     method: str
     route: str
     path_ids: tuple[tuple[str, str], ...]
+    fields_sent: tuple[str, ...]
     tenant_id: str | None = None
     key_id: str | None = None
     key_name: str | None = None
@@ -43,9 +46,15 @@ class _Request:
 _request: ContextVar[_Request | None] = ContextVar("incidenthub_audit_request", default=None)
 
 
-def enter_request(address: str | None, method: str, route: str, path_ids: tuple[tuple[str, str], ...]) -> None:
+def enter_request(
+    address: str | None,
+    method: str,
+    route: str,
+    path_ids: tuple[tuple[str, str], ...],
+    fields_sent: tuple[str, ...] = (),
+) -> None:
     """A request begins (called in the request's own context, before its key is verified)."""
-    _request.set(_Request(address, method, route, path_ids))
+    _request.set(_Request(address, method, route, path_ids, fields_sent))
 
 
 def note_key(tenant_id: str, key_id: str, key_name: str | None) -> None:
@@ -69,4 +78,5 @@ def current(door: str | None) -> Actor | None:
         method=held.method,
         route=held.route,
         path_ids=held.path_ids,
+        fields_sent=held.fields_sent,
     )

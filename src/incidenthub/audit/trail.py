@@ -88,7 +88,8 @@ def _rows(actor: Actor, result: Any, changes: list[dict[str, Any]], at: Any) -> 
         path = dict(actor.path_ids)
         incident_id = path.pop("incident_id", None)
         record_id = next(iter(path.values()), None) or _id_of(result)
-        records[(incident_id, record_id)] = {"incident_id": incident_id, "record_id": record_id, "e": {}, "f": {}}
+        fields = dict.fromkeys(actor.fields_sent)
+        records[(incident_id, record_id)] = {"incident_id": incident_id, "record_id": record_id, "e": {}, "f": fields}
     rows = [
         {
             **base,
@@ -106,6 +107,13 @@ def _rows(actor: Actor, result: Any, changes: list[dict[str, Any]], at: Any) -> 
 
 
 def _id_of(result: Any) -> str | None:
-    """The id of what a write answered with (a model or a dict with an `id`), if it has one."""
-    value = result.get("id") if isinstance(result, dict) else getattr(result, "id", None)
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    """The id of what a write answered with (a model or a dict: its `id`, else its own `..._id`), if any."""
+    names = list(result) if isinstance(result, dict) else list(getattr(type(result), "model_fields", {}))
+    for name in ["id", *(n for n in names if n.endswith("_id") and n not in _NOT_ITS_OWN)]:
+        value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+_NOT_ITS_OWN = frozenset({"tenant_id", "incident_id", "key_id"})
