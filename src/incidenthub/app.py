@@ -226,6 +226,16 @@ def entered_by(door: str) -> Any:
     return Depends(enter)
 
 
+def register_writes(writes: WritePath) -> None:
+    """The set-based writes of every door, and the audit trail recorded with every write."""
+    writes.register(batch.UPSERT, batch.upsert_many, lambda _upsert, written: [written.result.incident_id])
+    for door in doors():
+        touched = dict(door.touched)
+        for kind, apply in door.batched:
+            writes.register(kind, apply, touched.get(kind))
+    writes.recorder = trail.record
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The incidenthub ASGI application for these settings."""
     settings = settings or get_settings()
@@ -234,12 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         writes = WritePath(database, settings.write_batch_max)
-        writes.register(batch.UPSERT, batch.upsert_many, lambda _upsert, written: [written.result.incident_id])
-        for door in doors():
-            touched = dict(door.touched)
-            for kind, apply in door.batched:
-                writes.register(kind, apply, touched.get(kind))
-        writes.recorder = trail.record
+        register_writes(writes)
         writes.start()
         # Webhook deliveries, on engines of their own (on SQLite one process's worker runs; the others wait).
         webhooks = (
