@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from incidenthub.adapters.devrev import service as devrev_service
 from incidenthub.adapters.devrev.schemas import IncidentsCreateRequest
@@ -386,12 +386,22 @@ def test_writes_of_two_keys_applied_in_one_set_based_batch_each_get_their_own_en
         "da": _queued_by("key_a", acme, devrev("key_a", "from a")),
         "db": _queued_by("key_b", acme, devrev("key_b", "from b")),
     }
+    audit_statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "audit_entries" in statement:
+            audit_statements.append(statement)
+
+    event.listen(database.write_engine, "before_cursor_execute", seen)
     writes.start()  # all queued first: one batch, each kind applied by one call of its set-based handler
     try:
         upserted = {name: queued[name].result(timeout=30).result.incident_id for name in ("a1", "b1", "a2")}
         for name in ("da", "db"):
             queued[name].result(timeout=30)
         assert writes.batches == 1
+        # The five writes' entries cost the commit one statement.
+        assert len(audit_statements) == 1 and audit_statements[0].lstrip().upper().startswith("INSERT")
+        event.remove(database.write_engine, "before_cursor_execute", seen)
         # A refused write beside another: the batch runs again one write at a time; only the other is recorded.
         writes.stop()
         refused = _queued_by("key_b", acme, upsert("BAD", "ten_missing"))  # a foreign key breaks
