@@ -22,6 +22,9 @@ from incidenthub.adapters import ErrorDoc, doors, push_renderers
 from incidenthub.analytics.month_counts import Recounter
 from incidenthub.analytics.router import router as analytics_router
 from incidenthub.analytics.sety_router import router as sety_analytics_router
+from incidenthub.audit import context as audit_context
+from incidenthub.audit import trail
+from incidenthub.audit.router import router as audit_router
 from incidenthub.auth.router import router as api_keys_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
@@ -38,7 +41,7 @@ from incidenthub.errors import (
     MalformedRequest,
     UnsupportedMediaType,
 )
-from incidenthub.http_log import RequestLog
+from incidenthub.http_log import RequestLog, route_template
 from incidenthub.incidents import batch
 from incidenthub.incidents.router import router as incidents_router
 from incidenthub.inputs import unstorable
@@ -189,13 +192,49 @@ async def refuse_unstorable_body(request: Request) -> None:
         raise Invalid(f"{bad[0]}: {bad[1]}", [FieldError(*bad)])
 
 
+async def _fields_sent(request: Request) -> tuple[str, ...]:
+    """The top-level field names of a PATCH or PUT body (never their values): what the audit trail says a write
+    changed when it changed no incident. The body is read once and kept for the route."""
+    if request.method not in ("PATCH", "PUT"):
+        return ()
+    try:
+        data = await request.json()
+    except (ValueError, RecursionError, ClientDisconnect):
+        return ()
+    if not isinstance(data, dict):
+        return ()
+    return tuple(str(name)[:64] for name in list(data)[:50])
+
+
 def entered_by(door: str) -> Any:
     """A route dependency naming the door (govworx, sonoran, devrev, native) its writes' events came through."""
 
-    async def enter() -> None:  # async: set in the request's own context, which its writes are queued from
+    async def enter(request: Request) -> None:
+        # async: set in the request's own context, which its writes are queued from
         DOOR.set(door)
+        client = request.client
+        ids = tuple(
+            (name, str(value)[:256]) for name, value in request.path_params.items() if name.lower().endswith("id")
+        )
+        audit_context.enter_request(
+            client.host if client else None,
+            request.method,
+            route_template(request.scope),
+            ids,
+            await _fields_sent(request),
+        )
 
     return Depends(enter)
+
+
+def register_writes(writes: WritePath) -> None:
+    """The set-based writes of every door, and the audit trail recorded with every write."""
+    writes.register(batch.UPSERT, batch.upsert_many, lambda _upsert, written: [written.result.incident_id])
+    for door in doors():
+        touched = dict(door.touched)
+        for kind, apply in door.batched:
+            writes.register(kind, apply, touched.get(kind))
+    writes.recorder = trail.record
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -206,10 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings.database_url)
         writes = WritePath(database, settings.write_batch_max)
-        writes.register(batch.UPSERT, batch.upsert_many)
-        for door in doors():
-            for kind, apply in door.batched:
-                writes.register(kind, apply)
+        register_writes(writes)
         writes.start()
         # Webhook deliveries, on engines of their own (on SQLite one process's worker runs; the others wait).
         webhooks = (
@@ -332,6 +368,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *url_checks]
     )
     app.include_router(live_router, prefix="/v1", dependencies=[*native, *url_checks])
+    app.include_router(audit_router, prefix="/v1", dependencies=[*native, *url_checks])
     app.include_router(live_router, prefix="/v1/external", include_in_schema=False, dependencies=[*native, *url_checks])
     app.include_router(recordings_router, prefix="/v1", dependencies=[*native, *body_checks])
     app.include_router(dispatch_router, prefix="/v1", dependencies=[*native, *body_checks])

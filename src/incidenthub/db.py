@@ -30,6 +30,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from incidenthub.audit import context as audit_context
+from incidenthub.audit.context import COLLECTED, Actor
 from incidenthub.errors import FieldError, Invalid
 
 log = logging.getLogger(__name__)
@@ -148,6 +150,11 @@ class Database:
 
 # A set-based handler: applies many payloads of one kind in the session's transaction, one result each.
 BatchHandler = Callable[[Session, list[Any]], list[Any]]
+# What one payload's write touched, from the payload and its result: incident ids (`inc_...`) or source ids.
+# Lets the audit trail tell apart the changes of the writes one handler call applied together.
+Touched = Callable[[Any, Any], list[str]]
+# Records the actor and changes of every committed write of a transaction, in it (audit.trail.record).
+Recorder = Callable[[Session, list[tuple[Actor, Any, list[dict[str, Any]]]]], None]
 
 
 @dataclass
@@ -158,6 +165,8 @@ class _Job:
     payload: Any = None
     future: Future[Any] = field(default_factory=Future)
     door: str | None = field(default_factory=DOOR.get)
+    # Who queued it (None: bookkeeping, or no request): its changes are recorded with it in the audit trail.
+    actor: Actor | None = None
 
 
 class _JobFailed(Exception):
@@ -188,12 +197,18 @@ class WritePath:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, BatchHandler] = {}
+        self._touched: dict[str, Touched] = {}
+        # Set by the app: the audit trail of every write queued by a request with a verified key.
+        self.recorder: Recorder | None = None
         self.batches = 0
         self.jobs = 0
 
-    def register(self, kind: str, handler: BatchHandler) -> None:
-        """Payloads submitted as `kind` are applied together, many in one call of `handler`."""
+    def register(self, kind: str, handler: BatchHandler, touched: Touched | None = None) -> None:
+        """Payloads submitted as `kind` are applied together, many in one call of `handler`; `touched` names
+        what each payload's write changed, so that the audit trail gives each write its own changes."""
         self._handlers[kind] = handler
+        if touched is not None:
+            self._touched[kind] = touched
 
     def start(self) -> None:
         if self._thread is None:
@@ -210,7 +225,8 @@ class WritePath:
     def submit(self, work: Callable[[Session], T], *, alone: bool = False) -> Future[T]:
         """Queue `work`; `alone` gives it a transaction of its own (bookkeeping that must not hold locks
         while other writes run, such as an API key's last use)."""
-        job = _Job(work, alone)
+        # Bookkeeping (`alone`, such as a key's last use) is not a write of the caller's: no audit row.
+        job = _Job(work, alone, actor=None if alone else audit_context.current(DOOR.get()))
         self._queue.put(job)
         return job.future
 
@@ -218,7 +234,7 @@ class WritePath:
         """Queue a payload for the set-based handler of `kind` (see `register`)."""
         if kind not in self._handlers:
             raise KeyError(f"no batch handler registered for {kind!r}")
-        job = _Job(None, kind=kind, payload=payload)
+        job = _Job(None, kind=kind, payload=payload, actor=audit_context.current(DOOR.get()))
         self._queue.put(job)
         return job.future
 
@@ -303,6 +319,7 @@ class WritePath:
     def _attempt(self, jobs: list[_Job], *, isolated: bool) -> list[tuple[_Job, Any, Exception | None]]:
         """Run the jobs in one transaction and commit; `isolated`: each in a savepoint, failures kept apart."""
         outcomes: list[tuple[_Job, Any, Exception | None]] = []
+        trail: list[tuple[Actor, Any, list[dict[str, Any]]]] = []
         with self._database.writer(), self._database.write_sessions() as session, session.begin():
             if not isolated:
                 # Set-based first: every payload of a kind in one call of its handler.
@@ -312,6 +329,7 @@ class WritePath:
                         kinds.setdefault((job.kind, job.door), []).append(job)
                 for (kind, door), group in kinds.items():
                     session.info[SESSION_DOOR] = door
+                    collected = session.info[COLLECTED] = []
                     try:
                         results = self._handlers[kind](session, [job.payload for job in group])
                     except Exception as exc:
@@ -319,11 +337,15 @@ class WritePath:
                             raise
                         raise _JobFailed from exc
                     outcomes.extend((job, result, None) for job, result in zip(group, results, strict=True))
+                    trail.extend(self._changes_of(kind, group, results, collected))
             for job in jobs:
                 if job.kind is not None and not isolated:
                     continue
+                collected = session.info[COLLECTED] = []
                 if len(jobs) == 1:
-                    outcomes.append((job, self._run_one(session, job), None))
+                    result = self._run_one(session, job)
+                    outcomes.append((job, result, None))
+                    trail.extend(self._changes_of(job.kind, [job], [result], collected))
                     continue
                 try:
                     if isolated:
@@ -335,13 +357,40 @@ class WritePath:
                     else:
                         result = self._run_one(session, job)
                     outcomes.append((job, result, None))
+                    trail.extend(self._changes_of(job.kind, [job], [result], collected))
                 except Exception as exc:
                     if is_transient(exc):
                         raise
                     if not isolated:
                         raise _JobFailed from exc
-                    outcomes.append((job, None, exc))
+                    outcomes.append((job, None, exc))  # its savepoint is undone: nothing of it is recorded
+            session.info.pop(COLLECTED, None)
+            if trail and self.recorder is not None:
+                # The audit rows of every write of this transaction: one statement, committed with them.
+                self.recorder(session, trail)
         return outcomes
+
+    def _changes_of(
+        self, kind: str | None, group: list[_Job], results: list[Any], collected: list[dict[str, Any]]
+    ) -> list[tuple[Actor, Any, list[dict[str, Any]]]]:
+        """Each write of one handler call (or one unit of work) with the changes that were its own."""
+        touched = self._touched.get(kind) if kind is not None else None
+        out: list[tuple[Actor, Any, list[dict[str, Any]]]] = []
+        for job, result in zip(group, results, strict=True):
+            if job.actor is None:
+                continue
+            names = touched(job.payload, result) if touched is not None else []
+            if len(group) == 1:
+                own = collected
+            else:
+                wanted = set(names)
+                ids = {c["incident_id"] for c in collected if c["incident_id"] in wanted or c["external_id"] in wanted}
+                own = [c for c in collected if c["incident_id"] in ids]
+            if not own:
+                # A repeat that changed nothing is still a write the key sent: recorded against what it named.
+                own = [_untouched(name) for name in names]
+            out.append((job.actor, result, own))
+        return out
 
     def _run_one(self, session: Session, job: _Job) -> Any:
         session.info[SESSION_DOOR] = job.door
@@ -349,6 +398,17 @@ class WritePath:
             return self._handlers[job.kind](session, [job.payload])[0]
         assert job.work is not None  # noqa: S101 - a job is either work or a payload of a kind
         return job.work(session)
+
+
+def _untouched(name: str) -> dict[str, Any]:
+    incident = name.startswith("inc_")
+    return {
+        "incident_id": name if incident else None,
+        "event": None,
+        "fields": [],
+        "external_id": None,
+        "record_id": None if incident else name,
+    }
 
 
 _UNSTORABLE = (

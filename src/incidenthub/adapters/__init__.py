@@ -67,6 +67,9 @@ class Door:
     # Set-based writes the door hands the WritePath (`writes.run_batched(kind, payload)`): kind -> the
     # function that applies a batch of payloads in one transaction.
     batched: tuple[tuple[str, Callable[[Session, list[Any]], list[Any]]], ...] = ()
+    # kind -> what one payload's write touched (incident ids or source ids), from the payload and its result:
+    # the audit trail gives each write of a batch its own changes by it (db.WritePath.register).
+    touched: tuple[tuple[str, Callable[[Any, Any], list[str]]], ...] = ()
 
 
 def doors() -> tuple[Door, ...]:
@@ -106,6 +109,7 @@ def doors() -> tuple[Door, ...]:
             v2_errors,
             # v1 new_dispatch and v2 POST dispatch-calls both hand their calls to this one batched kind.
             batched=((sonoran_intake.NEW_CALLS, sonoran_intake.new_calls),),
+            touched=((sonoran_intake.NEW_CALLS, lambda _calls, created: [str(c.call_id) for c in created]),),
         ),
         Door(
             "devrev",
@@ -114,6 +118,7 @@ def doors() -> tuple[Door, ...]:
             ("/incidents.",),
             devrev_errors,
             batched=((devrev_service.CREATE, devrev_service.create_many),),
+            touched=((devrev_service.CREATE, lambda _create, answer: [answer["incident"]["id"]]),),
         ),
         # DevRev's settings (stages, custom fields) are managed through the native API, in its format.
         Door("devrev-settings", (Mount(devrev_settings.router, prefix="/v1", body_checks=True),)),

@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from incidenthub import http_log
+from incidenthub.audit import context as audit_context
 from incidenthub.auth import service as auth_service
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
@@ -53,6 +54,7 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
     principal = runtime.keys.get(raw_key) or _verify(runtime, raw_key)
     _touch(runtime, principal)
     http_log.note_tenant(principal.tenant_slug)
+    audit_context.note_key(principal.tenant_id, principal.key_id, principal.key_name)
     return principal
 
 
@@ -63,6 +65,7 @@ async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
         principal = await run_in_threadpool(_verify, runtime, raw_key)
     _touch(runtime, principal)
     http_log.note_tenant(principal.tenant_slug)
+    audit_context.note_key(principal.tenant_id, principal.key_id, principal.key_name)
     return principal
 
 

@@ -44,6 +44,8 @@ class Principal:
     expires_at: datetime | None = None
     # The tenant's Sonoran community id: a Sonoran v1 call names it beside the key.
     sonoran_community_id: str | None = None
+    # The key's name (never its secret): the audit trail names the key by it beside its id.
+    key_name: str | None = None
 
     def may(self, scope: str) -> bool:
         """Whether the key holds `scope` (or `*`)."""
@@ -343,6 +345,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
         last_used_at=key.last_used_at,
         expires_at=key.expires_at,
         sonoran_community_id=tenant.sonoran_community_id,
+        key_name=key.name,
     )
 
 

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from incidenthub.audit import trail
 from incidenthub.clock import utcnow
 from incidenthub.dispatch import assignments
 from incidenthub.dispatch.idents import ensure_ident, ident_of
@@ -129,6 +130,7 @@ def create_unit(session: Session, tenant_id: str, request: UnitCreate) -> UnitRe
         raise Conflict(f"a unit with call sign {request.call_sign!r} already exists") from None
     ensure_ident(session, unit)
     session.flush()
+    trail.collect(session, None, record_id=unit.id, event="unit_created", fields=request.model_fields_set)
     return unit_read(unit, None)
 
 
@@ -147,6 +149,7 @@ def update_unit(session: Session, tenant_id: str, unit_id: str, request: UnitUpd
     if "department" in sent:
         unit.department = request.department
     session.flush()
+    trail.collect(session, None, record_id=unit.id, event="unit_updated", fields=sent)
     return read_unit(session, tenant_id, unit.id)
 
 
@@ -181,6 +184,7 @@ def set_status(session: Session, unit: Unit, status: str, *, actor: str | None =
     unit.status = status
     unit.updated_at = utcnow()
     _status_changed(session, unit, previous, actor=actor)
+    trail.collect(session, None, record_id=unit.id, event="unit_status", fields=("status",))
     stamped = assignments.follow_unit(session, unit, previous, status, actor=actor)
     session.flush()
     return stamped
@@ -200,6 +204,7 @@ def set_statuses(session: Session, units: Sequence[Unit], status: str, *, actor:
         else:
             previous, unit.status, unit.updated_at = unit.status, status, now
             _status_changed(session, unit, previous, actor=actor)
+            trail.collect(session, None, record_id=unit.id, event="unit_status", fields=("status",))
     session.flush()
 
 
@@ -226,6 +231,17 @@ def set_location(
     if coordinates is not None:
         unit.extra = {**(unit.extra or {}), "coordinates": coordinates}
     unit.updated_at = utcnow()
+    trail.collect(object_session(unit), None, record_id=unit.id, event="unit_location", fields=("location",))
+
+
+def set_panic(session: Session, units: Sequence[Unit], is_panic: bool) -> None:
+    """Raise or clear the units' panic flag."""
+    now = utcnow()
+    for unit in units:
+        unit.panic = is_panic
+        unit.updated_at = now
+        trail.collect(session, None, record_id=unit.id, event="unit_panic", fields=("panic",))
+    session.flush()
 
 
 def change_unit_location(session: Session, tenant_id: str, unit_id: str, request: UnitLocationChange) -> UnitRead:

@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session, object_session
 
+from incidenthub.audit import trail
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.errors import Conflict
 from incidenthub.incidents import (
@@ -89,6 +90,7 @@ def record(
         incident.timeline.append(row)
     if session is not None:  # an incident of no session is never stored, so it has no events either
         events.from_timeline(session, _entry(row), incident)
+        _audit(session, row.incident_id, event, data, incident.external_id)
     if new_revision:
         incident.revision += 1
         incident.updated_at = now
@@ -109,7 +111,24 @@ def insert_timeline(
     if entries:
         insert_rows(session, _TIMELINE, list(entries))
         for entry in entries:
-            events.from_timeline(session, entry, (held or {}).get(entry["incident_id"]))
+            incident = (held or {}).get(entry["incident_id"])
+            events.from_timeline(session, entry, incident)
+            _audit(session, entry["incident_id"], entry["event"], entry["data"], getattr(incident, "external_id", None))
+
+
+def _audit(session: Session, incident_id: str, event: str, data: Any, external_id: str | None) -> None:
+    """The audit trail's note of a timeline event: its kind and the names of the fields it changed."""
+    data = data if isinstance(data, dict) else {}
+    changed = data.get("changed")
+    note_id = data.get("note_id")
+    trail.collect(
+        session,
+        incident_id,
+        event=event,
+        fields=changed if isinstance(changed, dict) else (),
+        external_id=external_id,
+        record_id=note_id if isinstance(note_id, str) else None,
+    )
 
 
 def creation_entry(incident: Mapping[str, Any], *, actor: str | None, message: str, at: datetime) -> dict[str, Any]:
@@ -350,6 +369,7 @@ def delete(session: Session, incident: Incident, *, actor: str | None = None, sn
             snapshot=snapshot,
         )
     )
+    trail.collect(session, incident.id, event="deleted", external_id=incident.external_id)
     safety.remove(session, incident.tenant_id, incident.id)
     response_times.forget(session, incident.id)  # its rows go with it: their month is counted again
     IncidentRepository(session).delete(incident.tenant_id, incident.id)

@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from incidenthub.audit import trail
 from incidenthub.incidents import changes, classification
 from incidenthub.incidents.changes import FINAL, LIFECYCLE, check_names, classified, creation_entry, insert_timeline
 from incidenthub.incidents.commands import IncidentFields
@@ -167,6 +168,8 @@ def insert_drafts(session: Session, drafts: Sequence[Draft]) -> None:
     if not drafts:
         return
     session.execute(insert(_INCIDENTS), [d.row for d in drafts])
+    for made in drafts:  # their source ids, by which the audit trail tells apart the writes of one batch
+        trail.collect(session, made.row["id"], external_id=made.row["external_id"])
     insert_timeline(session, [e for d in drafts for e in d.events])
     for model, rows in (
         (Note, [n for d in drafts for n in d.notes]),

@@ -8,6 +8,7 @@ from incidenthub.models.analytics import (
     ResponseTimes,
     UnitResponseTimes,
 )
+from incidenthub.models.audit import AuditEntry
 from incidenthub.models.base import Base
 from incidenthub.models.devrev import CustomSchemaFragment, Tag
 from incidenthub.models.dispatch import Assignment, Personnel, Unit
@@ -26,6 +27,7 @@ __all__ = [
     "AccessSite",
     "ApiKey",
     "Assignment",
+    "AuditEntry",
     "Base",
     "CustomSchemaFragment",
     "DeletedIncident",

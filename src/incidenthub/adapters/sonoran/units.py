@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from incidenthub.adapters.sonoran import mapping, service
 from incidenthub.adapters.sonoran.mapping import LocationUpdate, Target
-from incidenthub.clock import utcnow
 from incidenthub.dispatch import service as dispatch
 from incidenthub.dispatch.repository import UnitRepository
 from incidenthub.models import Unit
@@ -32,10 +31,7 @@ def unit_locations(session: Session, tenant_id: str, updates: Sequence[LocationU
 
 def unit_panic(session: Session, tenant_id: str, targets: Sequence[Target], is_panic: bool) -> int:
     units = service.distinct_units(session, tenant_id, targets)
-    for unit in units:
-        unit.panic = is_panic
-        unit.updated_at = utcnow()
-    session.flush()
+    dispatch.set_panic(session, units, is_panic)
     return len(units)
 
 
