@@ -44,6 +44,8 @@ class Principal:
     expires_at: datetime | None = None
     # The tenant's Sonoran community id: a Sonoran v1 call names it beside the key.
     sonoran_community_id: str | None = None
+    # Requests per minute the tenant's keys may make; None: the server's default.
+    rate_limit_per_minute: int | None = None
 
     def require(self, scope: str, *alternatives: str) -> None:
         """Forbidden unless the key holds `scope` (or one of the alternatives)."""
@@ -91,6 +93,8 @@ def tenant_view(tenant: Tenant) -> dict[str, Any]:
         "name": tenant.name,
         "timezone": tenant.timezone,
         "sonoran_community_id": tenant.sonoran_community_id,
+        # None: the server's default (INCIDENTHUB_RATE_LIMIT_PER_MINUTE).
+        "rate_limit_per_minute": tenant.rate_limit_per_minute,
         "created_at": iso_utc(tenant.created_at),
     }
 
@@ -164,6 +168,19 @@ def update_tenant(
     return tenant
 
 
+RATE_LIMIT_MAX = 1_000_000
+
+
+def set_rate_limit(tenant: Tenant, per_minute: int) -> None:
+    """The requests per minute each of the tenant's keys may make; 0 returns to the server's default.
+
+    Servers apply a change within `key_cache_seconds` (the limit travels with a verified key)."""
+    if not 0 <= per_minute <= RATE_LIMIT_MAX:
+        message = f"a rate limit is 1 to {RATE_LIMIT_MAX:,} requests per minute (0: the server's default)"
+        raise Invalid(f"--rate-limit: {message}", [FieldError("rate_limit", message)])
+    tenant.rate_limit_per_minute = per_minute or None
+
+
 def hash_secret(raw_key: str) -> str:
     # Keys are ~190 random bits, so a fast hash is enough: there is nothing to brute-force.
     return hashlib.sha256(raw_key.encode()).hexdigest()
@@ -234,9 +251,17 @@ def revoke_key(session: Session, key_id: str) -> ApiKey:
     return key
 
 
+class KeyRejected(Unauthorized):
+    """A presented key failed; `key_id` names the real key it claimed to be (wrong secret, revoked, expired)."""
+
+    def __init__(self, key_id: str | None = None) -> None:
+        super().__init__("missing or invalid API key")
+        self.key_id = key_id
+
+
 def authenticate(session: Session, raw_key: str) -> Principal:
     """The principal of a presented key; any failure is the same 401, whatever the reason."""
-    rejected = Unauthorized("missing or invalid API key")
+    rejected = KeyRejected()
     if not raw_key.startswith(KEY_PREFIX) or "\x00" in raw_key:
         raise rejected
     lookup, _, _secret = raw_key[len(KEY_PREFIX) :].partition("_")
@@ -246,6 +271,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
     if found is None:
         raise rejected
     key, tenant = found
+    rejected = KeyRejected(key.id)
     if not hmac.compare_digest(key.secret_hash, hash_secret(raw_key)):
         raise rejected
     now = utcnow()
@@ -260,6 +286,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
         last_used_at=key.last_used_at,
         expires_at=key.expires_at,
         sonoran_community_id=tenant.sonoran_community_id,
+        rate_limit_per_minute=tenant.rate_limit_per_minute,
     )
 
 
