@@ -29,6 +29,13 @@ class V2Problem(BaseModel):
     errors: list[V2FieldError] | None = None
 
 
+class V2RateLimited(BaseModel):
+    """Sonoran's v2 answer to a request over the rate limit (429, with `Retry-After`)."""
+
+    message: str
+    request_id: str
+
+
 class V1Error(AppError):
     """A v1 failure: HTTP 400 and exactly this text."""
 
