@@ -21,6 +21,12 @@ from incidenthub.models import Base
 from tests.factories import Api
 
 POSTGRES_URL = os.environ.get("INCIDENTHUB_TEST_POSTGRES_URL")
+
+# The suite makes far more than 1,000 requests a minute with one key, and many failed authentications from one
+# address, on purpose: the limits are raised for every app and server the tests start (through the environment,
+# which `incidenthub serve` subprocesses inherit too). tests/test_rate_limits.py sets its own low limits.
+os.environ.setdefault("INCIDENTHUB_RATE_LIMIT_PER_MINUTE", "1000000")
+os.environ.setdefault("INCIDENTHUB_AUTH_FAILURES_PER_WINDOW", "1000000")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 
 

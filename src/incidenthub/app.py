@@ -25,6 +25,7 @@ from incidenthub.analytics.sety_router import router as sety_analytics_router
 from incidenthub.audit import context as audit_context
 from incidenthub.audit import trail
 from incidenthub.audit.router import router as audit_router
+from incidenthub.auth import limits
 from incidenthub.auth.router import router as api_keys_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
@@ -247,6 +248,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         writes = WritePath(database, settings.write_batch_max)
         register_writes(writes)
         writes.start()
+        # Rate-limit counters: short transactions of their own, never inside an incident write's.
+        counters = WritePath(database, settings.write_batch_max)
+        counters.register(limits.ADMIT, limits.admit_many)
+        counters.register(limits.FAIL, limits.fail_many)
+        counters.start()
         # Webhook deliveries, on engines of their own (on SQLite one process's worker runs; the others wait).
         webhooks = (
             Worker(Database(settings.database_url), settings, push_renderers()) if settings.webhook_worker else None
@@ -260,7 +266,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         if recounter is not None:
             recounter.start()
-        app.state.runtime = Runtime(settings=settings, database=database, writes=writes)
+        app.state.runtime = Runtime(settings=settings, database=database, writes=writes, counters=counters)
         app.state.live = Hub(database, settings.stream_poll_seconds)
         try:
             yield
@@ -273,6 +279,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 recounter.stop()
                 recounter.database.dispose()
             writes.stop()
+            counters.stop()
             database.dispose()
 
     app = FastAPI(
@@ -420,6 +427,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if door.render is not None:
             namespaces.extend((prefix, door.render) for prefix in door.namespace)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(limits.RateLimitHeaders)  # X-RateLimit-* on every authenticated answer
     app.add_middleware(RequestLog)  # outermost: times and names every request
 
     def document() -> dict[str, Any]:

@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     # A verified API key is trusted by each server process for at most this long without asking the
     # database again: a revoked key stops working on every process within this bound. 0 turns it off.
     key_cache_seconds: float = Field(default=5.0, ge=0)
+    # Requests per minute one API key may make (fixed windows: each UTC minute), unless its tenant has a limit of
+    # its own (`incidenthub tenant update --rate-limit N`); counted in the database, shared by every process.
+    rate_limit_per_minute: int = Field(default=1000, ge=1)
+    # Failed authentications (a wrong, revoked or expired key) one source address, or one key id, may make in a
+    # window of this many seconds; past that, every attempt, even with the right secret, gets 429 until it ends.
+    auth_failures_per_window: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
     # Server processes `incidenthub serve` starts; 0 means one per usable core.
     workers: int = Field(default=0, ge=0)
     log_level: str = Field(default="info", description="one of " + ", ".join(LOG_LEVELS))

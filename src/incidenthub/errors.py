@@ -75,6 +75,11 @@ class RateLimited(AppError):
     title = "Too many requests"
     slug = "rate-limited"
 
+    def __init__(self, detail: str, errors: list[FieldError] | None = None, retry_after: float | None = None) -> None:
+        super().__init__(detail, errors)
+        # Seconds until a retry can succeed: each door puts it in `Retry-After` (and DevRev in its body too).
+        self.retry_after = retry_after
+
 
 class UnsupportedMediaType(AppError):
     status_code = 415

@@ -31,13 +31,25 @@ _DESCRIPTIONS = {
     413: "Request body larger than the limit",
     415: "The body is not sent as JSON (`Content-Type: application/json`)",
     422: "Validation failed; the body names each field",
+    429: "Over the API key's requests per minute, or too many failed authentications from this address or for this "
+    "key id: nothing was done; retry after `Retry-After` seconds",
     500: "An unexpected error (nothing was written)",
+}
+_INTEGER = {"schema": {"type": "integer"}}
+# Sety's rate-limit headers, on every authenticated answer (auth/limits.py).
+_RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests per minute this API key may make", **_INTEGER},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current minute", **_INTEGER},
+    "X-RateLimit-Reset": {
+        "description": "When the current minute ends (ISO 8601 UTC)",
+        "schema": {"type": "string", "format": "date-time"},
+    },
 }
 _WITH_BODY = {"post", "put", "patch", "delete"}
 
 
 def _statuses(path: str, method: str, errors: ErrorDoc) -> list[int]:
-    statuses = {400, 401, 403, 500, errors.validation_status}
+    statuses = {400, 401, 403, 429, 500, errors.validation_status}
     if method in _WITH_BODY:
         statuses |= {409, 413, 415}
     # An id in the path, or a door that reads ids from the body or query.
@@ -69,8 +81,15 @@ def complete(document: dict[str, Any], errors_of: Callable[[str, str], ErrorDoc]
             if errors.validation_status != 422 or errors.only is not None:
                 responses.pop("422", None)
             for status in _statuses(path, method, errors):
+                if status == 429 and errors.only is None and "security" not in operation:
+                    continue  # not authenticated (the health check): never counted, never limited
                 entry = responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
                 entry["content"] = content
+                if status == 429:
+                    if errors.limited_body is not None:
+                        limited = ErrorDoc(errors.limited_body, "application/json")
+                        entry["content"] = {limited.media_type: {"schema": _schema_of(limited, components)}}
+                    entry["headers"] = {"Retry-After": {"description": "Seconds to wait", **_INTEGER}, **_RATE_HEADERS}
     state_input_rules(document)
     for unused in ("HTTPValidationError", "ValidationError"):
         if f'"#/components/schemas/{unused}"' not in repr(document).replace("'", '"'):

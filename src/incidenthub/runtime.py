@@ -18,6 +18,8 @@ class Runtime:
     settings: Settings
     database: Database
     writes: WritePath
+    # The rate-limit and failed-authentication counters' own write path (auth/limits.py).
+    counters: WritePath
     # When this process last queued a last_used_at write for each key (monotonic seconds).
     key_touches: dict[str, float] = field(default_factory=dict)
     # API keys this process verified in the last `key_cache_seconds`.

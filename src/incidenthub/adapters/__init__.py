@@ -49,6 +49,8 @@ class ErrorDoc:
     validation_status: int = 422
     # Statuses the door's renderer collapses every client error into (Sonoran v1: all are 400).
     only: tuple[int, ...] | None = None
+    # The body of its 429 when it differs from its other errors' (Sonoran v2 answers `{message, request_id}`).
+    limited_body: type[BaseModel] | None = None
 
 
 NATIVE_ERRORS = ErrorDoc()
@@ -87,10 +89,10 @@ def doors() -> tuple[Door, ...]:
     from incidenthub.adapters.sonoran import intake as sonoran_intake
     from incidenthub.adapters.sonoran import router_v1 as sonoran_v1
     from incidenthub.adapters.sonoran import router_v2 as sonoran_v2
-    from incidenthub.adapters.sonoran.errors import V2Problem, render_v1, render_v2
+    from incidenthub.adapters.sonoran.errors import V2Problem, V2RateLimited, render_v1, render_v2
 
-    v1_errors = ErrorDoc(None, "text/plain", 400, only=(400, 405, 500))
-    v2_errors = ErrorDoc(V2Problem, PROBLEM_MEDIA_TYPE, 400)
+    v1_errors = ErrorDoc(None, "text/plain", 400, only=(400, 405, 429, 500))
+    v2_errors = ErrorDoc(V2Problem, PROBLEM_MEDIA_TYPE, 400, limited_body=V2RateLimited)
     devrev_errors = ErrorDoc(DevRevErrorBody, "application/json", 400)
     return (
         Door("govworx", (Mount(govworx.router),)),

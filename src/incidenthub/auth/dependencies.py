@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from incidenthub import http_log
 from incidenthub.audit import context as audit_context
+from incidenthub.auth import limits
 from incidenthub.auth import service as auth_service
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
@@ -91,12 +92,21 @@ def key_of(headers: Mapping[str, str]) -> str | None:
 async def authenticated(request: Request, _scheme: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Principal:
     """The caller of a request carrying its key in any accepted header form; 401 otherwise.
 
-    (`bearer` is there for the OpenAPI document's security scheme; the headers are read by `key_of`.)
+    Every authenticated request counts against its key's rate limit (auth/limits.py); a failed one against
+    its address and key id. (`bearer` is there for the OpenAPI document's security scheme; the headers are
+    read by `key_of`.)
     """
     key = key_of(request.headers)
     if key is None:
         raise Unauthorized("missing API key: send `Authorization: Bearer <key>`")
-    return await principal_for_key_async(runtime_of(request), key)
+    runtime = runtime_of(request)
+    try:
+        principal = await principal_for_key_async(runtime, key)
+    except Unauthorized as error:
+        await limits.failed_async(runtime, error)  # 429 instead, once this address or key id is throttled
+        raise
+    await limits.admit_async(runtime, principal)  # counted against the key's limit; 429 past it
+    return principal
 
 
 def require(scope: str, *alternatives: str) -> Callable[..., Awaitable[Principal]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from incidenthub.models import ApiKey, Tenant, TenantCounter
+from incidenthub.models import ApiKey, RateCounter, Tenant, TenantCounter
 
 
 class TenantRepository:
@@ -84,3 +84,49 @@ class ApiKeyRepository:
 
     def touch(self, key_id: str, when: datetime) -> None:
         self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=when))
+
+
+class RateCounterRepository:
+    """Fixed-window counters, one row per bucket: a new window resets the row in place (no row per window)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, amounts: dict[str, int], window_start: datetime) -> dict[str, int]:
+        """Add to each bucket's count in this window (starting it afresh if its window is older); the new counts.
+
+        One atomic statement per bucket, in a fixed order so that concurrent writers never wait on each other
+        in a cycle."""
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        counts: dict[str, int] = {}
+        for bucket in sorted(amounts):
+            statement = insert(RateCounter).values(bucket=bucket, window_start=window_start, count=amounts[bucket])
+            same_window = RateCounter.window_start == statement.excluded.window_start
+            value = self.session.scalar(
+                statement.on_conflict_do_update(
+                    index_elements=[RateCounter.bucket],
+                    set_={
+                        "count": case(
+                            (same_window, RateCounter.count + statement.excluded.count), else_=statement.excluded.count
+                        ),
+                        "window_start": statement.excluded.window_start,
+                    },
+                ).returning(RateCounter.count)
+            )
+            counts[bucket] = int(value or 0)
+        return counts
+
+    def counts(self, buckets: set[str], window_start: datetime) -> dict[str, int]:
+        """The counts of these buckets in this window (absent: none yet)."""
+        if not buckets:
+            return {}
+        rows = self.session.execute(
+            select(RateCounter.bucket, RateCounter.count).where(
+                RateCounter.bucket.in_(sorted(buckets)), RateCounter.window_start == window_start
+            )
+        )
+        return {bucket: int(count) for bucket, count in rows}
+
+    def forget_before(self, when: datetime) -> None:
+        """Drop the rows of windows that started before `when`: they count for nothing any more."""
+        self.session.execute(delete(RateCounter).where(RateCounter.window_start < when))

@@ -46,6 +46,8 @@ class Principal:
     sonoran_community_id: str | None = None
     # The key's name (never its secret): the audit trail names the key by it beside its id.
     key_name: str | None = None
+    # Requests per minute the tenant's keys may make; None: the server's default.
+    rate_limit_per_minute: int | None = None
 
     def may(self, scope: str) -> bool:
         """Whether the key holds `scope` (or `*`)."""
@@ -97,6 +99,8 @@ def tenant_view(tenant: Tenant) -> dict[str, Any]:
         "name": tenant.name,
         "timezone": tenant.timezone,
         "sonoran_community_id": tenant.sonoran_community_id,
+        # None: the server's default (INCIDENTHUB_RATE_LIMIT_PER_MINUTE).
+        "rate_limit_per_minute": tenant.rate_limit_per_minute,
         "created_at": iso_utc(tenant.created_at),
     }
 
@@ -168,6 +172,19 @@ def update_tenant(
     except IntegrityError:  # another writer took the community id between the check and the flush
         raise Conflict(f"Sonoran community id {sonoran_community_id!r} already belongs to another tenant") from None
     return tenant
+
+
+RATE_LIMIT_MAX = 1_000_000
+
+
+def set_rate_limit(tenant: Tenant, per_minute: int) -> None:
+    """The requests per minute each of the tenant's keys may make; 0 returns to the server's default.
+
+    Servers apply a change within `key_cache_seconds` (the limit travels with a verified key)."""
+    if not 0 <= per_minute <= RATE_LIMIT_MAX:
+        message = f"a rate limit is 1 to {RATE_LIMIT_MAX:,} requests per minute (0: the server's default)"
+        raise Invalid(f"--rate-limit: {message}", [FieldError("rate_limit", message)])
+    tenant.rate_limit_per_minute = per_minute or None
 
 
 def hash_secret(raw_key: str) -> str:
@@ -320,9 +337,17 @@ def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> A
     return key
 
 
+class KeyRejected(Unauthorized):
+    """A presented key failed; `key_id` names the real key it claimed to be (wrong secret, revoked, expired)."""
+
+    def __init__(self, key_id: str | None = None) -> None:
+        super().__init__("missing or invalid API key")
+        self.key_id = key_id
+
+
 def authenticate(session: Session, raw_key: str) -> Principal:
     """The principal of a presented key; any failure is the same 401, whatever the reason."""
-    rejected = Unauthorized("missing or invalid API key")
+    rejected = KeyRejected()
     parts = key_parts(raw_key)
     if parts is None:
         raise rejected
@@ -330,6 +355,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
     if found is None:
         raise rejected
     key, tenant = found
+    rejected = KeyRejected(key.id)
     # The hash covers the whole key, environment included: `ih_test_` in front of a live key's lookup fails.
     if not hmac.compare_digest(key.secret_hash, hash_secret(raw_key)):
         raise rejected
@@ -346,6 +372,7 @@ def authenticate(session: Session, raw_key: str) -> Principal:
         expires_at=key.expires_at,
         sonoran_community_id=tenant.sonoran_community_id,
         key_name=key.name,
+        rate_limit_per_minute=tenant.rate_limit_per_minute,
     )
 
 

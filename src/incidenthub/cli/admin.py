@@ -59,8 +59,16 @@ def tenant_update(
     safety_half_life_days: Annotated[
         float | None, typer.Option(help="Days for an incident's weight in the safety scores to halve (7 to 3650)")
     ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(
+            help="Requests per minute each of the tenant's API keys may make (Sety's plans: 60, 300, 1000); "
+            "0 returns to the server's default (INCIDENTHUB_RATE_LIMIT_PER_MINUTE)"
+        ),
+    ] = None,
 ) -> None:
-    """Change a tenant's name, timezone, Sonoran community id, Sonoran push URL or safety half-life; print it."""
+    """Change a tenant's name, timezone, Sonoran community id, Sonoran push URL, safety half-life or rate limit;
+    print it."""
     from incidenthub.auth.repository import TenantRepository
     from incidenthub.incidents import response_times, safety
     from incidenthub.webhooks import service as webhooks
@@ -72,7 +80,8 @@ def tenant_update(
         with database.transaction() as session:
             found = TenantRepository(session).by_slug(slug)
             zone_before = found.timezone if found is not None else None
-            if (pushing or safety_half_life_days is not None) and (name, timezone, sonoran_community_id) == (
+            others = pushing or safety_half_life_days is not None or rate_limit is not None
+            if others and (name, timezone, sonoran_community_id) == (
                 None,
                 None,
                 None,
@@ -84,6 +93,8 @@ def tenant_update(
                 tenant = auth_service.update_tenant(session, slug, name, timezone, sonoran_community_id)
             if safety_half_life_days is not None:
                 _set_half_life(tenant, safety_half_life_days)
+            if rate_limit is not None:
+                auth_service.set_rate_limit(tenant, rate_limit)
             if safety_half_life_days is not None or tenant.timezone != zone_before:
                 # Decayed weights depend on the half-life and hours of the week on the timezone: all anew.
                 session.flush()

@@ -17,7 +17,7 @@ from incidenthub.models.incidents import DeletedIncident, Incident, IncidentLink
 from incidenthub.models.recordings import Recording
 from incidenthub.models.safety import SafePlace, SafetyCell, SafetyHour, SafetyPoint, SafetyRegion
 from incidenthub.models.sonoran import SonoranCall
-from incidenthub.models.tenants import ApiKey, Tenant, TenantCounter
+from incidenthub.models.tenants import ApiKey, RateCounter, Tenant, TenantCounter
 from incidenthub.models.webhooks import WebhookAttempt, WebhookCursor, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Note",
     "OutboxEvent",
     "Personnel",
+    "RateCounter",
     "Recording",
     "ResponseTimeCount",
     "ResponseTimeCounted",

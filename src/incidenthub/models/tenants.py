@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from incidenthub.clock import utcnow
@@ -23,6 +23,8 @@ class Tenant(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     sonoran_community_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # Requests per minute each of its API keys may make; None: the server's default (rate_limit_per_minute).
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -54,3 +56,14 @@ class TenantCounter(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RateCounter(Base):
+    """A fixed-window count shared by every server process: an API key's requests this minute, or the failed
+    authentications of an address or a key id in the current window. One row per bucket, reset in place."""
+
+    __tablename__ = "rate_counters"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(BigInteger)

@@ -19,7 +19,7 @@ from incidenthub.adapters.sonoran import intake, mapping, service
 from incidenthub.adapters.sonoran import schemas_v1 as v1
 from incidenthub.adapters.sonoran import units as sonoran_units
 from incidenthub.adapters.sonoran.errors import V1Error
-from incidenthub.auth import scopes
+from incidenthub.auth import limits, scopes
 from incidenthub.auth.dependencies import principal_for_key
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.auth.service import Principal
@@ -42,8 +42,11 @@ def _authenticate(runtime: Runtime, body: dict[str, Any], *accepted: str) -> Pri
     if isinstance(key, str) and key:
         try:
             principal = principal_for_key(runtime, key)
-        except Unauthorized:
+        except Unauthorized as error:
+            limits.failed(runtime, error)  # 429 instead, once this address or key id is throttled
             principal = None
+        else:
+            limits.admit(runtime, principal)  # counted against the key's rate limit; 429 past it
     if principal is not None and community is not None and principal.sonoran_community_id == community:
         # The usual call: a (cached) key of the community it names. No query; the checks below find why not.
         if any(scopes.grants(principal.scopes, scope) for scope in accepted):

@@ -1,7 +1,7 @@
 """audit_entries: who wrote what, when, through which door and from which address
 
 Revision ID: 0117_audit
-Revises: 0115_api_key_environment
+Revises: 0116_rate_limits
 Create Date: 2026-11-27 03:00:00
 """
 
@@ -16,7 +16,7 @@ from incidenthub.models.base import UTCDateTime
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision: str = "0117_audit"
-down_revision: str | None = "0115_api_key_environment"
+down_revision: str | None = "0116_rate_limits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,295 @@
+"""Rate limits per API key and the throttle on failed authentications, shared by every server process.
+
+Sety's plans allow 60, 300 or 1,000 requests a minute per key; a tenant's limit is `Tenant.rate_limit_per_minute`
+(else the server's `rate_limit_per_minute`). Each UTC minute is a fixed window: every authenticated request adds
+one to its key's counter in the database (an atomic upsert-increment, so all processes share the count) and is
+answered with `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (the ISO 8601 UTC end of the
+window, as Sety shows it); past the limit, 429 with `Retry-After` in the door's own error format.
+
+Failed authentications (a wrong, revoked or expired key) are counted per source address and per key id in
+windows of `auth_failure_window_seconds`; past `auth_failures_per_window`, every attempt from that address or for
+that key id, even with the right secret, gets 429 until the window ends, so that a burst of guesses learns
+nothing. Each failure is logged with the key id and the address only.
+
+The counts are written by a small write path of their own (`Runtime.counters`): all requests waiting at one
+moment share one short transaction (one statement per key), which never holds the locks of an incident write.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from incidenthub.auth.repository import RateCounterRepository
+from incidenthub.auth.service import KeyRejected, Principal
+from incidenthub.clock import iso_utc, utcnow
+from incidenthub.errors import RateLimited, Unauthorized
+from incidenthub.runtime import Runtime
+
+log = logging.getLogger("incidenthub.auth")
+
+ADMIT = "auth.admit"
+FAIL = "auth.fail"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MINUTE = 60
+# Rows of windows long past are dropped at most this often (by a process recording a failure).
+_SWEEP_EVERY = timedelta(hours=1)
+_KEEP_AT_LEAST = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A key's standing in the current minute, as the X-RateLimit-* headers tell it."""
+
+    limit: int
+    remaining: int
+    reset_at: datetime
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": iso_utc(self.reset_at),
+        }
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A verified key asks to be let in: counted against its limit unless its address or key id is throttled."""
+
+    key_id: str
+    address: str | None
+    limit: int
+    failures_allowed: int
+    failure_window: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed authentication, from an address, naming a key id when the presented key named a real one."""
+
+    key_id: str | None
+    address: str | None
+    failures_allowed: int
+    failure_window: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the counters said: the quota (for the headers) and, when refused, seconds to wait and why."""
+
+    quota: Quota | None = None
+    retry_after: int | None = None
+    reason: str | None = None  # "rate" or "failures"
+
+
+def window_start(now: datetime, seconds: int) -> datetime:
+    """The start of the fixed window of `seconds` that `now` falls in (windows are aligned on the epoch)."""
+    elapsed = int((now - _EPOCH).total_seconds())
+    return _EPOCH + timedelta(seconds=elapsed - elapsed % seconds)
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _failure_buckets(key_id: str | None, address: str | None) -> list[str]:
+    buckets = []
+    if key_id:
+        buckets.append(f"fail-key:{key_id}")
+    if address:
+        buckets.append(f"fail-addr:{address[:150]}")
+    return buckets
+
+
+def _handout(buckets: Sequence[str | None], totals: dict[str, int], amounts: Counter[str]) -> list[int]:
+    """Each request's own place in its bucket's count, in the order the requests came (the batch added them all)."""
+    seen: Counter[str] = Counter()
+    places = []
+    for bucket in buckets:
+        if bucket is None:
+            places.append(0)
+            continue
+        seen[bucket] += 1
+        places.append(totals[bucket] - amounts[bucket] + seen[bucket])
+    return places
+
+
+def admit_many(session: Session, payloads: list[Admission]) -> list[Decision]:
+    """Count a batch of authenticated requests (one statement per key, one read of the failure counters)."""
+    repository = RateCounterRepository(session)
+    now = utcnow()
+    throttled: dict[int, int] = {}
+    for seconds in {p.failure_window for p in payloads}:
+        start = window_start(now, seconds)
+        chosen = [i for i, p in enumerate(payloads) if p.failure_window == seconds]
+        counts = repository.counts(
+            {b for i in chosen for b in _failure_buckets(payloads[i].key_id, payloads[i].address)}, start
+        )
+        for i in chosen:
+            p = payloads[i]
+            if any(counts.get(b, 0) >= p.failures_allowed for b in _failure_buckets(p.key_id, p.address)):
+                throttled[i] = _seconds_until(start + timedelta(seconds=seconds), now)
+    minute = window_start(now, _MINUTE)
+    reset_at = minute + timedelta(seconds=_MINUTE)
+    buckets = [None if i in throttled else f"key:{p.key_id}" for i, p in enumerate(payloads)]
+    amounts = Counter(b for b in buckets if b is not None)
+    places = _handout(buckets, repository.add(dict(amounts), minute), amounts)
+    decisions = []
+    for i, (p, place) in enumerate(zip(payloads, places, strict=True)):
+        if i in throttled:
+            decisions.append(Decision(retry_after=throttled[i], reason="failures"))
+            continue
+        quota = Quota(p.limit, max(0, p.limit - place), reset_at)
+        refused = place > p.limit
+        decisions.append(
+            Decision(quota, _seconds_until(reset_at, now) if refused else None, "rate" if refused else None)
+        )
+    return decisions
+
+
+_swept_at: datetime | None = None
+_sweep_lock = threading.Lock()
+
+
+def fail_many(session: Session, payloads: list[Failure]) -> list[Decision]:
+    """Count a batch of failed authentications per address and key id; past the allowance each is refused."""
+    global _swept_at
+    repository = RateCounterRepository(session)
+    now = utcnow()
+    decisions: dict[int, Decision] = {}
+    for seconds in {p.failure_window for p in payloads}:
+        start = window_start(now, seconds)
+        chosen = [i for i, p in enumerate(payloads) if p.failure_window == seconds]
+        pairs = [(i, b) for i in chosen for b in _failure_buckets(payloads[i].key_id, payloads[i].address)]
+        amounts = Counter(b for _, b in pairs)
+        places = _handout([b for _, b in pairs], repository.add(dict(amounts), start), amounts)
+        over = {i for (i, _), place in zip(pairs, places, strict=True) if place > payloads[i].failures_allowed}
+        for i in chosen:
+            wait = _seconds_until(start + timedelta(seconds=seconds), now)
+            decisions[i] = Decision(retry_after=wait, reason="failures") if i in over else Decision()
+    with _sweep_lock:
+        sweep = _swept_at is None or now - _swept_at >= _SWEEP_EVERY
+        if sweep:
+            _swept_at = now
+    if sweep:
+        longest = max(p.failure_window for p in payloads)
+        repository.forget_before(now - max(_KEEP_AT_LEAST, timedelta(seconds=2 * longest)))
+    return [decisions[i] for i in range(len(payloads))]
+
+
+# What the counters decided for the request being served, for RateLimitHeaders to put on its answer.
+@dataclass
+class _Notes:
+    address: str | None
+    quota: Quota | None = None
+    retry_after: int | None = None
+
+
+_notes: ContextVar[_Notes | None] = ContextVar("incidenthub_rate_notes", default=None)
+
+
+def _address() -> str | None:
+    notes = _notes.get()
+    return notes.address if notes is not None else None
+
+
+def _settle(decision: Decision) -> None:
+    """Note the decision for the answer's headers; raise the 429 when the request is refused."""
+    notes = _notes.get()
+    if notes is not None:
+        notes.quota = decision.quota
+        notes.retry_after = decision.retry_after
+    if decision.retry_after is None:
+        return
+    if decision.reason == "failures":
+        message = f"too many failed authentications: retry in {decision.retry_after} s"
+    else:
+        limit = decision.quota.limit if decision.quota else 0
+        message = (
+            f"rate limit of {limit} requests per minute exceeded for this API key: retry in {decision.retry_after} s"
+        )
+    raise RateLimited(message, retry_after=decision.retry_after)
+
+
+def _admission(runtime: Runtime, principal: Principal) -> Admission:
+    settings = runtime.settings
+    return Admission(
+        key_id=principal.key_id,
+        address=_address(),
+        limit=principal.rate_limit_per_minute or settings.rate_limit_per_minute,
+        failures_allowed=settings.auth_failures_per_window,
+        failure_window=settings.auth_failure_window_seconds,
+    )
+
+
+def _failure(runtime: Runtime, error: Unauthorized) -> Failure:
+    key_id = error.key_id if isinstance(error, KeyRejected) else None
+    address = _address()
+    # The key id and the address only: never the presented key, which may be a real secret mistyped.
+    log.warning("authentication failed key_id=%s address=%s", key_id or "-", address or "-")
+    settings = runtime.settings
+    return Failure(key_id, address, settings.auth_failures_per_window, settings.auth_failure_window_seconds)
+
+
+async def admit_async(runtime: Runtime, principal: Principal) -> None:
+    """Count an authenticated request; RateLimited when its key is over its limit or it is throttled."""
+    _settle(await runtime.counters.run_batched(ADMIT, _admission(runtime, principal)))
+
+
+def admit(runtime: Runtime, principal: Principal) -> None:
+    """`admit_async` for callers already off the event loop."""
+    _settle(runtime.counters.submit_batched(ADMIT, _admission(runtime, principal)).result())
+
+
+async def failed_async(runtime: Runtime, error: Unauthorized) -> None:
+    """Count a failed authentication; RateLimited (instead of the 401) once its address or key id is throttled."""
+    _settle(await runtime.counters.run_batched(FAIL, _failure(runtime, error)))
+
+
+def failed(runtime: Runtime, error: Unauthorized) -> None:
+    """`failed_async` for callers already off the event loop."""
+    _settle(runtime.counters.submit_batched(FAIL, _failure(runtime, error)).result())
+
+
+class RateLimitHeaders:
+    """ASGI middleware: the X-RateLimit-* headers on every authenticated answer, Retry-After on a refusal.
+
+    It notes the caller's address for the counters (the peer address: a proxy in front must be trusted to
+    be the client, X-Forwarded-For is not read, since any client can write it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        notes = _Notes(address=str(client[0]) if client else None)
+        token = _notes.set(notes)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if notes.quota is not None:
+                    for name, value in notes.quota.headers().items():
+                        headers[name] = value
+                if message["status"] == 429 and notes.retry_after is not None and "retry-after" not in headers:
+                    headers["Retry-After"] = str(notes.retry_after)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            _notes.reset(token)
