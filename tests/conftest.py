@@ -19,6 +19,7 @@ from incidenthub.db import Database
 from incidenthub.migrate import upgrade
 from incidenthub.models import Base
 from tests.factories import Api
+from tests.two_servers import two_servers
 
 POSTGRES_URL = os.environ.get("INCIDENTHUB_TEST_POSTGRES_URL")
 
@@ -105,3 +106,9 @@ def api(client: TestClient, database: Database) -> Api:
 def client_for_env(client: TestClient) -> TestClient:
     """The app over the same database the CLI under test writes to."""
     return client
+
+
+@pytest.fixture
+def servers(database_url: str, database: Database, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """Two `incidenthub serve` processes on the test's database, and an all-scopes key of tenant acme."""
+    yield from two_servers(database_url, database, tmp_path)

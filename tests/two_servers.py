@@ -1,0 +1,76 @@
+"""Two `incidenthub serve` processes on one database, and a way to call them from many threads at once.
+
+Shared by tests/test_two_processes.py and tests/test_concurrency.py (the fixture `servers` is in conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from incidenthub.db import Database
+from tests.devrev.live import free_port
+from tests.factories import bearer, make_key, make_tenant
+
+
+def _start(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "INCIDENTHUB_DATABASE_URL": database_url, "INCIDENTHUB_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-c", "from incidenthub.cli import main; main()", "serve", "--port", str(port)]
+    if "--workers" in subprocess.run([*command[:4], "serve", "--help"], capture_output=True, text=True).stdout:
+        command += ["--workers", "1"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def two_servers(database_url: str, database: Database, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """Two `incidenthub serve` processes on the test's database, and an all-scopes key of tenant acme."""
+    make_tenant(database, "acme")
+    key = make_key(database, "acme", ["*"])
+    started = [_start(database_url, tmp_path / f"server{i}.log") for i in range(2)]
+    try:
+        for process, url in started:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {(tmp_path / 'server0.log').read_text()}")
+                time.sleep(0.1)
+        yield [url for _, url in started], bearer(key)
+    finally:
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            process.wait(timeout=30)
+
+
+def concurrently(urls: list[str], count: int, call: Callable[[httpx.Client, int], httpx.Response]) -> list[int]:
+    """`count` calls spread over both servers at once, each on a connection of its own; their status codes."""
+    return [response.status_code for response in concurrent_responses(urls, count, call)]
+
+
+def concurrent_responses(
+    urls: list[str], count: int, call: Callable[[httpx.Client, int], httpx.Response]
+) -> list[httpx.Response]:
+    """`count` calls spread over both servers at once (each thread waits for all to be ready, then sends)."""
+
+    def one(index: int) -> httpx.Response:
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=60) as client:
+            response = call(client, index)
+            response.read()
+            return response
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(one, range(count)))
