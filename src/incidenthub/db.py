@@ -42,6 +42,17 @@ DOOR: ContextVar[str | None] = ContextVar("incidenthub_door", default=None)
 SESSION_DOOR = "door"
 
 
+class _NoRows(logging.Filter):
+    """SQLAlchemy's engine logs each result row at DEBUG: incidents' names, phone numbers and narratives. They
+    never reach a log, whatever level an operator sets (statements' parameters are hidden by the engines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoRows())
+
+
 def _json_text(value: Any) -> str:
     """JSON columns are written with orjson: raw payloads are most of an intake's bytes, and the standard
     library's encoder was a large share of every write. Same output for what the columns hold."""

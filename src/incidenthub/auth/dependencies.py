@@ -52,7 +52,7 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
     """Verify a key (from the cache, else the database); for callers already off the event loop."""
     principal = runtime.keys.get(raw_key) or _verify(runtime, raw_key)
     _touch(runtime, principal)
-    http_log.note_tenant(principal.tenant_slug)
+    http_log.note_tenant(principal.tenant_slug, principal.key_id)
     return principal
 
 
@@ -62,7 +62,7 @@ async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
     if principal is None:
         principal = await run_in_threadpool(_verify, runtime, raw_key)
     _touch(runtime, principal)
-    http_log.note_tenant(principal.tenant_slug)
+    http_log.note_tenant(principal.tenant_slug, principal.key_id)
     return principal
 
 
