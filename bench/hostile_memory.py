@@ -126,7 +126,8 @@ def main() -> None:
         "| body | bytes | status | largest answer (B) | slowest answer (s) | RSS after (MiB) | peak (MiB) |",
         "|---|--:|---|--:|--:|--:|--:|",
         *(
-            f"| {label} | {size:,} | {', '.join(map(str, statuses))} | {answer:,} | {seconds:.2f} | {rss:.0f} | {peak:.0f} |"
+            f"| {label} | {size:,} | {', '.join(map(str, statuses))} | {answer:,} | {seconds:.2f} "
+            f"| {rss:.0f} | {peak:.0f} |"
             for label, size, statuses, answer, seconds, rss, peak in rows
         ),
         "",
