@@ -186,3 +186,64 @@ def test_an_unexpected_error_closes_the_connection_and_says_so(settings: Setting
         assert response.headers["connection"] == "close"
         assert response.json()["detail"] == "an unexpected error occurred"
         assert client.get("/v1/health").status_code == 200
+
+
+def test_a_body_of_many_bad_items_is_answered_with_the_first_20_errors_and_a_count(gw: GovWorx) -> None:
+    body = SEED | {"responders": [{"personnelFirstName": []}] * 400}
+    response = gw.client.put("/api/v1/external/incident", json=body, headers=gw.headers)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert len(response.content) < 10_000  # uncapped: 108 kB, one message per responder
+    assert problem["errors"][:2] == [
+        {"field": "responders.0.personnelFirstName", "message": "must be a string or a number"},
+        {"field": "responders.1.personnelFirstName", "message": "must be a string or a number"},
+    ]
+    assert len(problem["errors"]) == 21
+    assert problem["errors"][-1] == {"field": "body", "message": "and 380 more errors not listed"}
+    assert problem["detail"].endswith(
+        "responders.19.personnelFirstName: must be a string or a number; and 380 more errors not listed"
+    )
+    assert gw.client.get("/v1/incidents", headers=gw.headers).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("responders", [{}] * 100_000, "must hold at most 10,000 items"),
+        ("notes", [{}] * 5_000, "List should have at most 2000 items, not 5000"),
+        ("additionalContext", "x" * 100_001, "must have at most 100000 characters"),
+        ("callerName", "x" * 1_000_000, "must have at most 200 characters"),
+    ],
+)
+def test_govworx_arrays_and_strings_over_their_limits_are_refused_naming_the_field(
+    gw: GovWorx, field: str, value: object, message: str
+) -> None:
+    response = gw.client.put("/api/v1/external/incident", json=SEED | {field: value}, headers=gw.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"field": field, "message": message}]
+    assert gw.client.get("/v1/incidents", headers=gw.headers).json()["total"] == 0
+
+
+def test_free_form_json_holds_at_most_10000_items_per_array_or_object(api: Api, sonoran: Sonoran) -> None:
+    for metadata, field in (({"x": [0] * 10_001}, "metadata.x"), ({f"k{i}": 0 for i in range(10_001)}, "metadata")):
+        response = api.client.post("/v1/incidents", json={"category": "sos", "metadata": metadata}, headers=api.acme)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [{"field": field, "message": "must hold at most 10,000 items"}]
+    at_limit = {"category": "sos", "metadata": {"x": [0] * 10_000}}
+    assert api.client.post("/v1/incidents", json=at_limit, headers=api.acme).status_code == 201
+    assert api.total() == 1
+    body = {"id": "COMM-A", "key": sonoran.key_a, "type": "NEW_DISPATCH", "data": [{}] * 100_000}
+    response = sonoran.client.post("/emergency/new_dispatch", json=body)
+    assert (response.status_code, response.text) == (400, "INVALID REQUEST: data: must hold at most 10,000 items")
+    assert sonoran.v1("get_calls").json()["activeCalls"] == []
+
+
+def test_devrev_lists_over_their_limits_are_refused_before_their_items_are_read(devrev: DevRev) -> None:
+    for operation, body, field in (
+        ("create", {"title": "x", "owned_by": ["d"] * 100_000}, "owned_by"),
+        ("create", {"title": "x", "tags": [{"tag_id": "t"}] * 50_000}, "tags"),
+        ("list", {"owned_by": ["d"] * 100_000}, "owned_by"),
+    ):
+        answer = assert_devrev_error(devrev.post(operation, body), 400, "invalid_field", field)
+        assert f"at most {500 if field == 'owned_by' else 200} items, not {len(body[field])}" in answer["detail"]
+    assert devrev.post("list", {}).json()["incidents"] == []

@@ -18,7 +18,7 @@ from tests.factories import SOS, Api, make_key
 SEED = Path(__file__).parent / "data" / "govworx_seed_example.json"
 LINE = re.compile(
     r"^request method=(?P<method>\S+) path=(?P<path>\S+) status=(?P<status>\S+) "
-    r"duration_ms=(?P<ms>\d+\.\d) door=(?P<door>\S+) tenant=(?P<tenant>\S+)$"
+    r"duration_ms=(?P<ms>\d+\.\d) door=(?P<door>\S+) tenant=(?P<tenant>\S+) key=(?P<key>\S+)$"
 )
 
 
@@ -31,6 +31,13 @@ def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, str]]:
             assert record.levelno == logging.INFO
             found.append({k: v for k, v in match.groupdict().items() if k != "ms"})
     return found
+
+
+def _key_id(database: Database, raw_key: str) -> str:
+    """The row id of a key (what the log names), from its public lookup part."""
+    with database.read_sessions() as session:
+        principal = auth_service.authenticate(session, raw_key)
+    return principal.key_id
 
 
 def _server_text(caplog: pytest.LogCaptureFixture) -> str:
@@ -48,6 +55,7 @@ def test_each_request_is_one_line_naming_its_route_template_door_and_tenant(
     api: Api, client: TestClient, database: Database, log: pytest.LogCaptureFixture
 ) -> None:
     acme_key = api.acme["Authorization"].removeprefix("Bearer ")
+    acme, globex = _key_id(database, acme_key), _key_id(database, api.globex["Authorization"].removeprefix("Bearer "))
     created = client.post("/v1/incidents", json=SOS, headers=api.acme)
     incident_id = created.json()["incident"]["incident_id"]
     client.get(f"/v1/incidents/{incident_id}", headers=api.acme)
@@ -65,13 +73,14 @@ def test_each_request_is_one_line_naming_its_route_template_door_and_tenant(
     client.get("/v1/health")
 
     assert _lines(log) == [
-        {"method": "POST", "path": "/v1/incidents", "status": "201", "door": "native", "tenant": "acme"},
+        {"method": "POST", "path": "/v1/incidents", "status": "201", "door": "native", "tenant": "acme", "key": acme},
         {
             "method": "GET",
             "path": "/v1/incidents/{incident_id}",
             "status": "200",
             "door": "native",
             "tenant": "acme",
+            "key": acme,
         },
         {
             "method": "GET",
@@ -79,18 +88,27 @@ def test_each_request_is_one_line_naming_its_route_template_door_and_tenant(
             "status": "200",
             "door": "native",
             "tenant": "acme",
+            "key": acme,
         },
-        {"method": "GET", "path": "/v1/incidents", "status": "401", "door": "native", "tenant": "-"},
-        {"method": "GET", "path": "-", "status": "404", "door": "-", "tenant": "-"},
+        {"method": "GET", "path": "/v1/incidents", "status": "401", "door": "native", "tenant": "-", "key": "-"},
+        {"method": "GET", "path": "-", "status": "404", "door": "-", "tenant": "-", "key": "-"},
         {
             "method": "PUT",
             "path": "/api/v1/external/incident",
             "status": uploaded.status_code.__str__(),
             "door": "govworx",
             "tenant": "acme",
+            "key": acme,
         },
-        {"method": "POST", "path": "/incidents.create", "status": "201", "door": "devrev", "tenant": "globex"},
-        {"method": "GET", "path": "/v1/health", "status": "200", "door": "native", "tenant": "-"},
+        {
+            "method": "POST",
+            "path": "/incidents.create",
+            "status": "201",
+            "door": "devrev",
+            "tenant": "globex",
+            "key": globex,
+        },
+        {"method": "GET", "path": "/v1/health", "status": "200", "door": "native", "tenant": "-", "key": "-"},
     ]
     # The raw id, the key, the body's phone numbers and names are nowhere in what was logged.
     text = _server_text(log)
@@ -126,6 +144,7 @@ def test_a_sonoran_body_key_and_community_never_reach_the_log(
         ("/v2/emergency/servers/{serverId}/calls", "200", "sonoran"),
     ]
     assert lines[0]["tenant"] == "county" and lines[2]["tenant"] == "county"
+    assert lines[0]["key"] == lines[2]["key"] == _key_id(database, key)
     for secret in (key, key.rsplit("_", 2)[1], "555-0100", "county-community", "other-community", "Mission Row"):
         assert secret not in _server_text(log)
 

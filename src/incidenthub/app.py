@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -271,16 +273,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            # Requests in flight are done (or were cut at the graceful bound): the queued writes are committed
+            # and the threads stopped within `shutdown_timeout_seconds`, so the process exits within its bound.
+            deadline = time.monotonic() + settings.shutdown_timeout_seconds
             await app.state.live.close()
             if webhooks is not None:
-                webhooks.stop()
-                webhooks.database.dispose()
+                webhooks.request_stop()
             if recounter is not None:
-                recounter.stop()
-                recounter.database.dispose()
-            writes.stop()
-            counters.stop()
-            database.dispose()
+                recounter.request_stop()
+            # The writes first: a thread that is only waiting is not worth a write left uncommitted.
+            drained = await asyncio.to_thread(writes.stop, settings.shutdown_timeout_seconds)
+            if not drained:
+                log.error(
+                    "writes still running %.0f s after shutdown began: exiting without them (rolled back, unanswered)",
+                    settings.shutdown_timeout_seconds,
+                )
+            for name, stop in (("webhook worker", webhooks), ("month recounter", recounter)):
+                if stop is not None and not await asyncio.to_thread(stop.stop, max(0.0, deadline - time.monotonic())):
+                    log.warning("%s still busy at the shutdown bound: left to the process's exit", name)
+                elif stop is not None:
+                    stop.database.dispose()
+            # The request counters hold nothing a caller waits for: whatever is left of the bound.
+            counters.stop(max(0.0, deadline - time.monotonic()))
+            if drained:
+                database.dispose()
 
     app = FastAPI(
         title="incidenthub",

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # Server processes `incidenthub serve` starts; 0 means one per usable core.
     workers: int = Field(default=0, ge=0)
     log_level: str = Field(default="info", description="one of " + ", ".join(LOG_LEVELS))
+    # SIGTERM/SIGINT: requests in flight get this long to finish (then they are cut), and then writes still
+    # queued get this long again to commit; `serve` exits within twice this plus a few seconds.
+    shutdown_timeout_seconds: int = Field(default=10, ge=0)
     # Call-audio matching: how far a recording may lie outside an incident's call window, and how long
     # a call is taken to last when the CAD sent no hang-up time.
     recording_match_tolerance_seconds: float = 60.0

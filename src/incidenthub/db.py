@@ -44,6 +44,17 @@ DOOR: ContextVar[str | None] = ContextVar("incidenthub_door", default=None)
 SESSION_DOOR = "door"
 
 
+class _NoRows(logging.Filter):
+    """SQLAlchemy's engine logs each result row at DEBUG: incidents' names, phone numbers and narratives. They
+    never reach a log, whatever level an operator sets (statements' parameters are hidden by the engines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoRows())
+
+
 def _json_text(value: Any) -> str:
     """JSON columns are written with orjson: raw payloads are most of an intake's bytes, and the standard
     library's encoder was a large share of every write. Same output for what the columns hold."""
@@ -215,12 +226,16 @@ class WritePath:
             self._thread = threading.Thread(target=self._run, name="incidenthub-writer", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
-        """Finish what is queued, then stop the thread."""
+    def stop(self, timeout: float | None = None) -> bool:
+        """Finish what is queued, then stop the thread; False when writes were still running after `timeout`
+        seconds (a transaction cut off by the process's exit is rolled back: its callers were never answered)."""
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join()
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                return False
             self._thread = None
+        return True
 
     def submit(self, work: Callable[[Session], T], *, alone: bool = False) -> Future[T]:
         """Queue `work`; `alone` gives it a transaction of its own (bookkeeping that must not hold locks
@@ -248,7 +263,9 @@ class WritePath:
 
     async def _answer(self, future: Future[T]) -> T:
         try:
-            result: T = await asyncio.wrap_future(future)
+            # Shielded: a request cancelled while its write waits (the shutdown bound cut it) leaves the write
+            # queued, and it is committed; only the answer is lost, and every door's write is idempotent.
+            result: T = await asyncio.shield(asyncio.wrap_future(future))
         except Exception as error:
             if is_unstorable_value(error):
                 # A value the database cannot hold is the client's error, not ours: name it as such.

@@ -23,9 +23,30 @@ class AppError(Exception):
     slug = "bad-request"
 
     def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        errors = errors or []
+        if len(errors) > MAX_REPORTED_ERRORS:
+            detail, errors = _capped(detail, errors)
         super().__init__(detail)
         self.detail = detail
-        self.errors = errors or []
+        self.errors = errors
+
+
+# An answer lists at most this many field errors, then how many more there were: a body of thousands of bad
+# items must not be answered with (and held in memory as) thousands of messages.
+MAX_REPORTED_ERRORS = 20
+
+
+def _capped(detail: str, errors: list[FieldError]) -> tuple[str, list[FieldError]]:
+    """The first `MAX_REPORTED_ERRORS` errors and one saying how many more; the detail shortened alike when it
+    is the usual `field: message; ...` list of them all."""
+    shown, rest = errors[:MAX_REPORTED_ERRORS], len(errors) - MAX_REPORTED_ERRORS
+    more = f"and {rest} more error{'s' if rest > 1 else ''} not listed"
+    listed = "; ".join(f"{e.field}: {e.message}" for e in shown)
+    if detail.startswith(listed + "; "):
+        detail = f"{listed}; {more}"
+    elif len(detail) > 2000:
+        detail = detail[:2000] + f"... ({more})"
+    return detail, [*shown, FieldError("body", more)]
 
 
 class Invalid(AppError):

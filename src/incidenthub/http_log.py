@@ -1,8 +1,9 @@
-"""One log line per request: method, route template, status, duration, door and tenant.
+"""One log line per request: method, route template, status, duration, door, tenant and API key id.
 
 Never the raw path (ids, and whatever a client typed), a query string, a header, a key, a phone number or a
-body: only the route's template (`/v1/incidents/{incident_id}`) and names the service chose itself.
-The tenant is noted by the authenticator (`note_tenant`) into a holder this middleware puts in a context
+body: only the route's template (`/v1/incidents/{incident_id}`) and names the service chose itself. The key
+is named by its row id (`key_...`), which is neither the secret nor the public lookup part of the key.
+The tenant and key are noted by the authenticator (`note_tenant`) into a holder this middleware puts in a context
 variable for the request; a worker thread sees the same holder, since threads run in a copy of the context.
 """
 
@@ -24,16 +25,18 @@ _NOT_A_DOOR = ("fastapi.", "incidenthub.docs_assets")
 @dataclass
 class _RequestNotes:
     tenant: str | None = None
+    key_id: str | None = None
 
 
 _notes: ContextVar[_RequestNotes | None] = ContextVar("incidenthub_request_notes", default=None)
 
 
-def note_tenant(slug: str) -> None:
-    """The request being served is one of this tenant's (called once its key is verified)."""
+def note_tenant(slug: str, key_id: str | None = None) -> None:
+    """The request being served is one of this tenant's, by this key (called once the key is verified)."""
     notes = _notes.get()
     if notes is not None:
         notes.tenant = slug
+        notes.key_id = key_id
 
 
 def door_of(endpoint_module: str) -> str:
@@ -63,7 +66,7 @@ def route_template(scope: Scope) -> str:
 
 
 class RequestLog:
-    """ASGI middleware writing `request method=... path=... status=... duration_ms=... door=... tenant=...`."""
+    """ASGI middleware writing `request method=... path=... status=... duration_ms=... door=... tenant=... key=...`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -93,11 +96,12 @@ class RequestLog:
             route = scope.get("route")
             endpoint = getattr(route, "endpoint", None)
             log.info(
-                "request method=%s path=%s status=%s duration_ms=%.1f door=%s tenant=%s",
+                "request method=%s path=%s status=%s duration_ms=%.1f door=%s tenant=%s key=%s",
                 scope["method"],
                 route_template(scope),
                 status if status is not None else "-",
                 (time.perf_counter() - started) * 1000,
                 door_of(getattr(endpoint, "__module__", "") or ""),
                 notes.tenant or "-",
+                notes.key_id or "-",
             )

@@ -1,4 +1,5 @@
-"""Checks on decoded JSON that no schema expresses: what no database can store, and how deep it may nest.
+"""Checks on decoded JSON that no schema expresses: what no database can store, how deep it may nest, how many
+items an array may hold.
 
 Shared by the doors: a body nested deeper than `MAX_DEPTH` could not be echoed back (serialisers stop
 at a depth of their own) and has no use in an incident, so it is refused before anything is stored.
@@ -13,7 +14,14 @@ import math
 import re
 from typing import Any
 
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
 MAX_DEPTH = 32
+# No array (and no object) in a body holds more: far above every field's own limit (the largest is 2,000), it
+# stops a 100,000-item array in free-form JSON (metadata, unknown members kept raw) before anything walks it.
+MAX_ITEMS = 10_000
+_TOO_MANY = f"must hold at most {MAX_ITEMS:,} items"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NOT_UNICODE = "must be Unicode text: a lone surrogate (such as \\ud800) is not a character"
 
@@ -63,11 +71,15 @@ def _storable(value: Any) -> bool:
             if not _text_ok(node):
                 return False
         elif kind is dict:
+            if len(node) > MAX_ITEMS:
+                return False
             for key, child in node.items():
                 if not _text_ok(str(key)):
                     return False
                 stack.append((child, depth + 1))
         elif kind is list:
+            if len(node) > MAX_ITEMS:
+                return False
             stack.extend((child, depth + 1) for child in node)
         elif kind is float and not math.isfinite(node):
             return False
@@ -78,7 +90,8 @@ def _storable(value: Any) -> bool:
 
 def unstorable(value: Any) -> tuple[str, str] | None:
     """The path and reason of the first NUL character or lone surrogate (in a string or key), NaN/Infinity,
-    or nesting deeper than `MAX_DEPTH`; None when the value can be stored as it is."""
+    nesting deeper than `MAX_DEPTH` or an array or object of more than `MAX_ITEMS`; None when the value can be
+    stored as it is."""
     if _storable(value):
         return None
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
@@ -91,6 +104,8 @@ def unstorable(value: Any) -> tuple[str, str] | None:
             return where, "NaN and Infinity are not numbers"
         if isinstance(node, str) and (problem := _text_problem(node)):
             return where, problem
+        if isinstance(node, dict | list) and len(node) > MAX_ITEMS:
+            return where, _TOO_MANY
         if isinstance(node, dict):
             children = []
             for key, child in node.items():
@@ -103,3 +118,17 @@ def unstorable(value: Any) -> tuple[str, str] | None:
             items = [(child, f"{path}.{i}" if path else str(i), depth + 1) for i, child in enumerate(node)]
             stack.extend(reversed(items))
     return None
+
+
+def at_most(limit: int) -> Any:
+    """A before-validator: a list of more than `limit` items is refused before any item is validated (pydantic's
+    own `max_length` counts after validating every item: a second for 100,000 of them, and an error each)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, list) and len(value) > limit:
+            raise PydanticCustomError(
+                "too_long", "List should have at most {limit} items, not {count}", {"limit": limit, "count": len(value)}
+            )
+        return value
+
+    return BeforeValidator(check)

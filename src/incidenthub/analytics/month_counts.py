@@ -261,9 +261,15 @@ class Recounter:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Ask the thread to stop after its current round."""
         self._stop.set()
-        self._thread.join()
+
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop after the current round; False when it was still counting after `timeout` seconds."""
+        self._stop.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def round(self) -> int | None:
         """Count the marked months again, unless another process's recounter is at it (SQLite: a lock file beside

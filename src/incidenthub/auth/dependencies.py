@@ -54,7 +54,7 @@ def principal_for_key(runtime: Runtime, raw_key: str) -> Principal:
     """Verify a key (from the cache, else the database); for callers already off the event loop."""
     principal = runtime.keys.get(raw_key) or _verify(runtime, raw_key)
     _touch(runtime, principal)
-    http_log.note_tenant(principal.tenant_slug)
+    http_log.note_tenant(principal.tenant_slug, principal.key_id)
     audit_context.note_key(principal.tenant_id, principal.key_id, principal.key_name)
     return principal
 
@@ -65,7 +65,7 @@ async def principal_for_key_async(runtime: Runtime, raw_key: str) -> Principal:
     if principal is None:
         principal = await run_in_threadpool(_verify, runtime, raw_key)
     _touch(runtime, principal)
-    http_log.note_tenant(principal.tenant_slug)
+    http_log.note_tenant(principal.tenant_slug, principal.key_id)
     audit_context.note_key(principal.tenant_id, principal.key_id, principal.key_name)
     return principal
 

@@ -144,6 +144,9 @@ def serve(
         # A worker that does not answer the supervisor's ping in this time is killed and replaced; uvicorn's
         # 5 s default killed workers still starting on a busy machine.
         timeout_worker_healthcheck=30,
+        # SIGTERM: requests in flight get this long to finish; then the lifespan commits the queued writes
+        # within the same time again (app.py).
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
     if workers == 1:
         server = uvicorn.Server(config)
@@ -151,13 +154,33 @@ def serve(
         if not server.started:
             raise typer.Exit(code=3)  # uvicorn's code for a start-up failure
         return
-    from uvicorn.supervisors import Multiprocess
-
     sock = config.bind_socket()
     # Listening before the workers start: a client connecting meanwhile waits instead of being refused.
     sock.listen(config.backlog)
     # SIGINT or SIGTERM to this process stops every worker, each finishing the writes it has queued.
-    Multiprocess(config, sockets=[sock]).run()
+    _supervisor(config, [sock], settings.shutdown_timeout_seconds).run()
+
+
+# Beyond twice the shutdown timeout, what a worker may still need: its lifespan's other threads, the exit.
+SHUTDOWN_SLACK_SECONDS = 3
+
+
+def _supervisor(config: Any, sockets: list[Any], shutdown_timeout: int) -> Any:
+    """uvicorn's Multiprocess whose wait for stopping workers is bounded: a worker still alive after twice the
+    shutdown timeout (requests, then queued writes) and a little slack is killed, so `serve` exits in time."""
+    from uvicorn.supervisors import Multiprocess
+
+    class BoundedMultiprocess(Multiprocess):
+        def join_all(self) -> None:
+            deadline = time.monotonic() + 2 * shutdown_timeout + SHUTDOWN_SLACK_SECONDS
+            for process in self.processes:
+                process.process.join(max(0.0, deadline - time.monotonic()))
+                if process.process.is_alive():
+                    err.print(f"worker {process.pid} did not stop within the shutdown bound: killed", highlight=False)
+                    process.kill()
+                    process.join()
+
+    return BoundedMultiprocess(config, sockets=sockets)
 
 
 def _announce_first_key(secret: str, host: str, port: int) -> None:

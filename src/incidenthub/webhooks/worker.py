@@ -94,14 +94,19 @@ class Worker:
             self._thread = threading.Thread(target=self._run, name="incidenthub-webhooks", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> bool:
+        """Stop after the current round; False when it was still running after `timeout` seconds (the process
+        may exit anyway: a delivery not recorded is sent again by the next worker, receivers dedupe by id)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                return False
             self._thread = None
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock: another process's worker takes over
             self._lock_file = None
+        return True
 
     def request_stop(self) -> None:
         """Ask the worker to stop after its current round (safe from a signal handler)."""

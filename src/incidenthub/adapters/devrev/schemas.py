@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from incidenthub.adapters.devrev.wire import INT64_MAX, INT64_MIN, utc
+from incidenthub.inputs import at_most
 
 
 def _aware(value: datetime) -> datetime:
@@ -42,7 +43,7 @@ BoundDateTime = Annotated[datetime, AfterValidator(_bound), BeforeValidator(_tex
 EnumId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
 Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 Id = Annotated[str, Field(min_length=1, max_length=256)]
-IdList = Annotated[list[Id], Field(max_length=500)]
+IdList = Annotated[list[Id], at_most(500), Field(max_length=500)]
 MAX_TAGS = 200
 MAX_FILTER_VALUES = 500
 T = TypeVar("T")
@@ -54,7 +55,9 @@ def distinct(values: list[T]) -> list[T]:
 
 
 # A list filter's values (each becomes one term of the query); 500 like the id lists.
-FilterList = Annotated[list[str], Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)]
+FilterList = Annotated[
+    list[str], at_most(MAX_FILTER_VALUES), Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)
+]
 AppList = Annotated[list[str], Field(max_length=100)]
 
 
@@ -137,7 +140,7 @@ class IncidentsCreateRequest(_Model):
     stage_validation_options: list[Literal["allow_non_start"]] = Field(default_factory=list)
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: list[TagWithValue] | None = Field(None, max_length=MAX_TAGS)
+    tags: Annotated[list[TagWithValue] | None, at_most(MAX_TAGS)] = Field(None, max_length=MAX_TAGS)
 
 
 class IncidentsUpdateRequest(_Model):
@@ -168,7 +171,7 @@ class IncidentsUpdateRequest(_Model):
     stage_validation_options: list[Literal["allow_invalid_transition"]] = Field(default_factory=list)
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: SetTags | Annotated[list[TagWithValue], Field(max_length=MAX_TAGS)] | None = None
+    tags: SetTags | Annotated[list[TagWithValue], at_most(MAX_TAGS), Field(max_length=MAX_TAGS)] | None = None
 
 
 class IdRequest(_Model):

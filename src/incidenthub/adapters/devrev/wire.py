@@ -59,29 +59,37 @@ def _join(path: str, part: str | int) -> str:
 
 def check_values(data: Any, path: str = "") -> None:
     """InputError at the first NUL in a string or key, integer outside int64, or non-finite float."""
-    stack: list[tuple[Any, str, int]] = [(data, path, 0)]
+    # A node's path is spelt only when needed (a container's children, an error): a filter of 100,000 values
+    # is checked without building 100,000 strings.
+    stack: list[tuple[Any, str, str | int | None, int]] = [(data, path, None, 0)]
     while stack:
-        node, where, depth = stack.pop()
+        node, parent, part, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InputError(where, f"nested deeper than {MAX_DEPTH} levels")
+            raise InputError(_at(parent, part), f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, str):
             if "\x00" in node:
-                raise InputError(where, "must not contain a NUL character")
+                raise InputError(_at(parent, part), "must not contain a NUL character")
         elif isinstance(node, bool):
             continue
         elif isinstance(node, int):
             if not INT64_MIN <= node <= INT64_MAX:
-                raise InputError(where, "must fit in a 64-bit signed integer")
+                raise InputError(_at(parent, part), "must fit in a 64-bit signed integer")
         elif isinstance(node, float):
             if not math.isfinite(node):
-                raise InputError(where, "must be a finite number")
+                raise InputError(_at(parent, part), "must be a finite number")
         elif isinstance(node, dict):
+            where = _at(parent, part)
             for key, value in node.items():
                 if isinstance(key, str) and "\x00" in key:
                     raise InputError(where, "a member name must not contain a NUL character")
-                stack.append((value, _join(where, key), depth + 1))
+                stack.append((value, where, key, depth + 1))
         elif isinstance(node, list):
-            stack.extend((value, _join(where, index), depth + 1) for index, value in enumerate(node))
+            where = _at(parent, part)
+            stack.extend((value, where, index, depth + 1) for index, value in enumerate(node))
+
+
+def _at(parent: str, part: str | int | None) -> str:
+    return parent if part is None else _join(parent, part)
 
 
 def looks_like_int(text: str) -> bool:

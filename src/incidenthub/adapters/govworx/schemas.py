@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from incidenthub.inputs import at_most
+
 
 def _text(value: Any) -> str | None:
     if value is None:
@@ -77,6 +79,9 @@ Label = Annotated[str | None, BeforeValidator(_text), _limit(128)]
 Name = Annotated[str | None, BeforeValidator(_text), _limit(200)]
 Place = Annotated[str | None, BeforeValidator(_text), _limit(500)]
 Time = Annotated[str | None, BeforeValidator(_text), _limit(64)]
+# Free text: a note (as the native API's 20,000) and the narrative, which may gather a long incident's story.
+NoteText = Annotated[str | None, BeforeValidator(_text), _limit(20_000)]
+Narrative = Annotated[str | None, BeforeValidator(_text), _limit(100_000)]
 
 
 # One upload is one incident. A multi-alarm fire or mass-casualty incident brings on the order of a hundred
@@ -91,7 +96,7 @@ class UploadNote(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     noteId: Id = None
-    note: Text = None
+    note: NoteText = None
     noteBy: Name = None
     noteAt: Time = None
 
@@ -136,14 +141,16 @@ class UploadIncident(BaseModel):
     callTakerName: Name = None
     callSource: Label = None
     initialIncidentType: Name = None
-    additionalContext: Text = None
+    additionalContext: Narrative = None
     responseArea: Label = None
     radioChannel: Label = None
     callReceivedTime: Time = None
     callPickupTime: Time = None
     callHangupTime: Time = None
-    notes: list[UploadNote] | None = Field(None, max_length=MAX_NOTES)
-    responders: list[UploadResponder] | None = Field(None, max_length=MAX_RESPONDERS)
+    notes: Annotated[list[UploadNote] | None, at_most(MAX_NOTES)] = Field(None, max_length=MAX_NOTES)
+    responders: Annotated[list[UploadResponder] | None, at_most(MAX_RESPONDERS)] = Field(
+        None, max_length=MAX_RESPONDERS
+    )
     relatedSysId: Id = None
 
 
@@ -177,6 +184,7 @@ _LIMITS = {
     "callPosition": 128, "callTakerName": 200, "callSource": 128, "initialIncidentType": 200, "responseArea": 128,
     "radioChannel": 128, "relatedSysId": 256, "noteId": 256, "noteBy": 200, "personnelId": 128,
     "personnelFirstName": 200, "personnelLastName": 200, "unitName": 128, "dispatchedBy": 200,
+    "additionalContext": 100_000, "note": 20_000,
 }  # fmt: skip
 REQUIRED = ("sysId", "number", "incidentType", "incidentDate", "callTakerId", "closedAt")
 

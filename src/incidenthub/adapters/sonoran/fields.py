@@ -81,11 +81,16 @@ class _TextOrNumber:
 
 
 class OneOrMany:
-    """The JSON schema of a list that also takes one bare value (`_listify`): the list, or one item."""
+    """The JSON schema of a list that also takes one bare value (`_listify`): the list (of at most `max_items`,
+    the limit its field checks), or one item."""
 
-    @classmethod
-    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+    def __init__(self, max_items: int | None = None) -> None:
+        self.max_items = max_items
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         listed = handler(schema)
+        if self.max_items is not None:
+            listed = {**listed, "maxItems": self.max_items}
         item = listed.get("items", {})
         return {"anyOf": [listed, *(item["anyOf"] if "anyOf" in item else [item])]}
 

@@ -83,13 +83,13 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    communityUserIds: Annotated[list[ApiId], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
+    communityUserIds: Annotated[list[ApiId], OneOrMany(MAX_UNITS)] | None = Field(None, max_length=MAX_UNITS)
     communityUserId: ApiId | None = None
-    apiIds: Annotated[list[ApiId], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
+    apiIds: Annotated[list[ApiId], OneOrMany(MAX_UNITS)] | None = Field(None, max_length=MAX_UNITS)
     apiId: ApiId | None = None
-    accounts: Annotated[list[Account], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
+    accounts: Annotated[list[Account], OneOrMany(MAX_UNITS)] | None = Field(None, max_length=MAX_UNITS)
     accountUuid: Account | None = None
-    identIds: Annotated[list[Id], OneOrMany] | None = Field(None, max_length=MAX_UNITS)
+    identIds: Annotated[list[Id], OneOrMany(MAX_UNITS)] | None = Field(None, max_length=MAX_UNITS)
     roblox: Handle | None = None
     discord: Handle | None = None
 
