@@ -246,12 +246,20 @@ def test_a_write_through_each_door_is_recorded_with_its_key_door_address_and_wha
     _is(world.last(), world, "native", "/v1/safety/places", record_id=made["place_id"])
     writes += 5
 
+    # API keys: the new key is named by its id; its secret is in no entry (checked below)
+    body = {"name": "cad", "scopes": ["incidents:read"], "environment": "test"}
+    issued = world.ok(client.post("/v1/api-keys", json=body, headers=acme), 201)
+    _is(world.last(), world, "native", "/v1/api-keys", record_id=issued["key_id"], events=["api_key_created"])
+    world.ok(client.delete(f"/v1/api-keys/{issued['key_id']}", headers=acme))
+    _is(world.last(), world, "native", "/v1/api-keys/{key_id}", record_id=issued["key_id"], events=["api_key_revoked"])
+    writes += 2
+
     entries = world.entries()
     assert len({e["write_id"] for e in entries}) == writes
     # Never a secret, a phone number, a name or a body's text in any entry.
     text = json.dumps(entries)
     secrets = [world.secret, world.secret.rsplit("_", 2)[1], PHONE, "Amaka Obi", "Chidi Okeke", "Jane"]
-    secrets += [SEED["callerNumber"], code["code"], code["token"], "Mission Row", "Outage"]
+    secrets += [SEED["callerNumber"], code["code"], code["token"], "Mission Row", "Outage", issued["key"]]
     for secret in secrets:
         assert str(secret) not in text, secret
 

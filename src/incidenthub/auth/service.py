@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from incidenthub.audit import trail
 from incidenthub.auth import scopes as scope_names
 from incidenthub.auth.repository import ApiKeyRepository, TenantRepository
 from incidenthub.clock import iso_utc, utcnow
@@ -317,7 +318,9 @@ def issue_key(
         raise Forbidden(
             f"this API key cannot grant the scope {', '.join(repr(one) for one in beyond)}: it does not hold it"
         )
-    return create_key(session, caller.tenant_slug, scopes, name, expires_at, environment)
+    issued = create_key(session, caller.tenant_slug, scopes, name, expires_at, environment)
+    trail.collect(session, None, record_id=issued.key.id, event="api_key_created", fields=["scopes"])
+    return issued
 
 
 def list_keys(session: Session, tenant_id: str) -> list[ApiKey]:
@@ -334,6 +337,7 @@ def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> A
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
+        trail.collect(session, None, record_id=key.id, event="api_key_revoked", fields=["revoked_at"])
     return key
 
 
