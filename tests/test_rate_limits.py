@@ -30,7 +30,7 @@ from incidenthub.cli import app as cli_app
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
 from tests.factories import bearer, make_key
-from tests.test_two_processes import _start
+from tests.two_servers import _start
 
 COMMUNITY = "ACME-C"
 GOVWORX_SEED = json.loads((Path(__file__).parent / "data" / "govworx_seed_example.json").read_text())
