@@ -251,7 +251,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         register_writes(writes)
         writes.start()
         # Rate-limit counters: short transactions of their own, never inside an incident write's.
-        counters = WritePath(database, settings.write_batch_max)
+        counters_database = limits.counters_database(settings.database_url)
+        counters = WritePath(counters_database, settings.write_batch_max)
         counters.register(limits.ADMIT, limits.admit_many)
         counters.register(limits.FAIL, limits.fail_many)
         counters.start()
@@ -294,7 +295,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 elif stop is not None:
                     stop.database.dispose()
             # The request counters hold nothing a caller waits for: whatever is left of the bound.
-            counters.stop(max(0.0, deadline - time.monotonic()))
+            if counters.stop(max(0.0, deadline - time.monotonic())):
+                counters_database.dispose()
             if drained:
                 database.dispose()
 

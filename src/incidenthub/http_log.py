@@ -17,6 +17,31 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("incidenthub.http")
+# What uvicorn's ASGI trace (`INCIDENTHUB_LOG_LEVEL=trace`) would log of a request's scope and nobody needs:
+# the raw path and query string carry ids and whatever a client typed (a phone number in a filter).
+_SCOPE_PARTS_HIDDEN = ("path", "raw_path", "query_string")
+
+
+class _HideScopeParts(logging.Filter):
+    """uvicorn's trace logs each request's scope (bodies and headers already replaced by their lengths); the
+    path and query string are replaced by their lengths too, at every level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(arg, dict) for arg in record.args):
+            record.args = tuple(_hidden(arg) if isinstance(arg, dict) else arg for arg in record.args)
+        return True
+
+
+def _hidden(message: dict[str, object]) -> dict[str, object]:
+    shown = dict(message)
+    for part in _SCOPE_PARTS_HIDDEN:
+        value = shown.get(part)
+        if isinstance(value, str | bytes) and value:
+            shown[part] = f"<{len(value)} chars>"
+    return shown
+
+
+logging.getLogger("uvicorn.asgi").addFilter(_HideScopeParts())
 
 # Route endpoints defined in these modules belong to no door (API documentation).
 _NOT_A_DOOR = ("fastapi.", "incidenthub.docs_assets")

@@ -13,6 +13,9 @@ nothing. Each failure is logged with the key id and the address only.
 
 The counts are written by a small write path of their own (`Runtime.counters`): all requests waiting at one
 moment share one short transaction (one statement per key), which never holds the locks of an incident write.
+On SQLite they are kept in a file of their own beside the database (`<file>.limits`, `counters_database`):
+SQLite has one write lock per file, and a request's count must not wait behind a long incident write (nor
+would a read, which needs no write of its own otherwise).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from incidenthub.auth.repository import RateCounterRepository
 from incidenthub.auth.service import KeyRejected, Principal
 from incidenthub.clock import iso_utc, utcnow
+from incidenthub.db import Database
 from incidenthub.errors import RateLimited, Unauthorized
 from incidenthub.runtime import Runtime
 
@@ -91,6 +96,17 @@ class Decision:
     quota: Quota | None = None
     retry_after: int | None = None
     reason: str | None = None  # "rate" or "failures"
+
+
+def counters_database(database_url: str) -> Database:
+    """Where the counts are kept: the database itself on PostgreSQL (row locks: a count waits for nothing but
+    its own row), a side file `<file>.limits` on SQLite (its own write lock), which every process shares."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return Database(database_url)
+    database = Database(url.set(database=url.database + ".limits").render_as_string(hide_password=False))
+    RateCounterRepository.create_table(database.write_engine)
+    return database
 
 
 def window_start(now: datetime, seconds: int) -> datetime:

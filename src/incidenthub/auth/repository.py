@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Engine, Table, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
 from incidenthub.models import ApiKey, RateCounter, Tenant, TenantCounter
 
@@ -91,6 +93,12 @@ class RateCounterRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    @staticmethod
+    def create_table(engine: Engine) -> None:
+        """The counters' table in a database of their own (SQLite's side file); every process may race to it."""
+        with engine.begin() as connection:
+            connection.execute(CreateTable(cast(Table, RateCounter.__table__), if_not_exists=True))
 
     def add(self, amounts: dict[str, int], window_start: datetime) -> dict[str, int]:
         """Add to each bucket's count in this window (starting it afresh if its window is older); the new counts.
