@@ -34,5 +34,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rate_counters")
-    with op.batch_alter_table("tenants") as batch:
-        batch.drop_column("rate_limit_per_minute")
+    # Not batch mode: on SQLite it copies the table and drops the old one, and with foreign keys on, dropping
+    # `tenants` deletes every row that cascades from it (every incident). SQLite >= 3.35 and PostgreSQL both
+    # drop a column in place.
+    op.execute("ALTER TABLE tenants DROP COLUMN rate_limit_per_minute")
