@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 from fastapi.testclient import TestClient
 
@@ -23,7 +24,9 @@ def test_health_says_when_the_database_does_not_answer(tmp_path) -> None:  # typ
     missing = tmp_path / "not-a-dir" / "x.db"
     settings = Settings(database_url=f"sqlite:///{missing}")
     with TestClient(create_app(settings)) as client:
-        missing.parent.rmdir()  # the engine made the folder; take it away so SQLite cannot open the file
+        # The engine made the folder (and the rate-limit counters their file in it): take it away so SQLite
+        # cannot open the database.
+        shutil.rmtree(missing.parent)
         response = client.get("/v1/health")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
