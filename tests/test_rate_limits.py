@@ -257,6 +257,7 @@ def _wrong(key: str) -> str:
 def test_a_burst_of_wrong_secrets_is_throttled_per_key_id_and_address(
     database_url: str, database: Database, tenant: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    _set_limit(database, tenant, 1000)  # each process leases ten places at a time
     key = make_key(database, tenant, ["*"])
     bystander = make_key(database, tenant, ["*"])
     app = create_app(_settings(database_url))
@@ -288,6 +289,9 @@ def test_a_burst_of_wrong_secrets_is_throttled_per_key_id_and_address(
         unknown = [elsewhere.get("/v1/incidents", headers=bearer(f"ih_{secrets.token_hex(6)}_x")) for _ in range(6)]
         assert [a.status_code for a in unknown] == [401] * FAILURES_ALLOWED + [429]
         assert owner.get("/v1/incidents", headers=bearer(bystander)).status_code == 200
+        # The bystander's key holds leased places in this process, and still its requests from the throttled
+        # address are refused.
+        assert elsewhere.get("/v1/incidents", headers=bearer(bystander)).status_code == 429
     key_id = answers[0].request.headers["Authorization"].rsplit("_", 2)[1]
     failures = [r.getMessage() for r in caplog.records if r.getMessage().startswith("authentication failed")]
     assert len(failures) == len(guesses) + 6  # every failure, the throttled ones too
@@ -336,6 +340,36 @@ def test_two_server_processes_share_the_counts(
         wrong = [httpx.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(_wrong(target))) for i in range(5)]
         assert [a.status_code for a in wrong] == [401] * 4 + [429]
         assert all(httpx.get(f"{url}/v1/incidents", headers=bearer(target)).status_code == 429 for url in urls)
+    finally:
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            process.wait(timeout=30)
+
+
+def test_two_processes_leasing_places_admit_exactly_the_limit(
+    database_url: str, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 300 a minute each process leases three places at a time; together they still admit exactly 300."""
+    with database.transaction() as session:
+        auth_service.create_tenant(session, "Plain", "plain", "UTC")
+    key = make_key(database, "plain", ["*"])
+    monkeypatch.setenv("INCIDENTHUB_RATE_LIMIT_PER_MINUTE", "300")
+    monkeypatch.setenv("INCIDENTHUB_KEY_CACHE_SECONDS", "30")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
+    started = [_start(database_url, tmp_path / f"server{i}.log") for i in range(2)]
+    try:
+        _wait_up(started, tmp_path / "server0.log")
+        urls = [url for _, url in started]
+        _fresh_minute(40)
+        with httpx.Client(timeout=10) as client:
+            answers = [client.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(key)) for i in range(320)]
+        codes = [a.status_code for a in answers]
+        assert codes.count(200) == 300 and codes[300:] == [429] * 20, codes
+        # Each process's view of the count: its own places, one fewer left with each of its requests.
+        first = [int(a.headers["X-RateLimit-Remaining"]) for a in answers[0:6:2]]
+        assert first == [299, 298, 297]
+        assert all(a.headers["X-RateLimit-Remaining"] == "0" for a in answers[300:])
     finally:
         for process, _ in started:
             process.terminate()

@@ -9,6 +9,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from incidenthub.auth.cache import KeyCache
+from incidenthub.auth.leases import Leases
 from incidenthub.config import Settings
 from incidenthub.db import Database, WritePath
 
@@ -20,6 +21,8 @@ class Runtime:
     writes: WritePath
     # The rate-limit and failed-authentication counters' own write path (auth/limits.py).
     counters: WritePath
+    # Places in the rate-limit counts this process leased and has not handed out yet (auth/leases.py).
+    leases: Leases = field(default_factory=Leases)
     # When this process last queued a last_used_at write for each key (monotonic seconds).
     key_touches: dict[str, float] = field(default_factory=dict)
     # API keys this process verified in the last `key_cache_seconds`.

@@ -13,6 +13,10 @@ nothing. Each failure is logged with the key id and the address only.
 
 The counts are written by a small write path of their own (`Runtime.counters`): all requests waiting at one
 moment share one short transaction (one statement per key), which never holds the locks of an incident write.
+A process leases a block of places at a time (a hundredth of the limit, `leases.py`) and admits that many
+requests without asking again: the limit still holds exactly across processes, and a key of 1,000 a minute
+costs one counter write per ten requests. A throttle seen by another process reaches this one at its next
+lease (within a block of the key's requests).
 On SQLite they are kept in a file of their own beside the database (`<file>.limits`, `counters_database`):
 SQLite has one write lock per file, and a request's count must not wait behind a long incident write (nor
 would a read, which needs no write of its own otherwise).
@@ -26,7 +30,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import make_url
@@ -34,6 +38,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from incidenthub.auth.leases import Leases, block_size
 from incidenthub.auth.repository import RateCounterRepository
 from incidenthub.auth.service import KeyRejected, Principal
 from incidenthub.clock import iso_utc, utcnow
@@ -77,6 +82,7 @@ class Admission:
     limit: int
     failures_allowed: int
     failure_window: int
+    places: int = 1  # how many places to lease in the key's count (the first is this request's)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,13 @@ class Decision:
     quota: Quota | None = None
     retry_after: int | None = None
     reason: str | None = None  # "rate" or "failures"
+    # For the process's leases: the minute counted, the key's count after this batch, places left to hand out,
+    # and the failure buckets seen throttled (until `throttled_until`).
+    minute: datetime | None = None
+    total: int = 0
+    spare: tuple[int, int] | None = None
+    throttled: frozenset[str] = frozenset()
+    throttled_until: datetime | None = None
 
 
 def counters_database(database_url: str) -> Database:
@@ -128,24 +141,27 @@ def _failure_buckets(key_id: str | None, address: str | None) -> list[str]:
     return buckets
 
 
-def _handout(buckets: Sequence[str | None], totals: dict[str, int], amounts: Counter[str]) -> list[int]:
-    """Each request's own place in its bucket's count, in the order the requests came (the batch added them all)."""
+def _handout(
+    buckets: Sequence[str | None], sizes: Sequence[int], totals: dict[str, int], amounts: Counter[str]
+) -> list[int]:
+    """The first of each request's places in its bucket's count, in the order the requests came (the batch added
+    them all: `amounts` per bucket, `sizes` per request)."""
     seen: Counter[str] = Counter()
-    places = []
-    for bucket in buckets:
+    firsts = []
+    for bucket, size in zip(buckets, sizes, strict=True):
         if bucket is None:
-            places.append(0)
+            firsts.append(0)
             continue
-        seen[bucket] += 1
-        places.append(totals[bucket] - amounts[bucket] + seen[bucket])
-    return places
+        firsts.append(totals[bucket] - amounts[bucket] + seen[bucket] + 1)
+        seen[bucket] += size
+    return firsts
 
 
 def admit_many(session: Session, payloads: list[Admission]) -> list[Decision]:
     """Count a batch of authenticated requests (one statement per key, one read of the failure counters)."""
     repository = RateCounterRepository(session)
     now = utcnow()
-    throttled: dict[int, int] = {}
+    throttled: dict[int, tuple[frozenset[str], datetime]] = {}
     for seconds in {p.failure_window for p in payloads}:
         start = window_start(now, seconds)
         chosen = [i for i, p in enumerate(payloads) if p.failure_window == seconds]
@@ -154,24 +170,41 @@ def admit_many(session: Session, payloads: list[Admission]) -> list[Decision]:
         )
         for i in chosen:
             p = payloads[i]
-            if any(counts.get(b, 0) >= p.failures_allowed for b in _failure_buckets(p.key_id, p.address)):
-                throttled[i] = _seconds_until(start + timedelta(seconds=seconds), now)
+            over = frozenset(b for b in _failure_buckets(p.key_id, p.address) if counts.get(b, 0) >= p.failures_allowed)
+            if over:
+                throttled[i] = (over, start + timedelta(seconds=seconds))
     minute = window_start(now, _MINUTE)
-    reset_at = minute + timedelta(seconds=_MINUTE)
     buckets = [None if i in throttled else f"key:{p.key_id}" for i, p in enumerate(payloads)]
-    amounts = Counter(b for b in buckets if b is not None)
-    places = _handout(buckets, repository.add(dict(amounts), minute), amounts)
+    sizes = [p.places for p in payloads]
+    amounts: Counter[str] = Counter()
+    for bucket, size in zip(buckets, sizes, strict=True):
+        if bucket is not None:
+            amounts[bucket] += size
+    totals = repository.add(dict(amounts), minute)
+    firsts = _handout(buckets, sizes, totals, amounts)
     decisions = []
-    for i, (p, place) in enumerate(zip(payloads, places, strict=True)):
+    for i, (p, place) in enumerate(zip(payloads, firsts, strict=True)):
         if i in throttled:
-            decisions.append(Decision(retry_after=throttled[i], reason="failures"))
+            over, until = throttled[i]
+            wait = _seconds_until(until, now)
+            decisions.append(Decision(retry_after=wait, reason="failures", throttled=over, throttled_until=until))
             continue
-        quota = Quota(p.limit, max(0, p.limit - place), reset_at)
-        refused = place > p.limit
-        decisions.append(
-            Decision(quota, _seconds_until(reset_at, now) if refused else None, "rate" if refused else None)
-        )
+        spare = (place + 1, place + p.places - 1) if p.places > 1 else None
+        total = totals[f"key:{p.key_id}"]
+        decisions.append(replace(_placed(p.limit, place, minute, now), total=total, spare=spare))
     return decisions
+
+
+def _placed(limit: int, place: int, minute: datetime, now: datetime) -> Decision:
+    """The decision for a request holding `place` in its key's count of `minute`."""
+    reset_at = minute + timedelta(seconds=_MINUTE)
+    refused = place > limit
+    return Decision(
+        quota=Quota(limit, max(0, limit - place), reset_at),
+        retry_after=_seconds_until(reset_at, now) if refused else None,
+        reason="rate" if refused else None,
+        minute=minute,
+    )
 
 
 _swept_at: datetime | None = None
@@ -186,14 +219,23 @@ def fail_many(session: Session, payloads: list[Failure]) -> list[Decision]:
     decisions: dict[int, Decision] = {}
     for seconds in {p.failure_window for p in payloads}:
         start = window_start(now, seconds)
+        until = start + timedelta(seconds=seconds)
         chosen = [i for i, p in enumerate(payloads) if p.failure_window == seconds]
         pairs = [(i, b) for i in chosen for b in _failure_buckets(payloads[i].key_id, payloads[i].address)]
         amounts = Counter(b for _, b in pairs)
-        places = _handout([b for _, b in pairs], repository.add(dict(amounts), start), amounts)
-        over = {i for (i, _), place in zip(pairs, places, strict=True) if place > payloads[i].failures_allowed}
+        places = _handout([b for _, b in pairs], [1] * len(pairs), repository.add(dict(amounts), start), amounts)
+        over: dict[int, set[str]] = {}
+        for (i, bucket), place in zip(pairs, places, strict=True):
+            if place > payloads[i].failures_allowed:
+                over.setdefault(i, set()).add(bucket)
         for i in chosen:
-            wait = _seconds_until(start + timedelta(seconds=seconds), now)
-            decisions[i] = Decision(retry_after=wait, reason="failures") if i in over else Decision()
+            if i in over:
+                wait = _seconds_until(until, now)
+                decisions[i] = Decision(
+                    retry_after=wait, reason="failures", throttled=frozenset(over[i]), throttled_until=until
+                )
+            else:
+                decisions[i] = Decision()
     with _sweep_lock:
         sweep = _swept_at is None or now - _swept_at >= _SWEEP_EVERY
         if sweep:
@@ -240,13 +282,36 @@ def _settle(decision: Decision) -> None:
 
 def _admission(runtime: Runtime, principal: Principal) -> Admission:
     settings = runtime.settings
+    limit = principal.rate_limit_per_minute or settings.rate_limit_per_minute
     return Admission(
         key_id=principal.key_id,
         address=_address(),
-        limit=principal.rate_limit_per_minute or settings.rate_limit_per_minute,
+        limit=limit,
         failures_allowed=settings.auth_failures_per_window,
         failure_window=settings.auth_failure_window_seconds,
+        places=block_size(limit),
     )
+
+
+def _from_lease(leases: Leases, admission: Admission) -> Decision | None:
+    """The decision this process can make alone (a throttle it saw, a place it leased, a count known past the
+    limit), or None when the counters must be asked."""
+    now = utcnow()
+    until = leases.throttled_until(_failure_buckets(admission.key_id, admission.address), now)
+    if until is not None:
+        return Decision(retry_after=_seconds_until(until, now), reason="failures")
+    minute = window_start(now, _MINUTE)
+    place = leases.take(admission.key_id, minute, admission.limit)
+    return None if place is None else _placed(admission.limit, place, minute, now)
+
+
+def _remember(leases: Leases, key_id: str | None, decision: Decision) -> Decision:
+    """Keep what the counters answered for this process's later requests."""
+    if decision.throttled and decision.throttled_until is not None:
+        leases.throttle(decision.throttled, decision.throttled_until, utcnow())
+    if key_id is not None and decision.minute is not None:
+        leases.keep(key_id, decision.minute, decision.spare, decision.total)
+    return decision
 
 
 def _failure(runtime: Runtime, error: Unauthorized) -> Failure:
@@ -260,22 +325,31 @@ def _failure(runtime: Runtime, error: Unauthorized) -> Failure:
 
 async def admit_async(runtime: Runtime, principal: Principal) -> None:
     """Count an authenticated request; RateLimited when its key is over its limit or it is throttled."""
-    _settle(await runtime.counters.run_batched(ADMIT, _admission(runtime, principal)))
+    admission = _admission(runtime, principal)
+    decision = _from_lease(runtime.leases, admission)
+    if decision is None:
+        decision = _remember(runtime.leases, admission.key_id, await runtime.counters.run_batched(ADMIT, admission))
+    _settle(decision)
 
 
 def admit(runtime: Runtime, principal: Principal) -> None:
     """`admit_async` for callers already off the event loop."""
-    _settle(runtime.counters.submit_batched(ADMIT, _admission(runtime, principal)).result())
+    admission = _admission(runtime, principal)
+    decision = _from_lease(runtime.leases, admission)
+    if decision is None:
+        answer = runtime.counters.submit_batched(ADMIT, admission).result()
+        decision = _remember(runtime.leases, admission.key_id, answer)
+    _settle(decision)
 
 
 async def failed_async(runtime: Runtime, error: Unauthorized) -> None:
     """Count a failed authentication; RateLimited (instead of the 401) once its address or key id is throttled."""
-    _settle(await runtime.counters.run_batched(FAIL, _failure(runtime, error)))
+    _settle(_remember(runtime.leases, None, await runtime.counters.run_batched(FAIL, _failure(runtime, error))))
 
 
 def failed(runtime: Runtime, error: Unauthorized) -> None:
     """`failed_async` for callers already off the event loop."""
-    _settle(runtime.counters.submit_batched(FAIL, _failure(runtime, error)).result())
+    _settle(_remember(runtime.leases, None, runtime.counters.submit_batched(FAIL, _failure(runtime, error)).result()))
 
 
 class RateLimitHeaders:
