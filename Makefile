@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test unit lint format fuzz bench bench-quick bench-events bench-intel bench-analytics crash migrate clean
+.PHONY: run test unit lint format fuzz bench bench-quick bench-events bench-intel bench-analytics bench-limiter crash migrate clean
 
 # Keyed on pip, not python: a venv that failed half way (no ensurepip) is made again.
 $(BIN)/pip:
@@ -78,6 +78,11 @@ bench-quick: $(VENV)/.installed
 bench-events: $(VENV)/.installed
 	$(BIN)/python -m bench.outbox
 	$(BIN)/python -m bench.deliveries
+
+## bench-limiter: one key at full speed for one whole UTC minute against a limit of 1,000 (SQLite, and PostgreSQL
+## when INCIDENTHUB_TEST_POSTGRES_URL is set): admitted, refused, latencies; writes bench/LIMITER.md
+bench-limiter: $(VENV)/.installed
+	$(BIN)/python -m bench.limiter
 
 ## bench-intel: threat intelligence over demo-data incidents (default 1,000,000; SQLite, and PostgreSQL when
 ## INCIDENTHUB_TEST_POSTGRES_URL is set): what the safety aggregates add to a write, and p50/p99 over HTTP of the heat
