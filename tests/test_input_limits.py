@@ -9,6 +9,8 @@ limit itself is accepted. The OpenAPI document states the same limits.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ from tests.devrev.helpers import DevRev, assert_devrev_error
 from tests.eido.conftest import Eido
 from tests.factories import Api, bearer
 from tests.govworx.conftest import SEED, GovWorx
+from tests.govworx.test_bulk import _import, _record, cli  # noqa: F401 - the `cli` fixture
 from tests.sonoran.helpers import Sonoran
 
 LONG = "x" * (MAX_TEXT + 1)
@@ -117,6 +120,34 @@ def test_govworx_members_kept_raw_are_bounded(gw: GovWorx, database: Database) -
     ):
         _problem(gw.put(SEED | extra), 422, field, message)
     assert _snapshot(database) == before
+
+
+def test_govworx_import_lines_over_the_limits_are_rejected_by_field(
+    cli: GovWorx,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Each line over a limit is short of brackets, commas and NUL escapes, which let a line skip the full check.
+    lines = [
+        json.dumps(_record(1, cadExtension={"remarks": LONG})),
+        json.dumps(_record(2, cadExtension={LONG_NAME: 1})),
+        json.dumps(_record(3, cadTrail=[0] * (MAX_ITEMS + 1))),
+        json.dumps(_record(4, cadExtension={"remarks": "x" * MAX_TEXT, "k" * MAX_NAME: 1}, cadTrail=[0] * MAX_ITEMS)),
+    ]
+    path = tmp_path / "limits.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    code, summary = _import(path, "--format", "govworx")
+
+    assert code == 1
+    assert (summary["created"], summary["rejected"]) == (1, 3)
+    rejects = [json.loads(line) for line in Path(summary["rejects"]).read_text().splitlines()]
+    assert [(r["line"], r["errors"]) for r in rejects] == [
+        (1, [{"field": "cadExtension.remarks", "message": TOO_LONG}]),
+        (2, [{"field": "cadExtension", "message": NAME_TOO_LONG}]),
+        (3, [{"field": "cadTrail", "message": TOO_MANY}]),
+    ]
+    assert len(cli.by_sys_id("INC-4")) == 1
+    assert cli.count() == 1
 
 
 def test_sonoran_metadata_strings_are_bounded_in_v1_and_v2(sonoran: Sonoran, database: Database) -> None:
