@@ -1,9 +1,9 @@
 """Bad input at scale: the memory and time of `incidenthub serve` answering 32 concurrent hostile bodies.
 
-Starts `incidenthub serve --workers 1` on a fresh SQLite file, reads the server's resident memory (VmRSS and
-VmHWM, its peak, from /proc) after a warm-up, then sends each kind of hostile body 32 times at once: arrays of
-100,000 items and strings of 1 MiB through the doors. Prints, for each kind, the answers' status and size,
-the slowest answer, and the RSS after; writes bench/LIMITS.md.
+Makes a tenant and a key with the CLI, starts `incidenthub serve --workers 1` on a fresh SQLite file, reads the
+server's resident memory (VmRSS and VmHWM, its peak, from /proc) after a warm-up, then sends each kind of hostile
+body 32 times at once: arrays of 100,000 items and strings of 1 MB through the doors. Prints, for each kind, the
+answers' status and size, the slowest answer, and the RSS after; writes bench/LIMITS.md, with the machine's load.
 
     .venv/bin/python bench/hostile_memory.py
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -57,11 +56,18 @@ def _cases(key: str) -> list[tuple[str, str, str, dict[str, str], bytes]]:
          body({"category": "sos", "metadata": {"x": [0] * 100_000}})),
         ("native: a 1,000,000-character description", "POST", "/v1/incidents", auth,
          body({"category": "sos", "description": "x" * 1_000_000})),
+        ("native: a 1,000,000-character metadata string", "POST", "/v1/incidents", auth,
+         body({"category": "sos", "metadata": {"x": "x" * 1_000_000}})),
         ("Sonoran v1: 100,000 data items", "POST", "/emergency/new_dispatch", {"Content-Type": "application/json"},
          body({"id": "bench", "key": key, "type": "NEW_DISPATCH", "data": [{}] * 100_000})),
         ("DevRev: 100,000 tags", "POST", "/incidents.create", auth,
          body({"title": "x", "tags": [{"tag_id": "t"}] * 100_000})),
-        ("DevRev: 100,000 owned_by ids", "POST", "/incidents.list", auth, body({"owned_by": ["d"] * 100_000})),
+        ("DevRev: 100,000 items in staged_info", "POST", "/incidents.create", auth,
+         body({"title": "x", "staged_info": {"x": [0] * 100_000}})),
+        ("DevRev: a 1,000,000-character custom field", "POST", "/incidents.create", auth,
+         body({"title": "x", "custom_fields": {"tnt__x": "x" * 1_000_000}})),
+        ("DevRev: incidents.list, 100,000 owned_by ids", "POST", "/incidents.list", auth,
+         body({"owned_by": ["d"] * 100_000})),
         ("NENA EIDO: 100,000 notes", "POST", "/v1/eido", auth, body({"notesComponent": [{}] * 100_000})),
     ]  # fmt: skip
 
@@ -71,6 +77,15 @@ def main() -> None:
     port = 18_000 + os.getpid() % 1000
     env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTHUB_")}
     env |= {"INCIDENTHUB_DATABASE_URL": f"sqlite:///{folder}/bench.db", "INCIDENTHUB_LOG_LEVEL": "warning"}
+    # The requests stay under any rate limit: every answer is the door's, not a 429.
+    env |= {"INCIDENTHUB_RATE_LIMIT_PER_MINUTE": "1000000"}
+
+    def cli(*args: str) -> str:
+        return subprocess.run([INCIDENTHUB, *args], env=env, capture_output=True, text=True, check=True).stdout
+
+    cli("migrate")
+    cli("tenant", "create", "--slug", "bench", "--name", "Bench")
+    key = json.loads(cli("key", "create", "--tenant", "bench", "--scope", "*"))["key"]
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen(
         [INCIDENTHUB, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=folder, stdout=log, stderr=log
@@ -86,13 +101,12 @@ def main() -> None:
                 pass
             assert time.monotonic() < deadline and server.poll() is None, (folder / "serve.log").read_text()
             time.sleep(0.2)
-        printed = (folder / "serve.log").read_text()
-        key = re.findall(r"ih_[A-Za-z0-9_]+", printed)[0]
         cases = _cases(key)
         with httpx.Client(base_url=base, timeout=120) as http:
             for _label, method, path, headers, content in cases:  # warm-up: each path once
                 http.request(method, path, headers=headers, content=content)
         start_rss, _ = _memory(server.pid)
+        load_before = os.getloadavg()[0]
         rows = []
         with ThreadPoolExecutor(CONCURRENT) as pool, httpx.Client(base_url=base, timeout=120) as http:
             for label, method, path, headers, content in cases:
@@ -112,6 +126,7 @@ def main() -> None:
                 )  # fmt: skip
                 print(f"{label}: {statuses} answer <= {rows[-1][3]} B, slowest {rows[-1][4]:.2f} s, RSS {rss:.0f} MiB")
         end_rss, end_peak = _memory(server.pid)
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -122,6 +137,14 @@ def main() -> None:
         "once after a warm-up; RSS of the server process after each kind (VmRSS; peak: VmHWM).",
         "",
         f"RSS after the warm-up: {start_rss:.0f} MiB; at the end: {end_rss:.0f} MiB (peak {end_peak:.0f} MiB).",
+        "",
+        f"The machine's load average (1 min) was {load_before:.1f} at the start and {load_after:.1f} at the end, on "
+        f"{os.cpu_count()} cores"
+        + (
+            ": it was loaded by other work, so the times are longer than on an idle machine."
+            if load_before > 1
+            else "."
+        ),
         "",
         "| body | bytes | status | largest answer (B) | slowest answer (s) | RSS after (MiB) | peak (MiB) |",
         "|---|--:|---|--:|--:|--:|--:|",

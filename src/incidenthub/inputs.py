@@ -1,5 +1,5 @@
 """Checks on decoded JSON that no schema expresses: what no database can store, how deep it may nest, how many
-items an array may hold.
+items an array may hold, how long a string or member name may be.
 
 Shared by the doors: a body nested deeper than `MAX_DEPTH` could not be echoed back (serialisers stop
 at a depth of their own) and has no use in an incident, so it is refused before anything is stored.
@@ -21,7 +21,14 @@ MAX_DEPTH = 32
 # No array (and no object) in a body holds more: far above every field's own limit (the largest is 2,000), it
 # stops a 100,000-item array in free-form JSON (metadata, unknown members kept raw) before anything walks it.
 MAX_ITEMS = 10_000
-_TOO_MANY = f"must hold at most {MAX_ITEMS:,} items"
+# No string in a body is longer (the longest field of any door, GovWorx's `additionalContext`, takes as many):
+# it bounds free-form JSON (metadata, custom fields, unknown members kept raw), which no model limits.
+MAX_TEXT = 100_000
+# No member name is longer: names of free-form objects are keys, not text.
+MAX_NAME = 1_000
+TOO_MANY = f"must hold at most {MAX_ITEMS:,} items"
+TOO_LONG = f"must have at most {MAX_TEXT} characters"
+NAME_TOO_LONG = f"holds a member name longer than {MAX_NAME} characters"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NOT_UNICODE = "must be Unicode text: a lone surrogate (such as \\ud800) is not a character"
 
@@ -46,16 +53,19 @@ def _name(key: Any) -> str:
 
 
 def check_depth(data: Any) -> None:
-    """ValueError when `data` nests deeper than `MAX_DEPTH`."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
+    """ValueError when `data` nests deeper than `MAX_DEPTH`. An array or object of more than `MAX_ITEMS` is not
+    looked into: every caller refuses it next, naming it, without reading its items."""
+    if not isinstance(data, dict | list):
+        return
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(data, 0)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        if not node or len(node) > MAX_ITEMS:
+            continue
+        if depth >= MAX_DEPTH:  # its items (scalars too) are deeper than the limit
             raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((v, depth + 1) for v in children if isinstance(v, dict | list))
 
 
 def _storable(value: Any) -> bool:
@@ -68,13 +78,14 @@ def _storable(value: Any) -> bool:
             return False
         kind = type(node)
         if kind is str:
-            if not _text_ok(node):
+            if len(node) > MAX_TEXT or not _text_ok(node):
                 return False
         elif kind is dict:
             if len(node) > MAX_ITEMS:
                 return False
             for key, child in node.items():
-                if not _text_ok(str(key)):
+                text = str(key)
+                if len(text) > MAX_NAME or not _text_ok(text):
                     return False
                 stack.append((child, depth + 1))
         elif kind is list:
@@ -90,8 +101,8 @@ def _storable(value: Any) -> bool:
 
 def unstorable(value: Any) -> tuple[str, str] | None:
     """The path and reason of the first NUL character or lone surrogate (in a string or key), NaN/Infinity,
-    nesting deeper than `MAX_DEPTH` or an array or object of more than `MAX_ITEMS`; None when the value can be
-    stored as it is."""
+    nesting deeper than `MAX_DEPTH`, an array or object of more than `MAX_ITEMS`, a string longer than `MAX_TEXT`
+    or a member name longer than `MAX_NAME` (named at its object); None when the value can be stored as it is."""
     if _storable(value):
         return None
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
@@ -102,13 +113,17 @@ def unstorable(value: Any) -> tuple[str, str] | None:
             return where, f"nested deeper than {MAX_DEPTH} levels"
         if isinstance(node, float) and not math.isfinite(node):
             return where, "NaN and Infinity are not numbers"
+        if isinstance(node, str) and len(node) > MAX_TEXT:
+            return where, TOO_LONG
         if isinstance(node, str) and (problem := _text_problem(node)):
             return where, problem
         if isinstance(node, dict | list) and len(node) > MAX_ITEMS:
-            return where, _TOO_MANY
+            return where, TOO_MANY
         if isinstance(node, dict):
             children = []
             for key, child in node.items():
+                if len(str(key)) > MAX_NAME:
+                    return where, NAME_TOO_LONG
                 child_path = f"{path}.{_name(key)}" if path else _name(key)
                 if problem := _text_problem(str(key)):
                     return child_path, f"names {problem}"

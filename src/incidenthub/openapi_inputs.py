@@ -1,16 +1,22 @@
 """Rules every request obeys, stated in the OpenAPI document's request schemas.
 
 The app refuses, in every door, a NUL character in any string or member name of a body, and in the URL
-(`inputs.unstorable`, `app.refuse_nul_in_url`). Pydantic cannot say so in the schemas it writes, so this
-module adds it to every schema a request uses (bodies and parameters, and the components they reach):
-free text gets `pattern` "no NUL", objects get `propertyNames` "no NUL", and a free-form value
-(`additionalProperties: true`, `{}`, a model that keeps unknown members) becomes `JsonValue`: any JSON
-value whose strings and member names hold no NUL. Response-only components are left as they are.
+(`inputs.unstorable`, `app.refuse_nul_in_url`), and in a body a string longer than `MAX_TEXT`, a member name
+longer than `MAX_NAME`, an array or object of more than `MAX_ITEMS` (`inputs.unstorable`, DevRev's
+`wire.check_values`). Pydantic cannot say so in the schemas it writes, so this module adds it to every schema a
+request uses (bodies and parameters, and the components they reach): free text gets `pattern` "no NUL" (and in
+a body a `maxLength` where it has none), objects get `propertyNames` "no NUL" (and in a body `maxLength` and
+`maxProperties`), arrays in a body a `maxItems` where they have none, and a free-form value
+(`additionalProperties: true`, `{}`, a model that keeps unknown members) becomes `JsonValue`: any JSON value
+whose strings and member names hold no NUL, within the same limits. Response-only components are left as
+they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from incidenthub.inputs import MAX_ITEMS, MAX_NAME, MAX_TEXT
 
 NO_NUL = "^[^\\x00]*$"
 JSON_VALUE = "JsonValue"
@@ -20,19 +26,26 @@ _PREFIX = "#/components/schemas/"
 _ANNOTATIONS = {"title", "description", "default", "examples", "example", "deprecated"}
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 _SUBSCHEMAS = ("items", "not", "if", "then", "else", "contains")
+_NAMES = {"pattern": NO_NUL, "maxLength": MAX_NAME}
 
 
 def json_value_schema() -> dict[str, Any]:
-    """Any JSON value without a NUL character in its strings or member names."""
+    """Any JSON value without a NUL character in its strings or member names, within the limits of a body."""
     return {
-        "description": "Any JSON value; no string or member name holds a NUL character",
+        "description": f"Any JSON value; no string or member name holds a NUL character; a string has at most "
+        f"{MAX_TEXT:,} characters, a member name {MAX_NAME:,}, an array or object {MAX_ITEMS:,} items",
         "anyOf": [
-            {"type": "string", "pattern": NO_NUL},
+            {"type": "string", "pattern": NO_NUL, "maxLength": MAX_TEXT},
             {"type": "number"},
             {"type": "boolean"},
             {"type": "null"},
-            {"type": "array", "items": {"$ref": _REF}},
-            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": {"$ref": _REF}},
+            {"type": "array", "items": {"$ref": _REF}, "maxItems": MAX_ITEMS},
+            {
+                "type": "object",
+                "propertyNames": _NAMES,
+                "additionalProperties": {"$ref": _REF},
+                "maxProperties": MAX_ITEMS,
+            },
         ],
     }
 
@@ -46,8 +59,9 @@ def _types(schema: dict[str, Any]) -> set[str]:
     return set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
 
 
-def _state(schema: dict[str, Any], refs: set[str]) -> None:
-    """Add the no-NUL rules to `schema` and the schemas inside it, in place; collect the components it uses."""
+def _state(schema: dict[str, Any], refs: set[str], body: bool = True) -> None:
+    """Add the no-NUL rules (and in a `body`, its limits) to `schema` and the schemas inside it, in place; collect
+    the components it uses."""
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(_PREFIX):
         refs.add(ref.removeprefix(_PREFIX))
@@ -55,11 +69,17 @@ def _state(schema: dict[str, Any], refs: set[str]) -> None:
     plain_text = not ({"enum", "const", "format", "pattern"} & set(schema))
     if "string" in types and plain_text:
         schema["pattern"] = NO_NUL
+    if body and "string" in types and not ({"enum", "const"} & set(schema)):
+        schema.setdefault("maxLength", MAX_TEXT)
+    if body and "array" in types:
+        schema.setdefault("maxItems", MAX_ITEMS)
     if "object" in types:  # not a subschema of anyOf/allOf that only adds a rule to some members
-        schema.setdefault("propertyNames", {"pattern": NO_NUL})
+        schema.setdefault("propertyNames", dict(_NAMES) if body else {"pattern": NO_NUL})
         extra = schema.get("additionalProperties")
         if extra is None or _free_form(extra):
             schema["additionalProperties"] = {"$ref": _REF}
+        if body and schema["additionalProperties"] is not False:
+            schema.setdefault("maxProperties", MAX_ITEMS)
     for name, child in list(schema.get("properties", {}).items()):
         if _free_form(child):
             schema["properties"][name] = {**child, "$ref": _REF}
@@ -68,14 +88,14 @@ def _state(schema: dict[str, Any], refs: set[str]) -> None:
         if isinstance(child, dict):
             if _free_form(child) and key in ("items", "additionalProperties"):
                 schema[key] = {**child, "$ref": _REF}
-            _state(schema[key], refs)
+            _state(schema[key], refs, body)
     for key in _SUBSCHEMA_LISTS:
         for child in schema.get(key, []):
             if isinstance(child, dict):
-                _state(child, refs)
+                _state(child, refs, body)
     for child in schema.get("properties", {}).values():
         if isinstance(child, dict):
-            _state(child, refs)
+            _state(child, refs, body)
 
 
 def state_input_rules(document: dict[str, Any]) -> None:
@@ -86,7 +106,7 @@ def state_input_rules(document: dict[str, Any]) -> None:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if isinstance(parameter.get("schema"), dict):
-                    _state(parameter["schema"], pending)
+                    _state(parameter["schema"], pending, body=False)
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 schema = media.get("schema")
                 if _free_form(schema):

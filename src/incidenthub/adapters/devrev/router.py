@@ -25,6 +25,7 @@ from incidenthub.adapters.devrev.schemas import (
     IncidentsGroupRequest,
     IncidentsListRequest,
     IncidentsUpdateRequest,
+    list_limits,
 )
 from incidenthub.adapters.devrev.service import Caller
 from incidenthub.auth.dependencies import authenticated
@@ -74,6 +75,11 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 
 def _parse(model: type[M], data: dict[str, Any]) -> M:
+    # A list over its own limit is refused first, by that limit, without reading its items.
+    for name, limit in list_limits(model).items():
+        value = data.get(name)
+        if isinstance(value, list) and len(value) > limit:
+            raise invalid_field(name, f"{name}: List should have at most {limit} items, not {len(value)}")
     try:
         wire.check_values(data)
     except wire.InputError as exc:

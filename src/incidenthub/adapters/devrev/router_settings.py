@@ -20,11 +20,16 @@ from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict, FieldError, Invalid, NotFound
 from incidenthub.incidents.schemas import Stamp
+from incidenthub.inputs import at_most
 from incidenthub.models import CustomSchemaFragment, Tenant
 from incidenthub.problems import responses
 from incidenthub.runtime import read_session, runtime_of
 
 router = APIRouter(tags=["custom schemas"])
+
+MAX_FIELDS = 500  # fields of one fragment
+MAX_ALLOWED_VALUES = 1000  # values of one enum field
+MAX_SETTING_ITEMS = 100  # severities, states, stages, a stage's transitions, each open enum's values
 
 
 # FieldDef's rules, stated for clients: a name without "__", an enum with its values, `required` a JSON boolean.
@@ -39,16 +44,24 @@ _FIELD_SCHEMA = {
 _FIELD_SCHEMA["properties"] = {
     **_FIELD_SCHEMA["properties"],
     "name": {"type": "string", "maxLength": 64, "pattern": "^[a-z](_?[a-z0-9])*_?$", "title": "Name"},
+    "allowed_values": {**_FIELD_SCHEMA["properties"]["allowed_values"], "maxItems": MAX_ALLOWED_VALUES},
 }
 
 
 def _strict_required(data: Any) -> Any:
-    """`required` is a JSON boolean: 0 or "yes" is refused, as the schema says (FieldDef itself is lax)."""
+    """`required` is a JSON boolean: 0 or "yes" is refused, as the schema says (FieldDef itself is lax); an enum
+    has at most `MAX_ALLOWED_VALUES` (checked here, when written: stored fields are read back as they are)."""
     fields = data.get("fields") if isinstance(data, dict) else None
-    for i, field in enumerate(fields if isinstance(fields, list) else []):
+    for i, field in enumerate(fields[:MAX_FIELDS] if isinstance(fields, list) else []):
         if isinstance(field, dict) and "required" in field and not isinstance(field["required"], bool):
             raise PydanticCustomError(
                 "unstorable", "{field}: {reason}", {"field": f"fields.{i}.required", "reason": "must be true or false"}
+            )
+        values = field.get("allowed_values") if isinstance(field, dict) else None
+        if isinstance(values, list) and len(values) > MAX_ALLOWED_VALUES:
+            reason = f"List should have at most {MAX_ALLOWED_VALUES} items, not {len(values)}"
+            raise PydanticCustomError(
+                "unstorable", "{field}: {reason}", {"field": f"fields.{i}.allowed_values", "reason": reason}
             )
     return data
 
@@ -71,7 +84,9 @@ class CustomSchemaWrite(BaseModel):
         None, pattern=r"^[a-z][a-z0-9_-]{0,63}$", description="subtype or app name; the tenant fragment is `tenant`"
     )
     description: str | None = Field(None, max_length=500)
-    fields: list[Annotated[FieldDef, WithJsonSchema(_FIELD_SCHEMA)]] = Field(default_factory=list, max_length=500)
+    fields: Annotated[list[Annotated[FieldDef, WithJsonSchema(_FIELD_SCHEMA)]], at_most(MAX_FIELDS)] = Field(
+        default_factory=list, max_length=MAX_FIELDS
+    )
 
     _required_is_boolean = model_validator(mode="before")(_strict_required)
 
@@ -209,6 +224,26 @@ async def delete_schema(
 # --- settings: severities, stage diagram, enums -------------------------------------------------
 
 
+_SETTING_LISTS = ("severities", "states", "stages", "reported_by", "sources", "impact_counts")
+
+
+def _bounded(body: dict[str, Any]) -> None:
+    """Settings' lists are bounded when written (stored settings are read back as they were written, so the
+    limits are not part of `DevRevSettings`): refused naming each list over `MAX_SETTING_ITEMS`."""
+    lists = [(name, body.get(name)) for name in _SETTING_LISTS]
+    stages = body.get("stages")
+    for i, stage in enumerate(stages[:MAX_SETTING_ITEMS] if isinstance(stages, list) else []):
+        if isinstance(stage, dict):
+            lists.append((f"stages.{i}.transitions", stage.get("transitions")))
+    fields = [
+        FieldError(name, f"List should have at most {MAX_SETTING_ITEMS} items, not {len(items)}")
+        for name, items in lists
+        if isinstance(items, list) and len(items) > MAX_SETTING_ITEMS
+    ]
+    if fields:
+        raise Invalid("; ".join(f"{f.field}: {f.message}" for f in fields), fields)
+
+
 def _put_settings(session: Session, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
     try:
         settings = DevRevSettings.model_validate(body)
@@ -230,9 +265,16 @@ def get_settings(
     return load(tenant.settings if tenant else None).model_dump()
 
 
-@router.put("/devrev/settings", responses=responses(401, 403, 422), summary="Replace the DevRev door settings")
+@router.put(
+    "/devrev/settings",
+    responses=responses(401, 403, 422),
+    summary="Replace the DevRev door settings",
+    description=f"`severities`, `states`, `stages`, `reported_by`, `sources`, `impact_counts` and each stage's "
+    f"`transitions` hold at most {MAX_SETTING_ITEMS} items each (422 naming the list).",
+)
 async def put_settings(
     body: dict[str, Any], request: Request, principal: Principal = Depends(require("incidents:write"))
 ) -> dict[str, Any]:
+    _bounded(body)
     tenant_id = principal.tenant_id
     return await runtime_of(request).writes.run(lambda session: _put_settings(session, tenant_id, body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
@@ -46,6 +47,9 @@ Id = Annotated[str, Field(min_length=1, max_length=256)]
 IdList = Annotated[list[Id], at_most(500), Field(max_length=500)]
 MAX_TAGS = 200
 MAX_FILTER_VALUES = 500
+MAX_APPS = 100
+# DevRev defines one option per operation; a few repeats are harmless, thousands are not a request.
+MAX_STAGE_OPTIONS = 10
 T = TypeVar("T")
 
 
@@ -58,7 +62,10 @@ def distinct(values: list[T]) -> list[T]:
 FilterList = Annotated[
     list[str], at_most(MAX_FILTER_VALUES), Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)
 ]
-AppList = Annotated[list[str], Field(max_length=100)]
+IntFilterList = Annotated[
+    list[Int64], at_most(MAX_FILTER_VALUES), Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)
+]
+AppList = Annotated[list[str], at_most(MAX_APPS), Field(max_length=MAX_APPS)]
 
 
 class CustomSchemaSpecDrop(_Model):
@@ -109,8 +116,11 @@ class TagWithValue(_Model):
     value: str | None = Field(None, max_length=1000)
 
 
+TagList = Annotated[list[TagWithValue], at_most(MAX_TAGS), Field(max_length=MAX_TAGS)]
+
+
 class SetTags(_Model):
-    set: list[TagWithValue] = Field(max_length=MAX_TAGS)
+    set: TagList
 
 
 class IncidentsCreateRequest(_Model):
@@ -137,10 +147,12 @@ class IncidentsCreateRequest(_Model):
     severity: Int64 | str | None = None
     source: EnumId | None = None
     stage: StageCreate | Id | None = None
-    stage_validation_options: list[Literal["allow_non_start"]] = Field(default_factory=list)
+    stage_validation_options: Annotated[list[Literal["allow_non_start"]], at_most(MAX_STAGE_OPTIONS)] = Field(
+        default_factory=list, max_length=MAX_STAGE_OPTIONS
+    )
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: Annotated[list[TagWithValue] | None, at_most(MAX_TAGS)] = Field(None, max_length=MAX_TAGS)
+    tags: TagList | None = None
 
 
 class IncidentsUpdateRequest(_Model):
@@ -168,10 +180,12 @@ class IncidentsUpdateRequest(_Model):
     source: EnumId | None = None
     # An object per the spec; the community SDK sends the stage name as a string.
     stage: StageUpdate | Id | None = None
-    stage_validation_options: list[Literal["allow_invalid_transition"]] = Field(default_factory=list)
+    stage_validation_options: Annotated[list[Literal["allow_invalid_transition"]], at_most(MAX_STAGE_OPTIONS)] = Field(
+        default_factory=list, max_length=MAX_STAGE_OPTIONS
+    )
     staged_info: dict[str, Any] | None = None
     sync_metadata: dict[str, Any] | None = None
-    tags: SetTags | Annotated[list[TagWithValue], at_most(MAX_TAGS), Field(max_length=MAX_TAGS)] | None = None
+    tags: SetTags | TagList | None = None
 
 
 class IdRequest(_Model):
@@ -216,9 +230,14 @@ class IncidentsListRequest(_Model):
     playbooks: FilterList | None = None
     related_docs: FilterList | None = None
     impacted_customers: FilterList | None = None
-    reported_by: Annotated[list[Int64], Field(max_length=500), AfterValidator(distinct)] | None = None
-    severity: Annotated[list[Int64 | str], Field(max_length=500), AfterValidator(distinct)] | None = None
-    source: Annotated[list[Int64], Field(max_length=500), AfterValidator(distinct)] | None = None
+    reported_by: IntFilterList | None = None
+    severity: (
+        Annotated[
+            list[Int64 | str], at_most(MAX_FILTER_VALUES), Field(max_length=MAX_FILTER_VALUES), AfterValidator(distinct)
+        ]
+        | None
+    ) = None
+    source: IntFilterList | None = None
     stage: FilterList | None = None
     subtype: FilterList | None = None
     title: FilterList | None = None
@@ -237,3 +256,15 @@ class IncidentsListRequest(_Model):
 class IncidentsGroupRequest(IncidentsListRequest):
     group_by: str = Field(min_length=1, json_schema_extra={"enum": list(GROUPABLE)})
     limit_per_group: StrictInt | None = None
+
+
+@cache
+def list_limits(model: type[BaseModel]) -> dict[str, int]:
+    """The most items each array member of `model`'s body may hold, as its JSON schema states them: a request's
+    over-long list is refused by its own limit before anything reads its items."""
+    limits: dict[str, int] = {}
+    for name, schema in model.model_json_schema().get("properties", {}).items():
+        for option in schema.get("anyOf", [schema]):
+            if option.get("type") == "array" and "maxItems" in option:
+                limits[name] = max(limits.get(name, 0), option["maxItems"])
+    return limits

@@ -2,7 +2,9 @@
 
 JSON is parsed refusing NaN/Infinity (and numbers that overflow to them) and nesting deeper than
 `MAX_DEPTH`; every string must be free of NUL characters and every integer must fit in an int64, so
-the database never refuses a value and the error names the field that holds it.
+the database never refuses a value and the error names the field that holds it. The limits every door
+keeps (`incidenthub.inputs`) hold here too: at most `MAX_ITEMS` items in an array or object (refused before
+its items are read), `MAX_TEXT` characters in a string, `MAX_NAME` in a member name.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from incidenthub.inputs import MAX_DEPTH as MAX_DEPTH
+from incidenthub.inputs import MAX_ITEMS, MAX_NAME, MAX_TEXT, NAME_TOO_LONG, TOO_LONG, TOO_MANY
 from incidenthub.inputs import check_depth as check_depth
 
 INT64_MAX = 2**63 - 1
@@ -58,7 +61,8 @@ def _join(path: str, part: str | int) -> str:
 
 
 def check_values(data: Any, path: str = "") -> None:
-    """InputError at the first NUL in a string or key, integer outside int64, or non-finite float."""
+    """InputError at the first NUL in a string or key, integer outside int64, non-finite float, string longer than
+    `MAX_TEXT`, member name longer than `MAX_NAME`, or array or object of more than `MAX_ITEMS`."""
     # A node's path is spelt only when needed (a container's children, an error): a filter of 100,000 values
     # is checked without building 100,000 strings.
     stack: list[tuple[Any, str, str | int | None, int]] = [(data, path, None, 0)]
@@ -67,6 +71,8 @@ def check_values(data: Any, path: str = "") -> None:
         if depth > MAX_DEPTH:
             raise InputError(_at(parent, part), f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, str):
+            if len(node) > MAX_TEXT:
+                raise InputError(_at(parent, part), TOO_LONG)
             if "\x00" in node:
                 raise InputError(_at(parent, part), "must not contain a NUL character")
         elif isinstance(node, bool):
@@ -79,12 +85,18 @@ def check_values(data: Any, path: str = "") -> None:
                 raise InputError(_at(parent, part), "must be a finite number")
         elif isinstance(node, dict):
             where = _at(parent, part)
+            if len(node) > MAX_ITEMS:
+                raise InputError(where, TOO_MANY)
             for key, value in node.items():
                 if isinstance(key, str) and "\x00" in key:
                     raise InputError(where, "a member name must not contain a NUL character")
+                if len(str(key)) > MAX_NAME:
+                    raise InputError(where, NAME_TOO_LONG)
                 stack.append((value, where, key, depth + 1))
         elif isinstance(node, list):
             where = _at(parent, part)
+            if len(node) > MAX_ITEMS:
+                raise InputError(where, TOO_MANY)
             stack.extend((value, where, index, depth + 1) for index, value in enumerate(node))
 
 

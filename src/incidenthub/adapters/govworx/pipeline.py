@@ -27,7 +27,7 @@ from incidenthub.db import Database, is_transient, is_unstorable_value
 from incidenthub.errors import AppError
 from incidenthub.incidents import batch
 from incidenthub.incidents.commands import SourceIncident
-from incidenthub.inputs import MAX_DEPTH
+from incidenthub.inputs import MAX_DEPTH, MAX_ITEMS, MAX_NAME
 from incidenthub.recordings.service import MatchRules
 
 
@@ -70,8 +70,15 @@ class Done:
 _LONG_NUMBER = re.compile(rb"\d{19}")
 
 
+def _longest_quoted(line: bytes) -> int:
+    """At least the characters of the line's longest string or member name: the bytes between two real quotes
+    (escaped backslashes and quotes masked, each as long as it was)."""
+    return max(map(len, line.replace(b"\\\\", b"__").replace(b'\\"', b"__").split(b'"')))
+
+
 def decode_line(record: Record) -> tuple[Any, bool] | str:
-    """The line's JSON value and whether it is known storable (no NUL, NaN or deep nesting), or why not JSON."""
+    """The line's JSON value and whether it is known storable (no NUL, NaN, deep nesting, string, member name or
+    array over its limit), or why not JSON."""
     line: bytes = record.payload
     if not _LONG_NUMBER.search(line):
         try:
@@ -80,9 +87,13 @@ def decode_line(record: Record) -> tuple[Any, bool] | str:
             pass  # the standard library's reading (NaN, lone surrogates) and its error message decide
         else:
             # orjson refuses NaN, Infinity and raw control characters, so a NUL can only be an escape,
-            # and no value can nest deeper than the line has brackets.
+            # no value can nest deeper than the line has brackets, no array or object holds more items than the
+            # line has commas plus one, and no string or name is longer than the bytes between two quotes.
             shallow = line.count(b"{") + line.count(b"[") <= MAX_DEPTH
-            return value, shallow and b"\\u0000" not in line
+            # A line with a string longer than a member name may be (a narrative) gets the full check.
+            short = len(line) <= MAX_NAME or _longest_quoted(line) <= MAX_NAME
+            small = short and line.count(b",") < MAX_ITEMS
+            return value, shallow and small and b"\\u0000" not in line
     try:
         return json.loads(line), False
     except ValueError as error:
