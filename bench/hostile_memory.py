@@ -5,14 +5,13 @@ VmHWM, its peak, from /proc) after a warm-up, then sends each kind of hostile bo
 100,000 items and strings of 1 MiB through the doors. Prints, for each kind, the answers' status and size,
 the slowest answer, and the RSS after; writes bench/LIMITS.md.
 
-    .venv/bin/python bench/hostile_memory.py
+    .venv/bin/python -m bench.hostile_memory
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.harness.procs import SONORAN_COMMUNITY, prepare_tenant, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = json.loads((ROOT / "tests" / "data" / "govworx_seed_example.json").read_text())
@@ -58,7 +59,7 @@ def _cases(key: str) -> list[tuple[str, str, str, dict[str, str], bytes]]:
         ("native: a 1,000,000-character description", "POST", "/v1/incidents", auth,
          body({"category": "sos", "description": "x" * 1_000_000})),
         ("Sonoran v1: 100,000 data items", "POST", "/emergency/new_dispatch", {"Content-Type": "application/json"},
-         body({"id": "bench", "key": key, "type": "NEW_DISPATCH", "data": [{}] * 100_000})),
+         body({"id": SONORAN_COMMUNITY, "key": key, "type": "NEW_DISPATCH", "data": [{}] * 100_000})),
         ("DevRev: 100,000 tags", "POST", "/incidents.create", auth,
          body({"title": "x", "tags": [{"tag_id": "t"}] * 100_000})),
         ("DevRev: 100,000 owned_by ids", "POST", "/incidents.list", auth, body({"owned_by": ["d"] * 100_000})),
@@ -71,23 +72,16 @@ def main() -> None:
     port = 18_000 + os.getpid() % 1000
     env = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTHUB_")}
     env |= {"INCIDENTHUB_DATABASE_URL": f"sqlite:///{folder}/bench.db", "INCIDENTHUB_LOG_LEVEL": "warning"}
+    # A tenant and a key made with the CLI, as an operator does (a server whose output is not a terminal
+    # prints no key at its first start).
+    key = prepare_tenant(env)
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen(
         [INCIDENTHUB, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=folder, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, (folder / "serve.log").read_text()
-            time.sleep(0.2)
-        printed = (folder / "serve.log").read_text()
-        key = re.findall(r"ih_[A-Za-z0-9_]+", printed)[0]
+        wait_healthy(base, server, folder / "serve.log", "/v1/health", timeout=60)
         cases = _cases(key)
         with httpx.Client(base_url=base, timeout=120) as http:
             for _label, method, path, headers, content in cases:  # warm-up: each path once

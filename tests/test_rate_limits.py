@@ -30,7 +30,7 @@ from incidenthub.cli import app as cli_app
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import Database
 from tests.factories import bearer, make_key
-from tests.two_servers import _start
+from tests.two_servers import running_servers
 
 COMMUNITY = "ACME-C"
 GOVWORX_SEED = json.loads((Path(__file__).parent / "data" / "govworx_seed_example.json").read_text())
@@ -298,20 +298,6 @@ def test_a_burst_of_wrong_secrets_is_throttled_per_key_id_and_address(
     assert key not in logged and key_id not in logged  # the key id logged is the key's id, not its lookup prefix
 
 
-def _wait_up(processes: list[tuple[Any, str]], log: Path) -> None:
-    for process, url in processes:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log.read_text()}")
-            time.sleep(0.1)
-
-
 def test_two_server_processes_share_the_counts(
     database_url: str, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -324,10 +310,7 @@ def test_two_server_processes_share_the_counts(
     monkeypatch.setenv("INCIDENTHUB_KEY_CACHE_SECONDS", "5")
     # The servers run this checkout's code (the test's own import path).
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
-    started = [_start(database_url, tmp_path / f"server{i}.log") for i in range(2)]
-    try:
-        _wait_up(started, tmp_path / "server0.log")
-        urls = [url for _, url in started]
+    with running_servers(database_url, tmp_path) as urls:
         _fresh_minute(20)
         answers = [httpx.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(key), timeout=10) for i in range(12)]
         assert [a.status_code for a in answers] == [200] * 10 + [429] * 2
@@ -336,8 +319,3 @@ def test_two_server_processes_share_the_counts(
         wrong = [httpx.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(_wrong(target))) for i in range(5)]
         assert [a.status_code for a in wrong] == [401] * 4 + [429]
         assert all(httpx.get(f"{url}/v1/incidents", headers=bearer(target)).status_code == 429 for url in urls)
-    finally:
-        for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            process.wait(timeout=30)
