@@ -26,8 +26,7 @@ def _start(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "INCIDENTHUB_DATABASE_URL": database_url, "INCIDENTHUB_LOG_LEVEL": "warning"}
     command = [sys.executable, "-c", "from incidenthub.cli import main; main()", "serve", "--port", str(port)]
-    if "--workers" in subprocess.run([*command[:4], "serve", "--help"], capture_output=True, text=True).stdout:
-        command += ["--workers", "1"]
+    command += ["--workers", "1"]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     return process, f"http://127.0.0.1:{port}"
