@@ -32,25 +32,25 @@ SLACK = 3.0  # the process's own exit: interpreter teardown, the supervisor noti
 
 @contextmanager
 def writes_held(database: Database, seconds: float) -> Iterator[threading.Event]:
-    """Hold every server write for `seconds` from now (in a thread); the event is set once the lock is held."""
-    held = threading.Event()
+    """Hold every server write for `seconds` from now (in a thread), or until the event yielded is set."""
+    held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         if database.dialect == "sqlite":
             with database.writer():
                 held.set()
-                time.sleep(seconds)
+                release.wait(seconds)
         else:
             with database.write_engine.begin() as connection:
                 connection.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
                 held.set()
-                time.sleep(seconds)
+                release.wait(seconds)
 
     thread = threading.Thread(target=hold, daemon=True)
     thread.start()
     assert held.wait(10)
     try:
-        yield held
+        yield release
     finally:
         thread.join()
 
@@ -202,10 +202,11 @@ def test_a_write_held_beyond_both_bounds_does_not_hold_the_process(
     with serve(env, tmp_path) as served:
         _warm(served, bearer(key))
         before = _stored(database)
-        with writes_held(database, 2 * timeout + SLACK + 3):
+        with writes_held(database, 60) as release:
             pool, futures = _in_flight(served, bearer(key), 4)
             elapsed = _sigterm_and_time(served)
             acknowledged, _ = _outcomes(futures)
+            release.set()  # the process is gone, the write still held: no need to hold it longer
         pool.shutdown()
     assert elapsed <= 2 * timeout + SLACK, served.output
     assert "writes still running" in served.output
