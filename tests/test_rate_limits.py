@@ -333,11 +333,11 @@ def test_two_server_processes_share_the_counts(
     monkeypatch.setenv("INCIDENTHUB_KEY_CACHE_SECONDS", "5")
     # The servers run this checkout's code (the test's own import path).
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in sys.path if p))
-    with running_servers(database_url, tmp_path) as urls:
+    with running_servers(database_url, tmp_path) as urls, httpx.Client(timeout=10) as http:
 
         def requests_of_one_key() -> None:
             key = make_key(database, "plain", ["*"])
-            answers = [httpx.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(key), timeout=10) for i in range(12)]
+            answers = [http.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(key)) for i in range(12)]
             assert [a.status_code for a in answers] == [200] * 10 + [429] * 2
             remaining = [a.headers["X-RateLimit-Remaining"] for a in answers]
             assert remaining == [str(n) for n in range(9, -1, -1)] + ["0"] * 2
@@ -347,6 +347,6 @@ def test_two_server_processes_share_the_counts(
         # are counted per key id and per address, the same for every attempt here: a window of 300 s is waited for,
         # if need be, rather than tried again.)
         _fresh_window(300, 15)
-        wrong = [httpx.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(_wrong(target))) for i in range(5)]
+        wrong = [http.get(f"{urls[i % 2]}/v1/incidents", headers=bearer(_wrong(target))) for i in range(5)]
         assert [a.status_code for a in wrong] == [401] * 4 + [429]
-        assert all(httpx.get(f"{url}/v1/incidents", headers=bearer(target)).status_code == 429 for url in urls)
+        assert all(http.get(f"{url}/v1/incidents", headers=bearer(target)).status_code == 429 for url in urls)
