@@ -5,7 +5,7 @@ server's resident memory (VmRSS and VmHWM, its peak, from /proc) after a warm-up
 body 32 times at once: arrays of 100,000 items and strings of 1 MB through the doors. Prints, for each kind, the
 answers' status and size, the slowest answer, and the RSS after; writes bench/LIMITS.md, with the machine's load.
 
-    .venv/bin/python bench/hostile_memory.py
+    .venv/bin/python -m bench.hostile_memory
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench.harness.procs import SONORAN_COMMUNITY, prepare_tenant, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = json.loads((ROOT / "tests" / "data" / "govworx_seed_example.json").read_text())
@@ -59,7 +61,7 @@ def _cases(key: str) -> list[tuple[str, str, str, dict[str, str], bytes]]:
         ("native: a 1,000,000-character metadata string", "POST", "/v1/incidents", auth,
          body({"category": "sos", "metadata": {"x": "x" * 1_000_000}})),
         ("Sonoran v1: 100,000 data items", "POST", "/emergency/new_dispatch", {"Content-Type": "application/json"},
-         body({"id": "bench", "key": key, "type": "NEW_DISPATCH", "data": [{}] * 100_000})),
+         body({"id": SONORAN_COMMUNITY, "key": key, "type": "NEW_DISPATCH", "data": [{}] * 100_000})),
         ("DevRev: 100,000 tags", "POST", "/incidents.create", auth,
          body({"title": "x", "tags": [{"tag_id": "t"}] * 100_000})),
         ("DevRev: 100,000 items in staged_info", "POST", "/incidents.create", auth,
@@ -79,28 +81,16 @@ def main() -> None:
     env |= {"INCIDENTHUB_DATABASE_URL": f"sqlite:///{folder}/bench.db", "INCIDENTHUB_LOG_LEVEL": "warning"}
     # The requests stay under any rate limit: every answer is the door's, not a 429.
     env |= {"INCIDENTHUB_RATE_LIMIT_PER_MINUTE": "1000000"}
-
-    def cli(*args: str) -> str:
-        return subprocess.run([INCIDENTHUB, *args], env=env, capture_output=True, text=True, check=True).stdout
-
-    cli("migrate")
-    cli("tenant", "create", "--slug", "bench", "--name", "Bench")
-    key = json.loads(cli("key", "create", "--tenant", "bench", "--scope", "*"))["key"]
+    # A tenant and a key made with the CLI, as an operator does (a server whose output is not a terminal
+    # prints no key at its first start).
+    key = prepare_tenant(env)
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen(
         [INCIDENTHUB, "serve", "--port", str(port), "--workers", "1"], env=env, cwd=folder, stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, (folder / "serve.log").read_text()
-            time.sleep(0.2)
+        wait_healthy(base, server, folder / "serve.log", "/v1/health", timeout=60)
         cases = _cases(key)
         with httpx.Client(base_url=base, timeout=120) as http:
             for _label, method, path, headers, content in cases:  # warm-up: each path once

@@ -32,25 +32,25 @@ SLACK = 3.0  # the process's own exit: interpreter teardown, the supervisor noti
 
 @contextmanager
 def writes_held(database: Database, seconds: float) -> Iterator[threading.Event]:
-    """Hold every server write for `seconds` from now (in a thread); the event is set once the lock is held."""
-    held = threading.Event()
+    """Hold every server write for `seconds` from now (in a thread), or until the event yielded is set."""
+    held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         if database.dialect == "sqlite":
             with database.writer():
                 held.set()
-                time.sleep(seconds)
+                release.wait(seconds)
         else:
             with database.write_engine.begin() as connection:
                 connection.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
                 held.set()
-                time.sleep(seconds)
+                release.wait(seconds)
 
     thread = threading.Thread(target=hold, daemon=True)
     thread.start()
     assert held.wait(10)
     try:
-        yield held
+        yield release
     finally:
         thread.join()
 
@@ -140,16 +140,25 @@ def _sigterm_and_time(served: Served) -> float:
     return time.monotonic() - started
 
 
+@contextmanager
+def _serving(
+    database_url: str, database: Database, tmp_path: Path, timeout: int, *args: str
+) -> Iterator[tuple[Served, str]]:
+    """`incidenthub serve ARGS` with INCIDENTHUB_SHUTDOWN_TIMEOUT_SECONDS=`timeout`, warmed up; and a key of acme."""
+    make_tenant(database, "acme")
+    key = make_key(database, "acme", ["*"])
+    env = user_env(database_url) | {"INCIDENTHUB_SHUTDOWN_TIMEOUT_SECONDS": str(timeout)}
+    with serve(env, tmp_path, *args) as served:
+        _warm(served, bearer(key))
+        yield served, key
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_sigterm_answers_the_requests_in_flight_and_commits_their_writes_within_the_bound(
     database_url: str, database: Database, tmp_path: Path, workers: str
 ) -> None:
-    make_tenant(database, "acme")
-    key = make_key(database, "acme", ["*"])
     timeout = 5
-    env = user_env(database_url) | {"INCIDENTHUB_SHUTDOWN_TIMEOUT_SECONDS": str(timeout)}
-    with serve(env, tmp_path, "--workers", workers) as served:
-        _warm(served, bearer(key))
+    with _serving(database_url, database, tmp_path, timeout, "--workers", workers) as (served, key):
         with writes_held(database, 3):
             pool, futures = _in_flight(served, bearer(key), 16)
             trickler = Trickler(served.base_url, key)
@@ -173,12 +182,8 @@ def test_sigterm_answers_the_requests_in_flight_and_commits_their_writes_within_
 def test_writes_queued_past_the_request_bound_are_still_committed(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
-    make_tenant(database, "acme")
-    key = make_key(database, "acme", ["*"])
     timeout = 2
-    env = user_env(database_url) | {"INCIDENTHUB_SHUTDOWN_TIMEOUT_SECONDS": str(timeout)}
-    with serve(env, tmp_path) as served:
-        _warm(served, bearer(key))
+    with _serving(database_url, database, tmp_path, timeout) as (served, key):
         with writes_held(database, 4):
             pool, futures = _in_flight(served, bearer(key), 8)
             elapsed = _sigterm_and_time(served)
@@ -195,17 +200,14 @@ def test_writes_queued_past_the_request_bound_are_still_committed(
 def test_a_write_held_beyond_both_bounds_does_not_hold_the_process(
     database_url: str, database: Database, tmp_path: Path
 ) -> None:
-    make_tenant(database, "acme")
-    key = make_key(database, "acme", ["*"])
     timeout = 1
-    env = user_env(database_url) | {"INCIDENTHUB_SHUTDOWN_TIMEOUT_SECONDS": str(timeout)}
-    with serve(env, tmp_path) as served:
-        _warm(served, bearer(key))
+    with _serving(database_url, database, tmp_path, timeout) as (served, key):
         before = _stored(database)
-        with writes_held(database, 2 * timeout + SLACK + 3):
+        with writes_held(database, 60) as release:
             pool, futures = _in_flight(served, bearer(key), 4)
             elapsed = _sigterm_and_time(served)
             acknowledged, _ = _outcomes(futures)
+            release.set()  # the process is gone, the write still held: no need to hold it longer
         pool.shutdown()
     assert elapsed <= 2 * timeout + SLACK, served.output
     assert "writes still running" in served.output

@@ -6,7 +6,7 @@ No code or token is ever part of a path: they travel in bodies, which the reques
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -39,9 +39,10 @@ from incidenthub.access.schemas import (
 )
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
-from incidenthub.clock import as_utc, utcnow
+from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict, FieldError, Invalid, RateLimited
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, responses
+from incidenthub.query_times import query_utc
 from incidenthub.recordings.schemas import YEARS_1900_2200
 from incidenthub.runtime import read_session, runtime_of
 
@@ -99,10 +100,6 @@ QueryTime = Annotated[datetime, BeforeValidator(_iso)]
 QueryDay = Annotated[date, BeforeValidator(_day)]
 _TIME_DOC: dict[str, Any] = {"json_schema_extra": {"pattern": YEARS_1900_2200, "format": "date-time"}}
 _DAY_DOC: dict[str, Any] = {"json_schema_extra": {"pattern": _ISO_DAY.pattern, "format": "date"}}
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
 
 
 def _caller(request: Request, principal: Principal) -> service.Caller:
@@ -275,7 +272,7 @@ def list_access_logs(
     session: Session = Depends(read_session),
     principal: Principal = Depends(require("access:read")),
 ) -> AccessLogPage:
-    start, end = _utc(from_date), _utc(to_date)
+    start, end = query_utc("from_date", from_date), query_utc("to_date", to_date)
     if start is not None and end is not None and start > end:
         raise Invalid("from_date is after to_date", [FieldError("from_date", "must not be after to_date")])
     filters = LogFilter(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from incidenthub.audit import service
@@ -15,34 +12,11 @@ from incidenthub.audit.repository import AuditFilter
 from incidenthub.audit.schemas import AuditPage
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
-from incidenthub.clock import as_utc
-from incidenthub.errors import FieldError, Invalid
 from incidenthub.problems import responses
+from incidenthub.query_times import QueryTime, query_utc
 from incidenthub.runtime import read_session
 
 router = APIRouter(tags=["audit"])
-
-_ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
-
-
-def _iso(value: Any) -> Any:
-    """Only ISO 8601 text is a time here: a number (which Pydantic reads as a Unix time) is refused."""
-    if not (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
-        raise ValueError("must be an ISO 8601 date-time, such as 2026-01-06T10:25:00Z")
-    return value
-
-
-QueryTime = Annotated[datetime, BeforeValidator(_iso)]
-
-
-def _utc(name: str, value: datetime | None) -> datetime | None:
-    """Query times without an offset are taken as UTC."""
-    if value is None:
-        return None
-    try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
-    except OverflowError:
-        raise Invalid(f"{name}: out of range", [FieldError(name, "out of range")]) from None
 
 
 @router.get(
@@ -71,7 +45,7 @@ def list_audit(
         key_id=key_id,
         door=door,
         incident_id=incident_id,
-        at_from=_utc("from_date", from_date),
-        at_to=_utc("to_date", to_date),
+        at_from=query_utc("from_date", from_date),
+        at_to=query_utc("to_date", to_date),
     )
     return service.list_entries(session, principal.tenant_id, filters, page, limit)

@@ -8,23 +8,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from incidenthub.auth import scopes as scope_names
+from incidenthub.auth.scopes import Scope
 
-Scope = Literal[
-    "*",
-    "incidents:read",
-    "incidents:write",
-    "events:manage",
-    "dispatch:read",
-    "dispatch:write",
-    "access:read",
-    "access:write",
-    "intel:read",
-    "intel:write",
-    "analytics:read",
-    "webhooks:manage",
-    "keys:manage",
-]
-assert set(Scope.__args__) == scope_names.KNOWN, "Scope lists every scope of auth.scopes"  # type: ignore[attr-defined]  # noqa: S101
 Environment = Literal["live", "test"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

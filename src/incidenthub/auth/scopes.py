@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 ALL = "*"
-SCOPES: tuple[str, ...] = (
+# The one list: the API's schemas take a scope as this type (its values are the `enum` of /openapi.json).
+Scope = Literal[
+    "*",
     "incidents:read",
     "incidents:write",
     "events:manage",
@@ -16,8 +20,9 @@ SCOPES: tuple[str, ...] = (
     "analytics:read",
     "webhooks:manage",
     "keys:manage",
-)
-KNOWN = frozenset((*SCOPES, ALL))
+]
+SCOPES: tuple[str, ...] = tuple(scope for scope in get_args(Scope) if scope != ALL)
+KNOWN = frozenset(get_args(Scope))
 
 
 def grants(held: list[str] | tuple[str, ...], wanted: str) -> bool:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
-from incidenthub.clock import as_utc
-from incidenthub.errors import FieldError, Invalid
 from incidenthub.incidents import batch, service
 from incidenthub.incidents.repository import IncidentFilter
 from incidenthub.incidents.schemas import (
@@ -30,6 +25,7 @@ from incidenthub.incidents.schemas import (
     StatusChange,
 )
 from incidenthub.problems import responses
+from incidenthub.query_times import QueryTime, query_utc
 from incidenthub.runtime import read_session, runtime_of
 
 router = APIRouter(tags=["incidents"])
@@ -40,29 +36,6 @@ _WRITE = responses(400, 401, 403, 413, 415, 422)
 _SLA_SETTINGS: dict[int | str, dict[str, Any]] = {
     409: {**responses(409)[409], "description": "Conflict, or the tenant's SLA settings cannot be used"}
 }
-
-
-_ISO_DATE_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
-
-
-def _iso(value: Any) -> Any:
-    """Only ISO 8601 text is a time here: a number (which Pydantic reads as a Unix time) is refused."""
-    if not (isinstance(value, str) and _ISO_DATE_TIME.match(value)):
-        raise ValueError("must be an ISO 8601 date-time, such as 2026-01-06T10:25:00Z")
-    return value
-
-
-QueryTime = Annotated[datetime, BeforeValidator(_iso)]
-
-
-def _utc(name: str, value: datetime | None) -> datetime | None:
-    """Query times without an offset are taken as UTC."""
-    if value is None:
-        return None
-    try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else as_utc(value)
-    except OverflowError:  # e.g. year 1 with a positive offset: before the first UTC instant
-        raise Invalid(f"{name}: out of range", [FieldError(name, "out of range")]) from None
 
 
 @router.post(
@@ -125,8 +98,8 @@ def list_incidents(
         severity=severity,
         source=source,
         external_id=external_id,
-        created_from=_utc("from_date", from_date),
-        created_to=_utc("to_date", to_date),
+        created_from=query_utc("from_date", from_date),
+        created_to=query_utc("to_date", to_date),
     )
     return service.list_incidents(session, principal.tenant_id, filters, page, limit)
 

@@ -60,7 +60,12 @@ class TenantCounter(Base):
 
 class RateCounter(Base):
     """A fixed-window count shared by every server process: an API key's requests this minute, or the failed
-    authentications of an address or a key id in the current window. One row per bucket, reset in place."""
+    authentications of an address or a key id in the current window. One row per bucket, reset in place.
+
+    In the main database on PostgreSQL (and on an in-memory SQLite database). On a SQLite file database the
+    migrations create this table in the main database too, but it stays empty there: the counts are kept in the
+    same table in a side file `<file>.limits` (`incidenthub.auth.limits.counters_database`), so that a count
+    never waits for the main file's one write lock."""
 
     __tablename__ = "rate_counters"
 

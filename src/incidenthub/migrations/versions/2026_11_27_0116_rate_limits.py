@@ -2,6 +2,12 @@
 
 Existing tenants get no limit of their own: they keep the server's default (INCIDENTHUB_RATE_LIMIT_PER_MINUTE).
 
+`rate_counters` is where the counts live on PostgreSQL (and on an in-memory SQLite database). On a SQLite file
+database it stays empty and unused: the counts are kept in a side file `<file>.limits` beside the database (a
+write lock of its own, so that a request's count never waits behind an incident write), whose table is made from
+the same model when a process first opens it (`incidenthub.auth.limits.counters_database`). The table is created
+here on every database all the same, so that both backends have one schema.
+
 Revision ID: 0116_rate_limits
 Revises: 0115_api_key_environment
 Create Date: 2026-11-27 03:00:00
