@@ -306,22 +306,19 @@ def test_devrev_settings_lists_hold_at_most_100(devrev: DevRev, database: Databa
 
 
 def test_the_openapi_document_states_the_limits(client: TestClient) -> None:
-    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    # The limits of every body, in words: as keywords on every schema they would multiply the fuzzer's work.
+    stated = "a string has at most 100,000 characters, a member name at most 1,000, an array or object at most 10,000"
+    assert stated in document["info"]["description"]
+    assert stated in schemas["JsonValue"]["description"]
     free = {option.get("type"): option for option in schemas["JsonValue"]["anyOf"]}
-    assert free["string"]["maxLength"] == MAX_TEXT
-    assert free["array"]["maxItems"] == MAX_ITEMS
-    assert free["object"]["maxProperties"] == MAX_ITEMS
     assert free["object"]["propertyNames"]["maxLength"] == MAX_NAME
-    metadata = schemas["IncidentCreate"]["properties"]["metadata"]
-    assert (metadata["maxProperties"], metadata["propertyNames"]["maxLength"]) == (MAX_ITEMS, MAX_NAME)
+    assert schemas["IncidentCreate"]["properties"]["metadata"]["propertyNames"]["maxLength"] == MAX_NAME
     create = schemas["IncidentsCreateRequest"]["properties"]
     assert create["stage_validation_options"]["maxItems"] == 10
     listing = schemas["IncidentsListRequest"]["properties"]
     for name in ("owned_by", "severity", "reported_by", "stage", "sort_by"):
         assert [option["maxItems"] for option in listing[name]["anyOf"] if option.get("type") == "array"] == [500]
-    # A string with no limit of its own has the limit of every string in a body.
-    assert [option["maxLength"] for option in listing["cursor"]["anyOf"] if option.get("type") == "string"] == [
-        MAX_TEXT
-    ]
     field = schemas["CustomSchemaWrite"]["properties"]["fields"]["items"]
     assert field["properties"]["allowed_values"]["maxItems"] == 1000
