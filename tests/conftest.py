@@ -18,7 +18,11 @@ from incidenthub.config import Settings
 from incidenthub.db import Database
 from incidenthub.migrate import upgrade
 from incidenthub.models import Base
+from tests.devrev.helpers import DevRev
+from tests.eido.helpers import Eido
 from tests.factories import Api
+from tests.govworx.helpers import GovWorx
+from tests.sonoran.helpers import Sonoran
 from tests.two_servers import two_servers
 
 POSTGRES_URL = os.environ.get("INCIDENTHUB_TEST_POSTGRES_URL")
@@ -112,3 +116,24 @@ def client_for_env(client: TestClient) -> TestClient:
 def servers(database_url: str, database: Database, tmp_path: Path) -> Iterator[tuple[list[str], dict[str, str]]]:
     """Two `incidenthub serve` processes on the test's database, and an all-scopes key of tenant acme."""
     yield from two_servers(database_url, database, tmp_path)
+
+
+# Each door's helper over the real app: a tenant set up as that door's clients expect it, and calls in its format.
+@pytest.fixture
+def gw(client: TestClient, database: Database) -> GovWorx:
+    return GovWorx(client, database)
+
+
+@pytest.fixture
+def sonoran(client: TestClient, database: Database) -> Sonoran:
+    return Sonoran(client, database)
+
+
+@pytest.fixture
+def devrev(client: TestClient, database: Database) -> DevRev:
+    return DevRev(client, database)
+
+
+@pytest.fixture
+def eido(client: TestClient, database: Database) -> Eido:
+    return Eido(client, database)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from httpx import Response
 
 from incidenthub.auth import service as auth_service
 from incidenthub.db import Database
+from incidenthub.models import Base
 
 
 def make_tenant(database: Database, slug: str, timezone: str = "UTC") -> str:
@@ -78,3 +80,52 @@ class Api:
         assert response.status_code == 200, response.text
         total: int = response.json()["total"]
         return total
+
+
+_BOOKKEEPING = frozenset({"rate_counters"})
+Snapshot = dict[str, set[tuple[str | None, str]]]
+
+
+@functools.cache
+def _snapshot_sql(dialect: str) -> str:
+    """One statement reading every row of every table as (its tenant, its stored values as one text).
+
+    The values are read as the database stores them (SQLite's `quote()` of each column, PostgreSQL's text of
+    the row), not through the models: one round trip and no conversion, so a snapshot is cheap enough to take
+    after every case (there are hundreds)."""
+    selects = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in _BOOKKEEPING:
+            continue
+        columns = [f'"{name}"' for name in _columns(table.name)]
+        if dialect == "postgresql":
+            row = f"ROW({', '.join(columns)})::text"
+        else:
+            row = " || ',' || ".join(f"quote({column})" for column in columns)
+        tenant = tenant_column(table.name)
+        owner = f'CAST("{tenant}" AS TEXT)' if tenant else "NULL"
+        # Names from our own models, not input.
+        selects.append(f"SELECT '{table.name}', {owner}, {row} FROM \"{table.name}\"")  # noqa: S608
+    return " UNION ALL ".join(selects)
+
+
+def _columns(table: str) -> list[str]:
+    """A table's columns, but a key's `last_used_at` (a valid key's use moves it on)."""
+    return [c.name for c in Base.metadata.tables[table].columns if (table, c.name) != ("api_keys", "last_used_at")]
+
+
+def tenant_column(table: str) -> str | None:
+    if table == "tenants":
+        return "id"
+    return "tenant_id" if "tenant_id" in _columns(table) else None
+
+
+def snapshot(database: Database) -> Snapshot:
+    """Every row of every table (but a key's `last_used_at` and the request counters), with its tenant.
+
+    What a refused request must leave as it was: compare one taken before it with one taken after."""
+    tables: Snapshot = {t.name: set() for t in Base.metadata.sorted_tables if t.name not in _BOOKKEEPING}
+    with database.read_engine.connect() as connection:
+        for table, tenant, row in connection.exec_driver_sql(_snapshot_sql(database.dialect)):
+            tables[table].add((tenant, row))
+    return tables

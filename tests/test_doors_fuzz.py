@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from incidenthub.db import Database
 from tests.devrev.helpers import DevRev
 from tests.factories import Api
-from tests.govworx.conftest import SEED
+from tests.govworx.helpers import SEED
 from tests.sonoran.helpers import Sonoran
 
 EXAMPLES = settings(
@@ -74,11 +74,6 @@ def _check(response: Response, ok: set[int], error_format: Callable[[Response], 
         return
     assert 400 <= response.status_code < 500, response.text
     error_format(response)
-
-
-@pytest.fixture
-def sonoran(client: TestClient, database: Database) -> Sonoran:
-    return Sonoran(client, database)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from incidenthub.config import Settings
 from incidenthub.db import Database
 from tests.devrev.helpers import DevRev, assert_devrev_error
 from tests.factories import Api
-from tests.govworx.conftest import SEED, GovWorx
+from tests.govworx.helpers import SEED, GovWorx
 from tests.sonoran.helpers import Sonoran
 
 LONE = '"a\\ud800"'  # JSON text for a string holding a lone surrogate: valid JSON, not Unicode
@@ -26,18 +26,8 @@ NOT_UNICODE = "must be Unicode text: a lone surrogate (such as \\ud800) is not a
 
 
 @pytest.fixture
-def gw(client: TestClient, database: Database) -> GovWorx:
-    return GovWorx(client, database)
-
-
-@pytest.fixture
 def sonoran(client: TestClient, database: Database) -> Sonoran:
     return Sonoran(client, database)
-
-
-@pytest.fixture
-def devrev(client: TestClient, database: Database) -> DevRev:
-    return DevRev(client, database)
 
 
 def _problem(response, status: int, field: str) -> None:  # type: ignore[no-untyped-def]

@@ -15,16 +15,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from incidenthub.db import Database
 from incidenthub.inputs import MAX_ITEMS, MAX_NAME, MAX_TEXT
-from incidenthub.models import Base
 from tests.access_factories import site
 from tests.devrev.helpers import DevRev, assert_devrev_error
-from tests.eido.conftest import Eido
-from tests.factories import Api, bearer
-from tests.govworx.conftest import SEED, GovWorx
+from tests.eido.helpers import Eido
+from tests.factories import Api, bearer, snapshot
+from tests.govworx.helpers import SEED, GovWorx
 from tests.govworx.test_bulk import _import, _record, cli  # noqa: F401 - the `cli` fixture
 from tests.sonoran.helpers import Sonoran
 
@@ -39,31 +37,9 @@ for _ in range(40):
     DEEP = [DEEP]
 
 
-def _snapshot(database: Database) -> dict[str, set[tuple[str, ...]]]:
-    """Every row of every table (but a key's `last_used_at` and the request counters, which any request moves)."""
-    tables = {}
-    with database.read_sessions() as session:
-        for table in Base.metadata.sorted_tables:
-            if table.name == "rate_counters":
-                continue
-            columns = [c for c in table.columns if (table.name, c.name) != ("api_keys", "last_used_at")]
-            tables[table.name] = {tuple(map(repr, row)) for row in session.execute(select(*columns))}
-    return tables
-
-
-@pytest.fixture
-def gw(client: TestClient, database: Database) -> GovWorx:
-    return GovWorx(client, database)
-
-
 @pytest.fixture
 def sonoran(client: TestClient, database: Database) -> Sonoran:
     return Sonoran(client, database)
-
-
-@pytest.fixture
-def devrev(client: TestClient, database: Database) -> DevRev:
-    return DevRev(client, database)
 
 
 @pytest.fixture
@@ -92,9 +68,9 @@ def _problem(response: Any, status: int, field: str, message: str) -> None:
 def test_native_free_form_strings_and_names_over_their_limit_change_nothing(
     api: Api, database: Database, body: dict[str, Any], field: str, message: str
 ) -> None:
-    before = _snapshot(database)
+    before = snapshot(database)
     _problem(api.create({"category": "sos", **body}), 422, field, message)
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 def test_native_free_form_strings_and_names_at_their_limit_are_kept(api: Api) -> None:
@@ -106,20 +82,20 @@ def test_native_free_form_strings_and_names_at_their_limit_are_kept(api: Api) ->
 
 def test_native_access_code_metadata_strings_are_bounded(api: Api, client: TestClient, database: Database) -> None:
     site_id = site(client, api.acme)["site_id"]
-    before = _snapshot(database)
+    before = snapshot(database)
     body = {"site_id": site_id, "visitor": {"name": "Chidi"}, "metadata": {"booking": LONG}}
     _problem(client.post("/v1/access-codes", json=body, headers=api.acme), 422, "metadata.booking", TOO_LONG)
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 def test_govworx_members_kept_raw_are_bounded(gw: GovWorx, database: Database) -> None:
-    before = _snapshot(database)
+    before = snapshot(database)
     for extra, field, message in (
         ({"cadExtension": {"remarks": [LONG]}}, "cadExtension.remarks.0", TOO_LONG),
         ({"cadExtension": {LONG_NAME: "x"}}, "cadExtension", NAME_TOO_LONG),
     ):
         _problem(gw.put(SEED | extra), 422, field, message)
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 def test_govworx_import_lines_over_the_limits_are_rejected_by_field(
@@ -151,7 +127,7 @@ def test_govworx_import_lines_over_the_limits_are_rejected_by_field(
 
 
 def test_sonoran_metadata_strings_are_bounded_in_v1_and_v2(sonoran: Sonoran, database: Database) -> None:
-    before = _snapshot(database)
+    before = snapshot(database)
     item = {"title": "Fire", "priority": 2, "metaData": {"x": LONG}}
     response = sonoran.v1("new_dispatch", [item])
     assert (response.status_code, response.text) == (400, f"INVALID REQUEST DATA: data[0].metaData.x: {TOO_LONG}")
@@ -160,7 +136,7 @@ def test_sonoran_metadata_strings_are_bounded_in_v1_and_v2(sonoran: Sonoran, dat
     body = {"origin": 0, "status": 0, "priority": 2, "title": "Fire", "communityUserIds": [], "metaData": {"x": LONG}}
     response = sonoran.v2("POST", "/emergency/servers/1/dispatch-calls", json=body)
     _problem(response, 400, "metaData.x", TOO_LONG)
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 @pytest.mark.parametrize(
@@ -176,19 +152,19 @@ def test_devrev_free_form_strings_and_names_over_their_limit_change_nothing(
     devrev: DevRev, database: Database, body: dict[str, Any], field: str, message: str
 ) -> None:
     incident_id = devrev.create({"title": "kept"})["id"]
-    before = _snapshot(database)
+    before = snapshot(database)
     for operation, request in (("create", {"title": "x", **body}), ("update", {"id": incident_id, **body})):
         error = assert_devrev_error(devrev.post(operation, request), 400, "invalid_field", field)
         assert error["detail"] == f"{field}: {message}"
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 def test_eido_document_strings_are_bounded(eido: Eido, database: Database) -> None:
-    before = _snapshot(database)
+    before = snapshot(database)
     response = eido.post({"eidoMessageIdentifier": "urn:x", "extension": {"note": LONG}})
     assert response.status_code == 422, response.text[:2000]
     assert response.json()["errors"] == [{"field": "/extension/note", "message": TOO_LONG}]
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 # --- DevRev bodies: the 10,000-item limit, before anything reads the items ------------------------------------
@@ -208,11 +184,11 @@ def test_devrev_arrays_and_objects_over_10000_items_change_nothing(
     devrev: DevRev, database: Database, body: dict[str, Any], field: str
 ) -> None:
     incident_id = devrev.create({"title": "kept"})["id"]
-    before = _snapshot(database)
+    before = snapshot(database)
     for operation, request in (("create", {"title": "x", **body}), ("update", {"id": incident_id, **body})):
         error = assert_devrev_error(devrev.post(operation, request), 400, "invalid_field", field)
         assert error["detail"] == f"{field}: {TOO_MANY}"
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
 
 
 def test_devrev_10000_items_are_accepted(devrev: DevRev) -> None:
@@ -225,7 +201,7 @@ def test_devrev_10000_items_are_accepted(devrev: DevRev) -> None:
 
 def test_devrev_stage_validation_options_hold_at_most_10(devrev: DevRev, database: Database) -> None:
     incident_id = devrev.create({"title": "kept"})["id"]
-    before = _snapshot(database)
+    before = snapshot(database)
     for operation, request in (
         ("create", {"title": "x", "stage_validation_options": ["allow_non_start"] * 11}),
         ("update", {"id": incident_id, "stage_validation_options": ["allow_invalid_transition"] * 20_000}),
@@ -234,7 +210,7 @@ def test_devrev_stage_validation_options_hold_at_most_10(devrev: DevRev, databas
         error = assert_devrev_error(response, 400, "invalid_field", "stage_validation_options")
         count = len(request["stage_validation_options"])
         assert f"at most 10 items, not {count}" in error["detail"]
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
     options = ["allow_non_start"] * 10
     created = devrev.post("create", {"title": "x", "stage": "resolved", "stage_validation_options": options})
     assert created.status_code == 201, created.text
@@ -243,7 +219,7 @@ def test_devrev_stage_validation_options_hold_at_most_10(devrev: DevRev, databas
 
 def test_devrev_list_and_group_filter_values_over_500_change_nothing(devrev: DevRev, database: Database) -> None:
     devrev.create({"title": "kept"})
-    before = _snapshot(database)
+    before = snapshot(database)
     for field, values in (
         ("severity", list(range(501))),
         ("reported_by", list(range(501))),
@@ -258,20 +234,20 @@ def test_devrev_list_and_group_filter_values_over_500_change_nothing(devrev: Dev
     many = ",".join(f"u{i}" for i in range(501))
     assert_devrev_error(devrev.get("list", {"owned_by": many}), 400, "invalid_field", "owned_by")
     assert_devrev_error(devrev.get("list", [("stage", f"s{i}") for i in range(501)]), 400, "invalid_field", "stage")
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
     accepted = devrev.post("list", {"owned_by": [f"u{i}" for i in range(500)], "stage": ["acknowledged"] * 500})
     assert accepted.status_code == 200, accepted.text
 
 
 def test_custom_schema_allowed_values_hold_at_most_1000(devrev: DevRev, database: Database) -> None:
     headers = bearer(devrev.acme["Authorization"])
-    before = _snapshot(database)
+    before = snapshot(database)
     field = {"name": "region", "type": "enum", "allowed_values": [f"v{i}" for i in range(1001)]}
     response = devrev.client.post(
         "/v1/custom-schemas", json={"kind": "tenant_fragment", "fields": [field]}, headers=headers
     )
     _problem(response, 422, "fields.0.allowed_values", "List should have at most 1000 items, not 1001")
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
     field["allowed_values"] = field["allowed_values"][:1000]
     response = devrev.client.post(
         "/v1/custom-schemas", json={"kind": "tenant_fragment", "fields": [field]}, headers=headers
@@ -283,7 +259,7 @@ def test_custom_schema_allowed_values_hold_at_most_1000(devrev: DevRev, database
 def test_devrev_settings_lists_hold_at_most_100(devrev: DevRev, database: Database) -> None:
     headers = bearer(devrev.acme["Authorization"])
     settings = devrev.client.get("/v1/devrev/settings", headers=headers).json()
-    before = _snapshot(database)
+    before = snapshot(database)
     stages = [{"name": f"s{i}", "state": "open", "is_start": True} for i in range(101)]
     response = devrev.client.put("/v1/devrev/settings", json={**settings, "stages": stages}, headers=headers)
     _problem(response, 422, "stages", "List should have at most 100 items, not 101")
@@ -294,7 +270,7 @@ def test_devrev_settings_lists_hold_at_most_100(devrev: DevRev, database: Databa
     severities = [{"id": i, "label": f"S{i}"} for i in range(101)]
     response = devrev.client.put("/v1/devrev/settings", json={**settings, "severities": severities}, headers=headers)
     _problem(response, 422, "severities", "List should have at most 100 items, not 101")
-    assert _snapshot(database) == before
+    assert snapshot(database) == before
     response = devrev.client.put(
         "/v1/devrev/settings", json={**settings, "severities": severities[:100]}, headers=headers
     )

@@ -17,7 +17,6 @@ the database is as it was (acme's rows untouched; only the caller's own tenant g
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import re
@@ -51,7 +50,7 @@ from incidenthub.db import Database
 from incidenthub.models import ApiKey, Base
 from tests.access_factories import HOST, VISITOR
 from tests.conftest import BACKENDS
-from tests.factories import bearer, make_key
+from tests.factories import Snapshot, bearer, make_key, snapshot, tenant_column
 
 DATA = Path(__file__).parent / "data"
 MARKER = "Zqx7private"  # in acme's records' text: it must never reach another caller
@@ -523,53 +522,6 @@ def _request(world: World, row: Row, key: str | None, community: str = "COMM-ACM
 
 
 # Counters every request moves, refused or not (rate limits, failed authentications): not records.
-_BOOKKEEPING = frozenset({"rate_counters"})
-Snapshot = dict[str, set[tuple[str | None, str]]]
-
-
-@functools.cache
-def _snapshot_sql(dialect: str) -> str:
-    """One statement reading every row of every table as (its tenant, its stored values as one text).
-
-    The values are read as the database stores them (SQLite's `quote()` of each column, PostgreSQL's text of
-    the row), not through the models: one round trip and no conversion, so a snapshot is cheap enough to take
-    after every case (there are hundreds)."""
-    selects = []
-    for table in Base.metadata.sorted_tables:
-        if table.name in _BOOKKEEPING:
-            continue
-        columns = [f'"{name}"' for name in _columns(table.name)]
-        if dialect == "postgresql":
-            row = f"ROW({', '.join(columns)})::text"
-        else:
-            row = " || ',' || ".join(f"quote({column})" for column in columns)
-        tenant = _tenant_column(table.name)
-        owner = f'CAST("{tenant}" AS TEXT)' if tenant else "NULL"
-        # Names from our own models, not input.
-        selects.append(f"SELECT '{table.name}', {owner}, {row} FROM \"{table.name}\"")  # noqa: S608
-    return " UNION ALL ".join(selects)
-
-
-def _columns(table: str) -> list[str]:
-    """A table's columns, but a key's `last_used_at` (a valid key's use moves it on)."""
-    return [c.name for c in Base.metadata.tables[table].columns if (table, c.name) != ("api_keys", "last_used_at")]
-
-
-def _tenant_column(table: str) -> str | None:
-    if table == "tenants":
-        return "id"
-    return "tenant_id" if "tenant_id" in _columns(table) else None
-
-
-def _snapshot(database: Database) -> Snapshot:
-    """Every row of every table (but a key's `last_used_at` and the request counters), with its tenant."""
-    tables: Snapshot = {t.name: set() for t in Base.metadata.sorted_tables if t.name not in _BOOKKEEPING}
-    with database.read_engine.connect() as connection:
-        for table, tenant, row in connection.exec_driver_sql(_snapshot_sql(database.dialect)):
-            tables[table].add((tenant, row))
-    return tables
-
-
 def _leaks(world: World, response: httpx.Response, sent: str) -> list[str]:
     """Acme's data in an answer: its marker, or one of its ids the request did not itself send."""
     body = response.text
@@ -605,7 +557,7 @@ def _check_case(world: World, row: Row, case: str, before: Snapshot | None) -> N
         f"{row.id} {case} leaks {_leaks(world, response, _sent(response))}"
     )
     if before is not None:
-        after = _snapshot(world.database)
+        after = snapshot(world.database)
         if case == "other_tenant" and call.kind == "create":
             _only_own_tenant_grew(world, row, before, after)
         else:
@@ -617,7 +569,7 @@ def _only_own_tenant_grew(world: World, row: Row, before: Snapshot, after: Snaps
     acme_ids = [str(v) for v in world.ids.values() if len(str(v)) > 6]
     for table in before:
         gone, added = before[table] - after[table], after[table] - before[table]
-        if _tenant_column(table) is None:
+        if tenant_column(table) is None:
             assert not gone and not added, f"{row.id} as globex changed {table}: {gone} {added}"
             continue
         assert not [r for r in gone if r[0] == world.acme_tenant], f"{row.id} as globex changed acme's {table}: {gone}"
@@ -642,7 +594,7 @@ def test_every_route_refuses_strangers_and_other_tenants(world: World, row: Row)
     failures = []
     world.key_without(row.accepted)  # made before the snapshot, which it would otherwise change
     # A refused request changes nothing, so one snapshot serves every case (the other tenant's create comes last).
-    before = _snapshot(world.database) if row.method != "GET" else None
+    before = snapshot(world.database) if row.method != "GET" else None
     for case in CASES:
         if case == "other_tenant" and call.no_success:
             continue

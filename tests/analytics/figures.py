@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 DAY = datetime(2026, 2, 10, 15, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from incidenthub.analytics.period import period_of
 from incidenthub.clock import utcnow
 from tests.analytics.figures import DAY, call, get, upload_all
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 PERIOD = {"from_date": "2026-02-01", "to_date": "2026-02-28"}
 

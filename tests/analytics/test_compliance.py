@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.analytics.figures import DAY, call, get, upload_all
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 NENA = "nena-sta-020.1-2020-call-answering"
 PERIOD = {"from_date": "2026-02-01", "to_date": "2026-02-28"}

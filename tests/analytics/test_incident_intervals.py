@@ -11,7 +11,7 @@ from sqlalchemy import select
 from incidenthub.db import Database
 from incidenthub.models import Tenant
 from tests.factories import bearer
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 from tests.sonoran.helpers import Sonoran
 
 

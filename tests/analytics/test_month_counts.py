@@ -27,7 +27,7 @@ from incidenthub.models import ResponseTimeMonth, Tenant
 from tests.analytics.figures import call, get, upload_all
 from tests.analytics.test_incident_intervals import LOCAL_STANDARD, set_analytics
 from tests.factories import make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 EDGES = {"from_date": "2026-01-15", "to_date": "2026-04-10"}  # part of January, February, March, part of April
 WHOLE = {"from_date": "2026-02-01", "to_date": "2026-03-31"}

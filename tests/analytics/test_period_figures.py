@@ -11,7 +11,7 @@ from sqlalchemy import select
 from incidenthub.models import Tenant
 from tests.analytics.figures import DAY, call, figures, get, leg_of, standard_of, upload_all
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 NENA = "nena-sta-020.1-2020-call-answering"
 ANSWERS = [3, 5, 8, 10, 12, 15, 15, 18, 25, 40]

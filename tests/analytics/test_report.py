@@ -22,7 +22,7 @@ from incidenthub.cli import app
 from incidenthub.config import get_settings
 from tests.analytics.figures import DAY, call, upload_all
 from tests.analytics.test_charts import pixels_near
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 runner = CliRunner()
 NENA = "nena-sta-020.1-2020-call-answering"

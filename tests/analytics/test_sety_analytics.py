@@ -10,7 +10,7 @@ import pytest
 
 from tests.analytics.test_sety_sla import CALL, responder, same_targets, set_sla
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 URL = "/v1/analytics/incidents"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from incidenthub.db import Database
 from incidenthub.models import Incident, Tenant
 from tests.factories import Api
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 CALL = "2026-01-06T10:23:00Z"
 

@@ -17,7 +17,7 @@ from incidenthub.incidents.response_times_repository import ResponseTimesReposit
 from incidenthub.models import Incident, ResponseTimes, Tenant, UnitResponseTimes
 from tests.analytics.figures import DAY, call, iso
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 
 def _tenant_id(database: Database, slug: str) -> str:

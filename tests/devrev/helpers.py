@@ -9,35 +9,8 @@ from httpx import Response
 from sqlalchemy import func, select
 
 from incidenthub.db import Database
-from incidenthub.models import Incident, Tenant, TimelineEvent
-from tests.factories import make_key, make_tenant
-
-# Every column a DevRev request may write.
-SNAPSHOT_COLUMNS = (
-    "id",
-    "revision",
-    "updated_at",
-    "created_at",
-    "title",
-    "description",
-    "stage",
-    "status",
-    "severity",
-    "number",
-    "owners",
-    "stakeholders",
-    "tags",
-    "custom_fields",
-    "extra_metadata",
-    "raw_payload",
-    "source_created_at",
-    "acknowledged_at",
-    "identified_at",
-    "mitigated_at",
-    "target_close_at",
-    "closed_at",
-    "resolved_at",
-)
+from incidenthub.models import Incident, Tenant
+from tests.factories import Snapshot, make_key, make_tenant, snapshot
 
 
 class DevRev:
@@ -73,19 +46,9 @@ class DevRev:
         with self.database.read_sessions() as session:
             return session.scalar(select(func.count()).select_from(Incident)) or 0
 
-    def snapshot(self) -> tuple[Any, ...]:
-        """Everything a failed request must leave as it was."""
-        with self.database.read_sessions() as session:
-            rows = session.execute(select(Incident).order_by(Incident.id)).scalars().all()
-            events = session.scalar(select(func.count()).select_from(TimelineEvent))
-            from incidenthub.models import Tag
-
-            tags = session.scalar(select(func.count()).select_from(Tag))
-            return (
-                tuple(tuple(getattr(r, column) for column in SNAPSHOT_COLUMNS) for r in rows),
-                events,
-                tags,
-            )
+    def snapshot(self) -> Snapshot:
+        """Everything a failed request must leave as it was: every row of every table."""
+        return snapshot(self.database)
 
     def set_settings(self, slug: str, devrev: dict[str, Any]) -> None:
         with self.database.transaction() as session:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from incidenthub.models import DeletedIncident, Incident
+from incidenthub.models import AuditEntry, DeletedIncident, Incident
 from tests.devrev.helpers import DevRev, assert_devrev_error
 
 
@@ -87,7 +87,13 @@ def test_update_that_changes_nothing_writes_nothing(devrev: DevRev) -> None:
     )
     assert response.status_code == 200
     assert response.json()["incident"] == created
-    assert devrev.snapshot() == before
+    after = devrev.snapshot()
+    # The audit keeps the request (who tried to write), with no field changed; nothing else moves.
+    assert len(after.pop("audit_entries") - before.pop("audit_entries")) == 1
+    assert after == before
+    with devrev.database.read_sessions() as session:
+        last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert last is not None and (last.route, last.events, last.fields) == ("/incidents.update", [], [])
 
 
 def test_update_records_what_changed_in_the_timeline(devrev: DevRev) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from incidenthub.adapters.eido import mapping
-from tests.eido.conftest import IMPORT, Eido
+from tests.eido.helpers import IMPORT, Eido
 from tests.eido.test_import import nena
 
 Change = Callable[[dict[str, Any]], None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.eido.checks import assert_consistent, jcard, resolve
-from tests.eido.conftest import Eido, schema_errors
+from tests.eido.helpers import Eido, schema_errors
 
 
 def test_the_govworx_seed_exported_carries_call_taker_position_caller_units_and_milestones(eido: Eido) -> None:

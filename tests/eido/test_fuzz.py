@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given
 
-from tests.eido.conftest import IMPORT, Eido
+from tests.eido.helpers import IMPORT, Eido
 from tests.eido.test_import import NENA
 from tests.test_doors_fuzz import EXAMPLES, JSON, _assert_problem, _check, bodies
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tests.eido.checks import assert_consistent
-from tests.eido.conftest import DATA, Eido
+from tests.eido.helpers import DATA, Eido
 
 NENA = json.loads((DATA / "eido_nena_example.json").read_text())
 # What an export says of its own issue: these differ between two tenants' copies of one incident.

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from incidenthub.adapters.govworx import bulk
 from incidenthub.db import Database
 from tests.factories import bearer, make_key, make_tenant
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 from tests.statements import Statements, counted
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from incidenthub.cli import app
 from incidenthub.config import get_settings
-from tests.govworx.conftest import SEED, GovWorx
+from tests.govworx.helpers import SEED, GovWorx
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from incidenthub.adapters.govworx import bulk
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 from tests.govworx.test_bulk import _import, _record, cli  # noqa: F401 - the `cli` fixture
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 RESPONDER = {"unitName": "E1", "dispatchedAt": "2026-01-06T01:05:00-05:00"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 
 def _record(gw: GovWorx, **fields: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from incidenthub.config import get_settings
 from incidenthub.models import Incident
 from incidenthub.models.base import new_id
 from incidenthub.recordings.service import MAX_CANDIDATES
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 runner = CliRunner()
 

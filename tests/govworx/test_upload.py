@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from tests.factories import stored
-from tests.govworx.conftest import SEED, GovWorx
+from tests.govworx.helpers import SEED, GovWorx
 
 
 def _same(value: object) -> object:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from incidenthub.app import create_app
 from incidenthub.config import Settings
-from tests.govworx.conftest import SEED, GovWorx
+from tests.govworx.helpers import SEED, GovWorx
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 # Lagos Island: a busy block, a quieter one 3 km away, and a box holding both.
 HOT = (6.4550, 3.3940)  # (lat, lon)

@@ -13,7 +13,7 @@ from incidenthub.incidents import safety
 from incidenthub.incidents.safety_repository import SafetyRepository
 from incidenthub.models import Tenant
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 
 def _tenant_id(database: Database, slug: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from incidenthub.db import Database
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 HERE = (40.7128, -74.006)
 CHICAGO = ZoneInfo("America/Chicago")

@@ -12,7 +12,7 @@ from PIL import Image
 
 from incidenthub.intel.schemas import HeatmapResponse
 from tests.factories import Api
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 from tests.intel.helpers import BOX, HOT, QUIET, create, false_alarm, features, gw_call, place
 
 URL = "/v1/safety/heatmap"

@@ -10,7 +10,7 @@ import pytest
 from incidenthub.db import Database
 from incidenthub.intel import polyline
 from tests.factories import Api, bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 from tests.intel.test_analytics import HERE, call
 
 # A cluster of critical incidents in Ikoyi, Lagos; route A passes over it, route B runs 2.3 km east.

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.factories import bearer, make_key
-from tests.govworx.conftest import GovWorx
+from tests.govworx.helpers import GovWorx
 
 HERE = (40.7128, -74.0060)  # lower Manhattan
 FAR = (40.80, -73.90)

@@ -7,21 +7,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from incidenthub.cli import app as cli
 from incidenthub.config import get_settings
-from incidenthub.db import Database
 from tests.sonoran.helpers import Sonoran
 from tests.webhooks.receiver import Receiver, receiver
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def sonoran(client: TestClient, database: Database) -> Sonoran:
-    return Sonoran(client, database)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""EIDO door fixtures: two tenants, keys with the scopes the door needs, and helpers over the live app."""
+"""EIDO door helper: two tenants, keys with the scopes the door needs, and calls over the live app."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from jsonschema import Draft4Validator
@@ -76,8 +75,3 @@ class Eido:
         assert response.status_code == 200, response.text
         total: int = response.json()["total"]
         return total
-
-
-@pytest.fixture
-def eido(client: TestClient, database: Database) -> Eido:
-    return Eido(client, database)

@@ -1,4 +1,4 @@
-"""GovWorx door fixtures: a tenant in America/Chicago with an events:manage key, and the seed payload."""
+"""GovWorx door helper: a tenant in America/Chicago with an events:manage key, its calls, the seed payload."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -64,8 +63,3 @@ class GovWorx:
     def count(self) -> int:
         total: int = self.client.get("/v1/incidents", headers=self.headers).json()["total"]
         return total
-
-
-@pytest.fixture
-def gw(client: TestClient, database: Database) -> GovWorx:
-    return GovWorx(client, database)
