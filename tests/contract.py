@@ -36,6 +36,7 @@ PHASES = "examples,coverage,fuzzing,stateful"
 class Live:
     base_url: str
     key: str
+    key_id: str
 
 
 def _free_port() -> int:
@@ -59,7 +60,8 @@ def live_server(directory: Path) -> Iterator[Live]:
     env = {**limits, **os.environ, "INCIDENTHUB_DATABASE_URL": f"sqlite:///{directory / 'contract.db'}"}
     _cli(env, "migrate")
     _cli(env, "tenant", "create", "--slug", "contract", "--name", "Contract")
-    key = json.loads(_cli(env, "key", "create", "--tenant", "contract", "--scope", "*"))["key"]
+    created = json.loads(_cli(env, "key", "create", "--tenant", "contract", "--scope", "*"))
+    key, key_id = created["key"], created["id"]
     port = _free_port()
     log = (directory / "server.log").open("w")
     server = subprocess.Popen(
@@ -87,7 +89,7 @@ def live_server(directory: Path) -> Iterator[Live]:
             headers={"Authorization": f"Bearer {key}"},
             timeout=10,
         ).raise_for_status()
-        yield Live(base_url, key)
+        yield Live(base_url, key, key_id)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -114,8 +116,17 @@ def run(live: Live, max_examples: int, seed: int | None = None, paths: str | Non
         command += ["--seed", str(seed)]
     if paths is not None:
         command += ["--include-path-regex", paths]
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-    return done.returncode, done.stdout + done.stderr
+    hooks = {
+        "SCHEMATHESIS_HOOKS": str(ROOT / "tests" / "contract_hooks.py"),
+        "INCIDENTHUB_CONTRACT_KEY_ID": live.key_id,
+    }
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT, env={**os.environ, **hooks})
+    output = done.stdout + done.stderr
+    # A run whose key stopped working tested sign-in only from then on: that is a failure of the run itself.
+    still = httpx.get(f"{live.base_url}/v1/incidents", headers={"Authorization": f"Bearer {live.key}"}, timeout=30)
+    if still.status_code != 200:
+        return 1, output + f"\nthe fuzzer's own key no longer works after the run: {still.status_code} {still.text}"
+    return done.returncode, output
 
 
 def main() -> int:

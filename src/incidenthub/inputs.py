@@ -23,6 +23,8 @@ MAX_DEPTH = 32
 MAX_ITEMS = 10_000
 # No string in a body is longer (the longest field of any door, GovWorx's `additionalContext`, takes as many):
 # it bounds free-form JSON (metadata, custom fields, unknown members kept raw), which no model limits.
+# The years a stored time may have (the text's own year: a schema's `pattern` for date-time members).
+YEARS_1900_2200 = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
 MAX_TEXT = 100_000
 # No member name is longer: names of free-form objects are keys, not text.
 MAX_NAME = 1_000

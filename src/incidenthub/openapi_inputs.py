@@ -95,6 +95,14 @@ def _state(schema: dict[str, Any], refs: set[str], body: bool = True) -> None:
             _state(child, refs, body)
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """A parameter is sent as text or not at all, never as JSON null: an optional one (Pydantic's `X | None`,
+    written `anyOf: [X, null]`) is stated as X, so a client or fuzzer never sends the text `null` for it."""
+    alternatives = schema.get("anyOf")
+    if isinstance(alternatives, list) and {"type": "null"} in alternatives and len(alternatives) > 1:
+        schema["anyOf"] = [alternative for alternative in alternatives if alternative != {"type": "null"}]
+
+
 def state_input_rules(document: dict[str, Any]) -> None:
     """Add the no-NUL rules to every request schema of `document`, and the limits of a body to its description, in
     place."""
@@ -106,6 +114,7 @@ def state_input_rules(document: dict[str, Any]) -> None:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if isinstance(parameter.get("schema"), dict):
+                    _not_null(parameter["schema"])
                     _state(parameter["schema"], pending, body=False)
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 schema = media.get("schema")

@@ -27,6 +27,14 @@ def _iso(value: Any) -> Any:
 
 QueryTime = Annotated[datetime, BeforeValidator(_iso)]
 
+# How the OpenAPI document states a query parameter that takes an ISO 8601 date or date-time (the analytics'
+# and safety figures' `from_date` / `to_date`; give it as the Query's `json_schema_extra`): a real calendar date,
+# or a date-time. What a date stands for (a whole UTC or local day) is in each parameter's description.
+DAY_OR_TIME_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}],
+    "maxLength": 40,
+}
+
 
 def query_utc(name: str, value: datetime | None) -> datetime | None:
     """The query parameter `name`'s time in UTC (UTC if it has no offset); out of range is a 400 naming it."""

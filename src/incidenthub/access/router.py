@@ -41,9 +41,9 @@ from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
 from incidenthub.errors import Conflict, FieldError, Invalid, RateLimited
+from incidenthub.inputs import YEARS_1900_2200
 from incidenthub.problems import PROBLEM_MEDIA_TYPE, Problem, from_error, responses
 from incidenthub.query_times import query_utc
-from incidenthub.recordings.schemas import YEARS_1900_2200
 from incidenthub.runtime import read_session, runtime_of
 
 

@@ -10,7 +10,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from incidenthub.access.rules import CodeStatus, DenialReason, Reason, is_timezone, timezone_names
 from incidenthub.incidents.schemas import LonLat, Stamp, _Storable
-from incidenthub.recordings.schemas import YEARS_1900_2200, _plausible
+from incidenthub.inputs import YEARS_1900_2200
+from incidenthub.recordings.schemas import _plausible
 
 MAX_GATES = 50
 LogStatus = Literal["inside", "checked_out", "denied"]

@@ -17,6 +17,7 @@ from incidenthub.auth.service import Principal
 from incidenthub.clock import utcnow
 from incidenthub.errors import FieldError, NotFound
 from incidenthub.problems import responses
+from incidenthub.query_times import DAY_OR_TIME_SCHEMA
 from incidenthub.runtime import read_session
 
 router = APIRouter(tags=["analytics"])
@@ -51,6 +52,7 @@ DateOrTime = Annotated[
     Query(
         max_length=40,
         pattern=DATE_PATTERN,
+        json_schema_extra=DAY_OR_TIME_SCHEMA,
         description="ISO 8601 date (a whole day in the tenant's time zone) or date-time (no offset: the tenant's "
         "local time); to_date is inclusive. Default: the 365 days up to now",
     ),

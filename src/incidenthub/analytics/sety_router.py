@@ -13,6 +13,7 @@ from incidenthub.analytics.sety_schemas import IncidentAnalytics
 from incidenthub.auth.dependencies import require
 from incidenthub.auth.service import Principal
 from incidenthub.problems import responses
+from incidenthub.query_times import DAY_OR_TIME_SCHEMA
 from incidenthub.runtime import read_session
 
 router = APIRouter(tags=["analytics"])
@@ -29,8 +30,12 @@ _DATE = "An ISO 8601 date (a whole UTC day) or date-time (UTC if no offset)"
     summary="Incident analytics (Sety's IncidentAnalytics)",
 )
 def incident_analytics(
-    from_date: Annotated[str | None, Query(description=f"{_DATE}; default 30 days before to_date")] = None,
-    to_date: Annotated[str | None, Query(description=f"{_DATE}; default now")] = None,
+    from_date: Annotated[
+        str | None, Query(description=f"{_DATE}; default 30 days before to_date", json_schema_extra=DAY_OR_TIME_SCHEMA)
+    ] = None,
+    to_date: Annotated[
+        str | None, Query(description=f"{_DATE}; default now", json_schema_extra=DAY_OR_TIME_SCHEMA)
+    ] = None,
     session: Session = Depends(read_session),
     principal: Principal = Depends(require("analytics:read", "incidents:read")),
 ) -> IncidentAnalytics:

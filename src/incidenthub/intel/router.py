@@ -32,6 +32,7 @@ from incidenthub.intel.schemas import (
     SafeZones,
 )
 from incidenthub.problems import responses
+from incidenthub.query_times import DAY_OR_TIME_SCHEMA
 from incidenthub.runtime import read_session, runtime_of
 
 router = APIRouter(tags=["threat intelligence"])
@@ -84,6 +85,7 @@ DateOrTime = Annotated[
         max_length=40,
         pattern=heatmap.DATE_PATTERN,
         description="ISO 8601 date (the whole UTC day) or date-time (no offset: UTC)",
+        json_schema_extra=DAY_OR_TIME_SCHEMA,
     ),
 ]
 
@@ -243,9 +245,16 @@ def danger_analytics(
     lon: Lon,
     radius_m: Annotated[float, Query(ge=100, le=10000, description="Metres around the point")] = 1000,
     from_date: Annotated[
-        str | None, Query(description="ISO date (whole UTC day) or date-time; default 90 days before to_date")
+        str | None,
+        Query(
+            description="ISO date (whole UTC day) or date-time; default 90 days before to_date",
+            json_schema_extra=DAY_OR_TIME_SCHEMA,
+        ),
     ] = None,
-    to_date: Annotated[str | None, Query(description="ISO date (inclusive) or date-time; default now")] = None,
+    to_date: Annotated[
+        str | None,
+        Query(description="ISO date (inclusive) or date-time; default now", json_schema_extra=DAY_OR_TIME_SCHEMA),
+    ] = None,
     session: Session = Depends(read_session),
     principal: Principal = Depends(require("intel:read")),
 ) -> DangerAnalytics:

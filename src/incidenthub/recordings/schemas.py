@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from incidenthub.incidents.schemas import Stamp
+from incidenthub.inputs import YEARS_1900_2200
 
 
 def _plausible(value: datetime) -> datetime:
@@ -17,7 +18,6 @@ def _plausible(value: datetime) -> datetime:
 
 
 # The year range `_plausible` enforces, stated for clients as a pattern on the date-time text.
-YEARS_1900_2200 = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
 When = Annotated[
     AwareDatetime,
     AfterValidator(_plausible),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from incidenthub.adapters.devrev.errors import invalid_field
 from incidenthub.adapters.devrev.mapping import BLOCK, SOURCE, Person, TagView
 from incidenthub.adapters.devrev.schemas import MAX_FILTER_VALUES, DateRange, IncidentsListRequest
 from incidenthub.adapters.devrev.tenant_settings import DevRevSettings
+from incidenthub.adapters.devrev.wire import CUSTOM_KEY
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.models import CustomSchemaFragment, Incident, Personnel, Tag
 from incidenthub.models.base import UTCDateTime
@@ -60,10 +60,6 @@ def has_any(column: Any, path: tuple[str, ...], values: Sequence[str], dialect: 
 def as_int64(element: Any) -> Any:
     """A JSON element holding an integer we stored, as a 64-bit integer (`as_integer()` is 32-bit on PostgreSQL)."""
     return cast(element.as_string(), BigInteger)
-
-
-# A custom field key as stored: `[<fragment prefix>__]<name>` (see customfields); nothing else reaches a JSON path.
-CUSTOM_KEY = re.compile(r"^(?:[a-z][a-z0-9_-]{0,63}__)?[a-z][a-z0-9_]{0,63}$")
 
 
 def custom_equals(key: str, value: Any, dialect: str) -> ColumnElement[bool]:

@@ -6,10 +6,10 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, StrictBool, StrictInt
 
-from incidenthub.adapters.devrev.wire import INT64_MAX, INT64_MIN, utc
-from incidenthub.inputs import at_most
+from incidenthub.adapters.devrev.wire import CUSTOM_KEY, INT64_MAX, INT64_MIN, utc
+from incidenthub.inputs import YEARS_1900_2200, at_most
 
 
 def _aware(value: datetime) -> datetime:
@@ -38,7 +38,13 @@ def _text_only(value: Any) -> Any:
     return value
 
 
-UtcDateTime = Annotated[datetime, AfterValidator(_aware), BeforeValidator(_text_only)]
+# Stored times: years 1900-2200 (in UTC), which the schema states as a pattern on the text's own year.
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    BeforeValidator(_text_only),
+    Field(json_schema_extra={"pattern": YEARS_1900_2200}),
+]
 BoundDateTime = Annotated[datetime, AfterValidator(_bound), BeforeValidator(_text_only)]
 # DevRev's int64 enums (reported_by, source, impact count) are non-negative; severity ids may be any int64.
 EnumId = Annotated[StrictInt, Field(ge=0, le=INT64_MAX)]
@@ -192,7 +198,28 @@ class IdRequest(_Model):
     id: Id
 
 
+_DAYS: dict[str, JsonValue] = {"type": "integer", "minimum": 0, "maximum": 4294967295}
+
+
 class DateRange(_Model):
+    # DevRev's `date-filter`: a `range` (after, before) or a `preset`, which needs `preset_type` and `days`
+    # (answered 400 naming the member without them; the rule is checked where the filter is read).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"type": {"const": "range"}}},
+                {
+                    "properties": {
+                        "type": {"const": "preset"},
+                        "preset_type": {"enum": ["last_n_days", "next_n_days"]},
+                        "days": _DAYS,
+                    },
+                    "required": ["preset_type", "days"],
+                },
+            ]
+        }
+    )
+
     type: Literal["range", "preset"]
     after: BoundDateTime | None = None
     before: BoundDateTime | None = None
@@ -218,9 +245,17 @@ class SyncMetadataFilter(_Model):
     last_sync_out: SyncFilter | None = None
 
 
+_SCALAR: dict[str, JsonValue] = {"type": ["string", "number", "boolean", "null"]}
+_CUSTOM_FILTER: dict[str, JsonValue] = {
+    "propertyNames": {"pattern": CUSTOM_KEY.pattern},
+    "additionalProperties": {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]},
+}
+
+
 class IncidentsListRequest(_Model):
     cursor: str | None = None
-    limit: StrictInt | None = None
+    # Below 1 is answered 400 naming the member; above the most a page holds is read as that most.
+    limit: StrictInt | None = Field(None, json_schema_extra={"minimum": 1})
     mode: Literal["after", "before"] | None = None
     sort_by: FilterList | None = None
     applies_to_parts: FilterList | None = None
@@ -241,7 +276,8 @@ class IncidentsListRequest(_Model):
     stage: FilterList | None = None
     subtype: FilterList | None = None
     title: FilterList | None = None
-    custom_fields: dict[str, Any] | None = None
+    # Keys are custom field names (`tnt__name`, or a subtype's `app__name`); each wants a scalar or a list of them.
+    custom_fields: dict[str, Any] | None = Field(None, json_schema_extra=_CUSTOM_FILTER)
     staged_info: StagedInfoFilter | None = None
     sync_metadata: SyncMetadataFilter | None = None
     created_date: DateRange | None = None
@@ -255,7 +291,7 @@ class IncidentsListRequest(_Model):
 
 class IncidentsGroupRequest(IncidentsListRequest):
     group_by: str = Field(min_length=1, json_schema_extra={"enum": list(GROUPABLE)})
-    limit_per_group: StrictInt | None = None
+    limit_per_group: StrictInt | None = Field(None, json_schema_extra={"minimum": 1})
 
 
 @cache

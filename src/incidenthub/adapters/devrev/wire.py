@@ -23,6 +23,8 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 # Years a stored date may have: wide enough for any real incident, far from datetime's edges.
 FIRST_YEAR, LAST_YEAR = 1900, 2200
+# A custom field key as stored: `[<fragment prefix>__]<name>` (see customfields); nothing else reaches a JSON path.
+CUSTOM_KEY = re.compile(r"^(?:[a-z][a-z0-9_-]{0,63}__)?[a-z][a-z0-9_]{0,63}$")
 _ASCII_INT = re.compile(r"-?[0-9]+")
 
 
