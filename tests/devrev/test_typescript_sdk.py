@@ -6,10 +6,12 @@ The SDK is installed by `npm ci` from `tests/devrev/ts/package-lock.json` into `
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,14 @@ def _node_and_sdk() -> tuple[str, str | None]:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         return "", "Node.js and npm are needed to run @devrev/typescript-sdk (not found on PATH)"
+    # One install at a time: `make test` runs tests side by side, and `npm ci` starts by deleting node_modules.
+    with (Path(tempfile.gettempdir()) / "incidenthub-devrev-ts.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return node, _install(npm)
+
+
+def _install(npm: str) -> str | None:
+    """Why the SDK could not be installed, or None when it is there."""
     # npm writes this file last: without it an earlier install stopped half way, so install again.
     if not (HERE / "node_modules" / ".package-lock.json").exists() or not SDK.exists():
         try:
@@ -41,10 +51,10 @@ def _node_and_sdk() -> tuple[str, str | None]:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            return "", "npm ci did not finish within 300 s (is the npm registry reachable?)"
+            return "npm ci did not finish within 300 s (is the npm registry reachable?)"
         if installed.returncode != 0 or not SDK.exists():
-            return "", f"npm could not install @devrev/typescript-sdk: {installed.stderr.strip()[-500:]}"
-    return node, None
+            return f"npm could not install @devrev/typescript-sdk: {installed.stderr.strip()[-500:]}"
+    return None
 
 
 @pytest.fixture(scope="module")
