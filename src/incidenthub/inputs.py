@@ -21,10 +21,10 @@ MAX_DEPTH = 32
 # No array (and no object) in a body holds more: far above every field's own limit (the largest is 2,000), it
 # stops a 100,000-item array in free-form JSON (metadata, unknown members kept raw) before anything walks it.
 MAX_ITEMS = 10_000
-# No string in a body is longer (the longest field of any door, GovWorx's `additionalContext`, takes as many):
-# it bounds free-form JSON (metadata, custom fields, unknown members kept raw), which no model limits.
 # The years a stored time may have (the text's own year: a schema's `pattern` for date-time members).
 YEARS_1900_2200 = "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+# No string in a body is longer (the longest field of any door, GovWorx's `additionalContext`, takes as many):
+# it bounds free-form JSON (metadata, custom fields, unknown members kept raw), which no model limits.
 MAX_TEXT = 100_000
 # No member name is longer: names of free-form objects are keys, not text.
 MAX_NAME = 1_000

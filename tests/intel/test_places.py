@@ -173,6 +173,15 @@ def test_safe_zones_bad_parameters_answer_400_naming_them(api: Api, params: dict
     assert [e["field"] for e in response.json()["errors"]] == [field]
 
 
+def test_a_bearing_that_rounds_to_360_is_north(api: Api) -> None:
+    """make fuzz found a 500 here: a low-risk cell at 359.96 degrees was rounded to 360.0, past the schema's bound."""
+    response = api.client.get(SAFE, params={"lat": 0.0, "lon": -160.0}, headers=api.acme)
+    assert response.status_code == 200, response.text
+    bearings = [cell["bearing_deg"] for cell in response.json()["low_risk_cells"]]
+    assert bearings and all(0 <= bearing < 360 for bearing in bearings)
+    assert 0.0 in bearings  # the cell due north (359.96 before rounding)
+
+
 def test_opening_hours_past_midnight_and_all_day() -> None:
     hours = {"fri": [["22:00", "06:00"]], "sun": [["09:00", "09:00"]]}
     friday_night = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)  # a Friday

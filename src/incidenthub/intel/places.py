@@ -116,7 +116,8 @@ def list_places(session: Session, tenant_id: str, page: int, limit: int, type_: 
 def _where(lat: float, lon: float, to_lat: float, to_lon: float) -> dict[str, float]:
     return {
         "distance_m": round(geo.distance_m(lat, lon, to_lat, to_lon), 1),
-        "bearing_deg": round(geo.bearing_deg(lat, lon, to_lat, to_lon), 1),
+        # 359.96 rounds to 360.0, which is north again: 0.0 (found by make fuzz: a 500 at lat=0, lon=-160).
+        "bearing_deg": round(geo.bearing_deg(lat, lon, to_lat, to_lon), 1) % 360.0,
     }
 
 
