@@ -10,13 +10,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidenthub.db import Database
 from tests.devrev.helpers import DevRev
 from tests.factories import Api
 from tests.govworx.helpers import SEED
@@ -74,11 +71,6 @@ def _check(response: Response, ok: set[int], error_format: Callable[[Response], 
         return
     assert 400 <= response.status_code < 500, response.text
     error_format(response)
-
-
-@pytest.fixture
-def devrev(client: TestClient, database: Database) -> DevRev:
-    return DevRev(client, database)
 
 
 def test_govworx_upload_never_answers_500(api: Api) -> None:

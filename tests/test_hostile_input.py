@@ -25,11 +25,6 @@ V2_CREATE = '{"origin":0,"status":0,"priority":2,"title":%s,"communityUserIds":[
 NOT_UNICODE = "must be Unicode text: a lone surrogate (such as \\ud800) is not a character"
 
 
-@pytest.fixture
-def sonoran(client: TestClient, database: Database) -> Sonoran:
-    return Sonoran(client, database)
-
-
 def _problem(response, status: int, field: str) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"

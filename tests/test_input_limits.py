@@ -37,16 +37,6 @@ for _ in range(40):
     DEEP = [DEEP]
 
 
-@pytest.fixture
-def sonoran(client: TestClient, database: Database) -> Sonoran:
-    return Sonoran(client, database)
-
-
-@pytest.fixture
-def eido(client: TestClient, database: Database) -> Eido:
-    return Eido(client, database)
-
-
 def _problem(response: Any, status: int, field: str, message: str) -> None:
     assert response.status_code == status, response.text[:2000]
     assert response.headers["content-type"] == "application/problem+json"
