@@ -24,6 +24,7 @@ from incidenthub.incidents import batch
 from incidenthub.incidents.commands import SourceIncident
 from incidenthub.models import Incident, Tenant
 from tests.factories import bearer
+from tests.writes import WAIT_SECONDS
 
 SEED: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "govworx_seed_example.json").read_text())
 PHONE = "+2348012345678"
@@ -403,9 +404,9 @@ def test_writes_of_two_keys_applied_in_one_set_based_batch_each_get_their_own_en
     event.listen(database.write_engine, "before_cursor_execute", seen)
     writes.start()  # all queued first: one batch, each kind applied by one call of its set-based handler
     try:
-        upserted = {name: queued[name].result(timeout=30).result.incident_id for name in ("a1", "b1", "a2")}
+        upserted = {name: queued[name].result(timeout=WAIT_SECONDS).result.incident_id for name in ("a1", "b1", "a2")}
         for name in ("da", "db"):
-            queued[name].result(timeout=30)
+            queued[name].result(timeout=WAIT_SECONDS)
         assert writes.batches == 1
         # The five writes' entries cost the commit one statement.
         assert len(audit_statements) == 1 and audit_statements[0].lstrip().upper().startswith("INSERT")
@@ -415,10 +416,10 @@ def test_writes_of_two_keys_applied_in_one_set_based_batch_each_get_their_own_en
         refused = _queued_by("key_b", acme, upsert("BAD", "ten_missing"))  # a foreign key breaks
         beside = _queued_by("key_a", acme, upsert("A3"))
         writes.start()
-        upserted["a3"] = beside.result(timeout=30).result.incident_id
-        assert refused.exception(timeout=30) is not None
+        upserted["a3"] = beside.result(timeout=WAIT_SECONDS).result.incident_id
+        assert refused.exception(timeout=WAIT_SECONDS) is not None
         # The same upload again changes nothing, and is still on record as the key's write.
-        repeat = _queued_by("key_b", acme, upsert("A1")).result(timeout=30)
+        repeat = _queued_by("key_b", acme, upsert("A1")).result(timeout=WAIT_SECONDS)
         assert not repeat.result.created and not repeat.result.changed
     finally:
         writes.stop()

@@ -12,6 +12,7 @@ from incidenthub.errors import Conflict
 from incidenthub.incidents import batch
 from incidenthub.incidents.commands import SourceIncident
 from incidenthub.models import Incident, Tenant, TimelineEvent
+from tests.writes import WAIT_SECONDS
 
 
 def _tenant(slug: str):  # type: ignore[no-untyped-def]
@@ -39,9 +40,9 @@ def test_a_failing_write_in_a_batch_leaves_the_others_committed(database: Databa
     futures += [writes.submit(_tenant(f"t{i}")) for i in range(2, 4)]
     writes.start()
     try:
-        ids = [future.result(timeout=30) for future in futures]
+        ids = [future.result(timeout=WAIT_SECONDS) for future in futures]
         with pytest.raises(Conflict):
-            failing.result(timeout=30)
+            failing.result(timeout=WAIT_SECONDS)
     finally:
         writes.stop()
     assert len(set(ids)) == 4
@@ -59,7 +60,7 @@ def test_a_write_that_must_run_alone_gets_its_own_transaction(database: Database
     writes.start()
     try:
         for future in (first, alone, last):
-            future.result(timeout=30)
+            future.result(timeout=WAIT_SECONDS)
     finally:
         writes.stop()
     assert writes.batches == 3
@@ -81,9 +82,9 @@ def test_a_failing_upsert_in_a_set_based_batch_leaves_the_others_committed(datab
     futures.append(writes.submit_batched(batch.UPSERT, batch.Upsert(tenant_id, _command("S3"))))
     writes.start()
     try:
-        written = [future.result(timeout=30) for future in futures]
+        written = [future.result(timeout=WAIT_SECONDS) for future in futures]
         with pytest.raises(IntegrityError):
-            failing.result(timeout=30)
+            failing.result(timeout=WAIT_SECONDS)
     finally:
         writes.stop()
     assert all(w.result.created for w in written)

@@ -14,6 +14,7 @@ from incidenthub.db import WritePath
 from incidenthub.errors import AppError
 from incidenthub.models import Tag, Tenant
 from tests.devrev.helpers import DevRev
+from tests.writes import settle
 
 
 def _create(caller: service.Caller, body: dict[str, Any]) -> service.Create:
@@ -35,8 +36,7 @@ def test_a_refused_create_in_a_batch_leaves_the_others_committed(devrev: DevRev)
     ]
     futures = [writes.submit_batched(service.CREATE, payload) for payload in payloads]
     writes.start()  # queued first: all four are the writer's first batch
-    for future in futures:
-        future.exception(timeout=30)
+    settle(devrev.database, futures)
     writes.stop()
 
     assert writes.batches == 1

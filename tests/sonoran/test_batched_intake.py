@@ -13,6 +13,7 @@ from incidenthub.adapters.sonoran.service import UnknownServer
 from incidenthub.auth.repository import TenantRepository
 from incidenthub.db import Database, WritePath
 from tests.sonoran.helpers import Sonoran
+from tests.writes import settle
 
 
 def _calls(*items: dict[str, Any]) -> list[Any]:
@@ -33,8 +34,7 @@ def _queued(database: Database, *payloads: intake.NewCalls) -> tuple[WritePath, 
     writes.register(intake.NEW_CALLS, intake.new_calls)
     futures = [writes.submit_batched(intake.NEW_CALLS, payload) for payload in payloads]
     writes.start()
-    for future in futures:
-        future.exception(timeout=30)
+    settle(database, futures)
     writes.stop()
     return writes, futures
 
