@@ -64,6 +64,13 @@ class ApiKeyRepository:
         ).first()
         return None if row is None else (row[0], row[1])
 
+    def with_tenant(self, key_id: str) -> tuple[ApiKey, Tenant] | None:
+        """A key and its tenant, in one query."""
+        row = self.session.execute(
+            select(ApiKey, Tenant).join(Tenant, Tenant.id == ApiKey.tenant_id).where(ApiKey.id == key_id)
+        ).first()
+        return None if row is None else (row[0], row[1])
+
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
 

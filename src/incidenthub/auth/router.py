@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from incidenthub.auth import service
-from incidenthub.auth.dependencies import require
-from incidenthub.auth.schemas import ApiKeyCreate, ApiKeyList, ApiKeyRead, ApiKeyWithSecret
+from incidenthub.auth.dependencies import authenticated, require
+from incidenthub.auth.schemas import ApiKeyCreate, ApiKeyList, ApiKeyRead, ApiKeyWithSecret, CurrentApiKey
 from incidenthub.auth.service import Principal
 from incidenthub.problems import responses
 from incidenthub.runtime import read_session, runtime_of
@@ -38,6 +38,18 @@ async def create_api_key(
 def list_api_keys(session: Session = Depends(read_session), principal: Principal = Depends(_MANAGE)) -> ApiKeyList:
     keys = service.list_keys(session, principal.tenant_id)
     return ApiKeyList.model_validate({"data": [service.key_view(key) for key in keys]})
+
+
+@router.get(
+    "/api-keys/current",
+    response_model=CurrentApiKey,
+    responses=responses(401),
+    summary="The calling key: its id, name, scopes, expiry and tenant (any valid key; never the secret)",
+)
+def current_api_key(
+    session: Session = Depends(read_session), principal: Principal = Depends(authenticated)
+) -> CurrentApiKey:
+    return CurrentApiKey.model_validate(service.current_key(session, principal.key_id))
 
 
 @router.delete(

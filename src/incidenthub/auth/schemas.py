@@ -55,3 +55,15 @@ class ApiKeyWithSecret(ApiKeyRead):
 
 class ApiKeyList(BaseModel):
     data: list[ApiKeyRead] = Field(description="Every key of the tenant, revoked ones too, newest first")
+
+
+class KeyTenant(BaseModel):
+    slug: str
+    name: str
+    timezone: str = Field(description="IANA name of the tenant's zone")
+
+
+class CurrentApiKey(ApiKeyRead):
+    """The calling key as it sees itself, and its tenant: what a client (the board) shows and allows."""
+
+    tenant: KeyTenant

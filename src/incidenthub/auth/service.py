@@ -341,6 +341,15 @@ def revoke_key(session: Session, key_id: str, tenant_id: str | None = None) -> A
     return key
 
 
+def current_key(session: Session, key_id: str) -> dict[str, Any]:
+    """The calling key as it sees itself (never the secret) and its tenant's slug and name."""
+    found = ApiKeyRepository(session).with_tenant(key_id)
+    if found is None:  # deleted since this process verified it (within key_cache_seconds)
+        raise KeyRejected(key_id)
+    key, tenant = found
+    return {**key_view(key), "tenant": {"slug": tenant.slug, "name": tenant.name, "timezone": tenant.timezone}}
+
+
 class KeyRejected(Unauthorized):
     """A presented key failed; `key_id` names the real key it claimed to be (wrong secret, revoked, expired)."""
 
