@@ -29,6 +29,7 @@ from incidenthub.audit import trail
 from incidenthub.audit.router import router as audit_router
 from incidenthub.auth import limits
 from incidenthub.auth.router import router as api_keys_router
+from incidenthub.board.router import router as board_router
 from incidenthub.clock import iso_utc, utcnow
 from incidenthub.config import Settings, get_settings
 from incidenthub.db import DOOR, Database, WritePath
@@ -382,6 +383,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "database": "ok" if database_ok else "unreachable",
         }
         return JSONResponse(body, status_code=200 if database_ok else 503)
+
+    app.include_router(board_router)  # the live dispatch board: static files; its calls carry the key
 
     # Doors that read ids and filters from the URL (DevRev checks its own, naming each parameter).
     url_checks = [Depends(refuse_nul_in_url)]
