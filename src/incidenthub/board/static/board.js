@@ -38,6 +38,7 @@ function freshState(api, me) {
     showClosed: false,
     units: [],
     unitDrafts: new Map(), // unit_id -> status chosen but not yet sent
+    unitControls: new Map(), // unit_id -> its status select and button, kept across renders
     selected: null, // incident_id in the panel
     stream: null,
     pendingIncidents: new Set(),
@@ -539,16 +540,7 @@ function renderUnits() {
   const writable = may("dispatch:write");
   const rows = state.units.map((unit) => {
     let control = el("span", { className: `badge unit-status unit-${unit.status}` }, statusLabel(unit.status));
-    if (writable) {
-      const label = `Status of ${unit.call_sign}`;
-      const select = el("select", { "aria-label": label, dataset: { unit: unit.unit_id },
-        onchange: (e) => state.unitDrafts.set(unit.unit_id, e.target.value) },
-        UNIT_STATUSES.map((s) => el("option", { value: s }, statusLabel(s))));
-      select.value = state.unitDrafts.get(unit.unit_id) || unit.status;
-      const set = el("button", { type: "button", dataset: { setUnit: unit.unit_id },
-        onclick: () => setUnitStatus(unit.unit_id, select.value) }, "Set");
-      control = el("span", { className: "unit-control" }, select, set);
-    }
+    if (writable) control = unitControl(unit);
     const incident = unit.incident_id ? known(unit.incident_id) : null;
     const onCall = unit.incident_id
       ? el("button", { type: "button", className: "link", onclick: () => openIncident(unit.incident_id) },
@@ -561,6 +553,24 @@ function renderUnits() {
   });
   $("unit-list").replaceChildren(...rows);
   if (!rows.length) $("unit-list").replaceChildren(el("tr", {}, el("td", { colspan: "3", className: "empty" }, "No units.")));
+}
+
+// A unit's status control is made once and kept across renders: a live update never swaps a select the
+// dispatcher is using, nor drops a choice not yet sent.
+function unitControl(unit) {
+  let control = state.unitControls.get(unit.unit_id);
+  if (!control) {
+    const select = el("select", { "aria-label": `Status of ${unit.call_sign}`, dataset: { unit: unit.unit_id },
+      onchange: (e) => state.unitDrafts.set(unit.unit_id, e.target.value) },
+      UNIT_STATUSES.map((s) => el("option", { value: s }, statusLabel(s))));
+    const set = el("button", { type: "button", dataset: { setUnit: unit.unit_id },
+      onclick: () => setUnitStatus(unit.unit_id, select.value) }, "Set");
+    control = el("span", { className: "unit-control" }, select, set);
+    state.unitControls.set(unit.unit_id, control);
+  }
+  const select = control.querySelector("select");
+  if (!state.unitDrafts.has(unit.unit_id) && document.activeElement !== select) select.value = unit.status;
+  return control;
 }
 
 async function setUnitStatus(unitId, status) {
