@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip(
-        "the board's browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver",
+        "the board's browser tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver"
+        " (and selenium in the venv)",
         allow_module_level=True,
     )
 webdriver = pytest.importorskip(
@@ -47,11 +47,45 @@ DATA = Path(__file__).parent.parent / "data"
 WAIT = 10  # seconds any one step may take before the test fails
 
 
-@dataclass
 class Server:
-    url: str
-    key: str
-    http: httpx.Client  # another client of the same tenant, beside the board
+    """`incidenthub serve` on a fresh SQLite file, as a user starts it; `restart()` stops it and starts it again."""
+
+    def __init__(self, folder: Path, env: dict[str, str], key: str) -> None:
+        self.folder, self.env, self.key = folder, env, key
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.process: subprocess.Popen[bytes] | None = None
+        # Another client of the same tenant, beside the board.
+        self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+    def start(self) -> None:
+        port = self.url.rsplit(":", 1)[1]
+        with (self.folder / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "incidenthub"), "serve", "--workers", "1", "--port", port],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((self.folder / "server.log").read_text())
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
 
 
 def _free_port() -> int:
@@ -72,40 +106,21 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(folder: Path) -> Iterator[Server]:
-    """`incidenthub serve` on a fresh SQLite file, a tenant with an all-scopes key, and a second tenant."""
+    """The server, a tenant with an all-scopes key and its records, and a second tenant with a record of its own."""
     env = {**os.environ, "INCIDENTHUB_DATABASE_URL": f"sqlite:///{folder / 'board.db'}"}
     _cli(env, "migrate")
     _cli(env, "tenant", "create", "--slug", "metro", "--name", "Metro Dispatch")
     _cli(env, "tenant", "create", "--slug", "other", "--name", "Other County")
     key = json.loads(_cli(env, "key", "create", "--tenant", "metro", "--scope", "*", "--name", "board"))["key"]
     other = json.loads(_cli(env, "key", "create", "--tenant", "other", "--scope", "*"))["key"]
-    port = _free_port()
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(BIN / "incidenthub"), "serve", "--workers", "1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    running = Server(folder, env, key)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((folder / "server.log").read_text())
-            time.sleep(0.2)
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as http:
-            _seed(http, url, other)
-            yield Server(url, key, http)
+        running.start()
+        _seed(running.http, running.url, other)
+        yield running
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        running.stop()
+        running.http.close()
 
 
 ACTIVE = "oak-lane"  # the native incident the tests work on (its idempotency key, so its external_id)
@@ -265,13 +280,11 @@ def test_another_clients_changes_appear_without_reload(driver: WebDriver, server
 
 
 def test_a_refused_transition_shows_the_servers_message(driver: WebDriver, server: Server, folder: Path) -> None:
-    # The board loses its stream (the network drops, and the stream stays unreachable): it says so.
+    # The server restarts while the board's stream cannot get back (blocked): the board says so.
     driver.execute_cdp_cmd("Network.enable", {})
-    conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, **conditions})
-    until(driver, lambda d: text_of(d, "live") == "Reconnecting…", "the indicator saying reconnecting")
     driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/v1/events/stream*"]})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, **conditions})
+    server.restart()
+    until(driver, lambda d: text_of(d, "live") == "Reconnecting…", "the indicator saying reconnecting")
     # Meanwhile another client resolves the incident: the board, unaware, still offers "Mark resolved".
     target = incident(server)["incident_id"]
     assert server.http.post(f"/v1/incidents/{target}/status", json={"status": "resolved"}).status_code == 200
