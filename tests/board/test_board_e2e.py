@@ -164,6 +164,7 @@ def driver(server: Server) -> Iterator[WebDriver]:
 def shot(driver: WebDriver, folder: Path, name: str) -> None:
     """A screenshot kept with the test's files, and in INCIDENTHUB_BOARD_SCREENSHOTS when set."""
     path = folder / f"{name}.png"
+    driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
     extra = os.environ.get("INCIDENTHUB_BOARD_SCREENSHOTS")
     if extra:
@@ -187,6 +188,10 @@ def row(driver: WebDriver, words: str) -> Any:
         if words in button.text:
             return button
     return None
+
+
+def click_row(driver: WebDriver, words: str) -> None:
+    until(driver, lambda d: row(d, words).click() or True, f"a click on the incident {words!r}")
 
 
 def incident(server: Server, external_id: str = ACTIVE) -> dict[str, Any]:
@@ -218,7 +223,7 @@ def test_sign_in_shows_the_tenants_incidents_from_every_door(driver: WebDriver, 
     closed = row(driver, "26-001234").text
     assert "GovWorx" in closed and "Medical Emergency - Cardiac Arrest" in closed and "resolved" in closed
     assert "Priority 1" in closed
-    row(driver, "26-001234").click()
+    click_row(driver, "26-001234")
     until(driver, lambda d: "26-001234" in text_of(d, "panel-title"), "the GovWorx incident's panel")
     fields = text_of(driver, "panel-fields")
     assert "Transport to Hospital" in fields and "CITY-FIRE-01" in fields and "Beat-3-Downtown" in fields
@@ -230,7 +235,7 @@ def test_sign_in_shows_the_tenants_incidents_from_every_door(driver: WebDriver, 
 
 
 def test_a_note_added_on_the_board_is_stored(driver: WebDriver, server: Server) -> None:
-    row(driver, "Structure fire").click()
+    click_row(driver, "Structure fire")
     until(driver, lambda d: text_of(d, "panel-title") == "Structure fire", "the incident panel")
     driver.find_element(By.ID, "note-text").send_keys("Second alarm requested by board")
     driver.find_element(By.CSS_SELECTOR, "#note-form button[type=submit]").click()
@@ -241,7 +246,11 @@ def test_a_note_added_on_the_board_is_stored(driver: WebDriver, server: Server) 
 
 def test_a_unit_status_set_on_the_board_moves_the_incident(driver: WebDriver, server: Server, folder: Path) -> None:
     # Assign E12 from the panel: the incident is assigned.
-    Select(driver.find_element(By.ID, "assign-unit")).select_by_visible_text("E12 (available)")
+    until(
+        driver,
+        lambda d: Select(d.find_element(By.ID, "assign-unit")).select_by_visible_text("E12 (available)") or True,
+        "E12 chosen to assign",
+    )
     driver.find_element(By.CSS_SELECTOR, "#assign-form button[type=submit]").click()
     until(driver, lambda d: text_of(d, "panel-status") == "assigned", "the incident assigned")
     unit_id = next(u["unit_id"] for u in server.http.get("/v1/units").json()["data"] if u["call_sign"] == "E12")

@@ -442,8 +442,11 @@ function renderAssign() {
   const chosen = select.value;
   const onIt = new Set((incident.responders || []).filter((r) => !r.cleared_at && r.unit).map((r) => r.unit.id));
   const free = state.units.filter((u) => !onIt.has(u.unit_id));
-  select.replaceChildren(...free.map((u) =>
-    el("option", { value: u.unit_id }, `${u.call_sign} (${statusLabel(u.status)}${u.incident_id ? ", on another incident" : ""})`)));
+  const options = free.map((u) => [u.unit_id, `${u.call_sign} (${statusLabel(u.status)}${u.incident_id ? ", on another incident" : ""})`]);
+  const signature = JSON.stringify(options);
+  if (select.dataset.signature === signature) return; // unchanged: leave the dispatcher's open list alone
+  select.dataset.signature = signature;
+  select.replaceChildren(...options.map(([value, label]) => el("option", { value }, label)));
   if (free.some((u) => u.unit_id === chosen)) select.value = chosen;
 }
 
