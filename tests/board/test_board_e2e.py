@@ -38,7 +38,9 @@ webdriver = pytest.importorskip(
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
@@ -310,3 +312,31 @@ def test_a_refused_transition_shows_the_servers_message(driver: WebDriver, serve
     driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
     until(driver, lambda d: text_of(d, "live") == "Live", "the indicator back to live")
     until(driver, lambda d: row(d, "Fall at Elm Street") is not None, "the missed incident after resuming")
+
+
+def test_a_tablet_sees_the_board_without_sideways_scrolling(driver: WebDriver, server: Server, folder: Path) -> None:
+    for width, height in ((820, 1180), (1180, 820)):  # a tablet upright, then on its side
+        driver.set_window_size(width, height)
+        until(
+            driver,
+            lambda d: d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"),
+            f"no sideways scrolling at {width} px",
+        )
+        shot(driver, folder, f"board-tablet-{width}")
+    driver.set_window_size(1400, 1000)
+
+
+def test_the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> None:
+    driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    actions = ActionChains(driver)
+    for _ in range(20):  # Tab from the top of the page until an incident row has the focus
+        actions.send_keys(Keys.TAB).perform()
+        focused = driver.switch_to.active_element
+        if "incident" in (focused.get_attribute("class") or "").split():
+            break
+    else:
+        pytest.fail("Tab never reached an incident row")
+    name = focused.text.split("\n")[1]
+    actions.send_keys(Keys.ENTER).perform()
+    until(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "panel-title", "focus on the panel")
+    assert text_of(driver, "panel-title") == name
