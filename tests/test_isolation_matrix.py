@@ -66,7 +66,7 @@ PUBLIC = {  # answer anyone, by design
     ("GET", "/board/{name}"),
 }
 # Any valid key, no scope needed (a key asking about itself): (e) does not apply, the rest does.
-ANY_KEY = {("GET", "/v1/api-keys/current"), ("GET", "/v1/external/api-keys/current")}
+ANY_KEY = {("GET", "/v1/whoami"), ("GET", "/v1/external/whoami")}
 # The scope(s) a route accepts, where its dependency is not `require(...)` (read from the route itself).
 SCOPE_OF_ENDPOINT = {
     "incidenthub.adapters.devrev.router": {"reader": ("incidents:read",), "writer": ("incidents:write",)},

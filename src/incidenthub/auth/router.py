@@ -41,7 +41,7 @@ def list_api_keys(session: Session = Depends(read_session), principal: Principal
 
 
 @router.get(
-    "/api-keys/current",
+    "/whoami",
     response_model=CurrentApiKey,
     responses=responses(401),
     summary="The calling key: its id, name, scopes, expiry and tenant (any valid key; never the secret)",

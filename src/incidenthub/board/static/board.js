@@ -56,7 +56,7 @@ async function signIn(key, { quiet = false } = {}) {
   const api = makeApi(key);
   let me;
   try {
-    me = await api.get("/v1/api-keys/current");
+    me = await api.get("/v1/whoami");
   } catch (error) {
     sessionStorage.removeItem(STORAGE);
     if (!quiet) $("signin-error").textContent = error instanceof ApiError && error.status === 401
