@@ -154,6 +154,7 @@ def _seed(http: httpx.Client, url: str, other_key: str) -> None:
 def driver(server: Server) -> Iterator[WebDriver]:
     options = Options()
     options.binary_location = str(CHROMIUM)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, read at the end
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
         options.add_argument(argument)
     browser = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
@@ -340,3 +341,10 @@ def test_the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> 
     actions.send_keys(Keys.ENTER).perform()
     until(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "panel-title", "focus on the panel")
     assert text_of(driver, "panel-title") == name
+
+
+def test_the_page_logged_no_script_error(driver: WebDriver) -> None:
+    # Network refusals the tests provoked (the 409, the blocked stream) are expected; a script error is not.
+    severe = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    expected = ("status of 409", "ERR_BLOCKED_BY_CLIENT", "ERR_CONNECTION_REFUSED", "ERR_INCOMPLETE_CHUNKED_ENCODING")
+    assert not [message for message in severe if not any(known in message for known in expected)]
