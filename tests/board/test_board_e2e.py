@@ -194,7 +194,14 @@ def row(driver: WebDriver, words: str) -> Any:
 
 
 def click_row(driver: WebDriver, words: str) -> None:
-    until(driver, lambda d: row(d, words).click() or True, f"a click on the incident {words!r}")
+    def click(d: WebDriver) -> bool:
+        found = row(d, words)
+        if found is None:
+            return False
+        found.click()
+        return True
+
+    until(driver, click, f"a click on the incident {words!r}")
 
 
 def incident(server: Server, external_id: str = ACTIVE) -> dict[str, Any]:
@@ -341,6 +348,25 @@ def test_the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> 
     actions.send_keys(Keys.ENTER).perform()
     until(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "panel-title", "focus on the panel")
     assert text_of(driver, "panel-title") == name
+
+
+def test_sign_out_and_a_read_only_key_sees_no_controls_it_may_not_use(driver: WebDriver, server: Server) -> None:
+    driver.find_element(By.ID, "signout").click()
+    until(driver, lambda d: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form")
+    assert driver.execute_script("return sessionStorage.getItem('incidenthub.board.key')") is None
+    assert not driver.find_element(By.ID, "board").is_displayed()
+    body = {"name": "watch", "scopes": ["incidents:read"]}
+    reader = server.http.post("/v1/api-keys", json=body).json()["key"]
+    driver.find_element(By.ID, "key").send_keys(reader)
+    driver.find_element(By.CSS_SELECTOR, "#signin-form button[type=submit]").click()
+    until(driver, lambda d: "key watch" in text_of(d, "tenant"), "the read-only key signed in")
+    click_row(driver, "Gas leak at Pier 4")
+    until(driver, lambda d: text_of(d, "panel-title") == "Gas leak at Pier 4", "the incident panel")
+    assert driver.find_elements(By.CSS_SELECTOR, "#panel-actions button") == []  # no incidents:write
+    assert not driver.find_element(By.ID, "note-form").is_displayed()
+    assert not driver.find_element(By.ID, "assign-form").is_displayed()  # no dispatch:write
+    assert not driver.find_element(By.ID, "units").is_displayed()  # no dispatch:read
+    until(driver, lambda d: text_of(d, "live") == "Live", "live updates for a reader")
 
 
 def test_the_page_logged_no_script_error(driver: WebDriver) -> None:
