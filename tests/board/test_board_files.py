@@ -29,6 +29,11 @@ def test_nothing_else_is_reachable_and_no_key_is_asked_for_in_a_url(client: Test
         response = client.get(f"/board/{name}")
         assert response.status_code == 404, name
         assert response.headers["content-type"] == "application/problem+json"
+    # Not even a page whose script failed to load puts the key in its address: the form posts (and the page's
+    # policy lets no form submit anywhere).
+    page = client.get("/board")
+    assert '<form id="signin-form" method="post"' in page.text
+    assert "form-action 'none'" in page.headers["Content-Security-Policy"]
     # The key travels in the Authorization header only: no script builds a URL with it.
     for name in ASSETS:
         text = client.get(f"/board/{name}").text
