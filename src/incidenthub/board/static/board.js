@@ -242,6 +242,9 @@ async function flush() {
 // --- the incident list -----------------------------------------------------------------------------------------
 
 function setOptions(select, values, labelOf = (v) => v) {
+  const signature = JSON.stringify(values);
+  if (select.dataset.signature === signature) return; // unchanged: an open list stays as it is
+  select.dataset.signature = signature;
   const chosen = select.value;
   const options = [el("option", { value: "" }, "all"), ...values.map((v) => el("option", { value: v }, labelOf(v)))];
   select.replaceChildren(...options);
