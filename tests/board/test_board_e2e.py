@@ -164,10 +164,11 @@ def driver(server: Server) -> Iterator[WebDriver]:
         browser.quit()
 
 
-def shot(driver: WebDriver, folder: Path, name: str) -> None:
+def shot(driver: WebDriver, folder: Path, name: str, top: bool = True) -> None:
     """A screenshot kept with the test's files, and in INCIDENTHUB_BOARD_SCREENSHOTS when set."""
     path = folder / f"{name}.png"
-    driver.execute_script("window.scrollTo(0, 0)")
+    if top:
+        driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
     extra = os.environ.get("INCIDENTHUB_BOARD_SCREENSHOTS")
     if extra:
@@ -223,6 +224,12 @@ def test_sign_in_shows_the_tenants_incidents_from_every_door(driver: WebDriver, 
     assert "12 Oak Lane" in first and "no units" in first
     assert "Native/Sety" in second and "Noise complaint" in second
     assert "Elsewhere-only fire" not in driver.page_source  # another tenant's record never reaches the board
+    # The map: the one listed incident with coordinates as a point, over the heat map's cells (intel:read).
+    until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map-picture .cell")) >= 1, "the heat layer")
+    points = driver.find_elements(By.CSS_SELECTOR, "#map-picture .point")
+    assert [p.get_attribute("aria-label") for p in points] == ["Structure fire, created"]
+    driver.execute_script("document.getElementById('map').scrollIntoView()")
+    shot(driver, folder, "board-map", top=False)
     # The key lives in the tab's session storage, never in the address.
     assert server.key not in driver.current_url
     assert driver.execute_script("return sessionStorage.getItem('incidenthub.board.key')") == server.key

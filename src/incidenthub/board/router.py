@@ -22,6 +22,7 @@ ASSETS = {
     "api.js": "text/javascript",
     "stream.js": "text/javascript",
     "view.js": "text/javascript",
+    "map.js": "text/javascript",
 }
 HEADERS = {
     # Revalidated each time: a new release's page never runs an old module.

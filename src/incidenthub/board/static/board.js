@@ -2,6 +2,7 @@
 // the units, all kept current by the live event stream.
 
 import { ApiError, makeApi } from "/board/api.js";
+import { boxOf, drawMap, heatQuery, located } from "/board/map.js";
 import { LiveStream } from "/board/stream.js";
 import {
   ACTIVE,
@@ -45,6 +46,8 @@ function freshState(api, me) {
     pendingUnits: false,
     flushTimer: null,
     ageTimer: null,
+    heat: null, // the heat map's answer, and the query it answers
+    heatQuery: null,
   };
 }
 
@@ -85,6 +88,7 @@ async function signIn(key, { quiet = false } = {}) {
     return;
   }
   $("incidents").hidden = false;
+  $("map").hidden = false;
   state.ageTimer = setInterval(renderList, 30000);
   $("live").hidden = false;
   state.stream = new LiveStream({
@@ -114,6 +118,8 @@ function signOut(message = "") {
   $("tenant").hidden = true;
   $("live").hidden = true;
   $("panel").hidden = true;
+  $("map").hidden = true;
+  $("map-picture").replaceChildren();
   $("incident-list").replaceChildren();
   $("unit-list").replaceChildren();
   $("signin-error").textContent = message;
@@ -309,6 +315,46 @@ function renderList() {
   if (focused) {
     const again = $("incident-list").querySelector(`button[data-id="${CSS.escape(focused)}"]`);
     if (again) again.focus();
+  }  renderMap(shown);
+}
+
+const STATUS_COLORS = { created: "#f59e0b", dispatching: "#f59e0b", assigned: "#3b82f6", responding: "#3b82f6",
+  on_scene: "#16a34a", resolved: "#9ca3af", cancelled: "#9ca3af" };
+
+function renderMap(shown) {
+  const points = located(shown);
+  if (!points.length) {
+    $("map-picture").replaceChildren();
+    $("map-message").textContent = "No listed incident has coordinates.";
+    return;
+  }
+  const box = boxOf(points);
+  const query = may("intel:read") ? heatQuery(box) : null;
+  $("map-message").textContent = !may("intel:read") ? "The heat layer needs the scope intel:read."
+    : query ? "" : "The listed incidents are spread too wide for the heat layer.";
+  const heat = query && state.heatQuery === query ? state.heat : null;
+  const focusedPoint = document.activeElement && document.activeElement.classList && document.activeElement.classList.contains("point")
+    ? document.activeElement.getAttribute("data-id") : null;
+  drawMap($("map-picture"), { points, box, heat, selected: state.selected, onSelect: openIncident,
+    statusColor: (status) => STATUS_COLORS[status] || "#6b7280" });
+  if (focusedPoint) {
+    const again = $("map-picture").querySelector(`[data-id="${CSS.escape(focusedPoint)}"]`);
+    if (again) again.focus();
+  }
+  if (query && state.heatQuery !== query) loadHeat(query);
+}
+
+async function loadHeat(query) {
+  state.heatQuery = query;
+  state.heat = null;
+  try {
+    const heat = await state.api.get(query);
+    if (!state || state.heatQuery !== query) return;
+    state.heat = heat;
+    renderList();
+  } catch (error) {
+    if (refused(error)) return;
+    if (state) $("map-message").textContent = `Heat layer unavailable: ${error.message}`;
   }
 }
 
