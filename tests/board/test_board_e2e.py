@@ -276,7 +276,10 @@ def test_a_unit_status_set_on_the_board_moves_the_incident(driver: WebDriver, se
         lambda d: "Structure fire" in d.find_element(By.CSS_SELECTOR, f"tr[data-unit-id='{unit_id}']").text,
         "E12's current incident in the units panel",
     )
-    # E12 on scene, set in the units panel: the incident follows to on_scene.
+    # E12 en route, then on scene, set in the units panel: the incident follows, responding, then on_scene.
+    Select(driver.find_element(By.CSS_SELECTOR, f"select[data-unit='{unit_id}']")).select_by_value("enroute")
+    driver.find_element(By.CSS_SELECTOR, f"button[data-set-unit='{unit_id}']").click()
+    until(driver, lambda d: text_of(d, "panel-status") == "responding", "the incident responding")
     Select(driver.find_element(By.CSS_SELECTOR, f"select[data-unit='{unit_id}']")).select_by_value("on_scene")
     driver.find_element(By.CSS_SELECTOR, f"button[data-set-unit='{unit_id}']").click()
     until(driver, lambda d: text_of(d, "panel-status") == "on scene", "the incident on scene")
@@ -286,6 +289,17 @@ def test_a_unit_status_set_on_the_board_moves_the_incident(driver: WebDriver, se
     assert [r["unit"]["call_sign"] for r in stored["responders"]] == ["E12"] and stored["responders"][0]["arrived_at"]
     assert "E12" in text_of(driver, "panel-responders")
     shot(driver, folder, "board")
+    # Today's compliance: E12's turnout (dispatched -> en route, seconds) is measured and within NFPA 1710's 80 s.
+    turnout = "#compliance-list tr[data-leg='turnout']"
+
+    def turnout_judged(d: WebDriver) -> bool:
+        return d.find_element(By.CSS_SELECTOR, f"{turnout} td:nth-of-type(2)").text == "1"
+
+    until(driver, turnout_judged, "today's turnout measured")
+    verdicts = driver.find_element(By.CSS_SELECTOR, turnout).text
+    assert "pass" in verdicts and "NFPA 1710" in verdicts and "100 % within 80 s (needs 90 %)" in verdicts, verdicts
+    driver.execute_script("document.getElementById('compliance').scrollIntoView()")
+    shot(driver, folder, "board-compliance", top=False)
 
 
 def test_another_clients_changes_appear_without_reload(driver: WebDriver, server: Server) -> None:

@@ -48,6 +48,8 @@ function freshState(api, me) {
     ageTimer: null,
     heat: null, // the heat map's answer, and the query it answers
     heatQuery: null,
+    complianceTimer: null,
+    complianceSoon: null,
   };
 }
 
@@ -89,6 +91,11 @@ async function signIn(key, { quiet = false } = {}) {
   }
   $("incidents").hidden = false;
   $("map").hidden = false;
+  if (may("analytics:read")) {
+    $("compliance").hidden = false;
+    loadCompliance();
+    state.complianceTimer = setInterval(loadCompliance, 60000);
+  }
   state.ageTimer = setInterval(renderList, 30000);
   $("live").hidden = false;
   state.stream = new LiveStream({
@@ -109,6 +116,8 @@ function signOut(message = "") {
   if (state) {
     if (state.stream) state.stream.stop();
     clearInterval(state.ageTimer);
+    clearInterval(state.complianceTimer);
+    clearTimeout(state.complianceSoon);
     clearTimeout(state.flushTimer);
   }
   state = null;
@@ -120,6 +129,8 @@ function signOut(message = "") {
   $("panel").hidden = true;
   $("map").hidden = true;
   $("map-picture").replaceChildren();
+  $("compliance").hidden = true;
+  $("compliance-list").replaceChildren();
   $("incident-list").replaceChildren();
   $("unit-list").replaceChildren();
   $("signin-error").textContent = message;
@@ -243,6 +254,11 @@ async function flush() {
   renderFilters();
   renderList();
   if (state.selected && ids.includes(state.selected)) renderPanel();
+  if (units && may("analytics:read")) {
+    // Read today's figures once the dispatch changes settle (a burst of events: one read).
+    clearTimeout(state.complianceSoon);
+    state.complianceSoon = setTimeout(loadCompliance, 1000);
+  }
 }
 
 // --- the incident list -----------------------------------------------------------------------------------------
@@ -635,6 +651,46 @@ async function setUnitStatus(unitId, status) {
     if (refused(error)) return;
     $("units-message").textContent = `Refused: ${error.message}`;
   }
+}
+
+// --- compliance today ---------------------------------------------------------------------------------------
+
+const COMPLIANCE_LEGS = ["call_answer", "turnout"];
+
+function today(timezone) {
+  // en-CA writes dates as YYYY-MM-DD; the tenant's day, not the browser's.
+  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+}
+
+async function loadCompliance() {
+  if (!state || !may("analytics:read")) return;
+  const day = today(state.me.tenant.timezone || "UTC");
+  try {
+    const figures = await state.api.get(`/v1/analytics/intervals?from_date=${day}&to_date=${day}`);
+    if (!state) return;
+    $("compliance-message").textContent = "";
+    renderCompliance(figures);
+  } catch (error) {
+    if (refused(error)) return;
+    if (state) $("compliance-message").textContent = `Could not read today's figures: ${error.message}`;
+  }
+}
+
+function renderCompliance(figures) {
+  const legs = ((figures.groups || [])[0] || { legs: [] }).legs.filter((leg) => COMPLIANCE_LEGS.includes(leg.leg));
+  const rows = legs.map((leg) => {
+    const judged = leg.standards.filter((standard) => standard.judged > 0);
+    const verdicts = judged.map((standard) => {
+      const targets = standard.targets.map((t) => `${t.percent_within ?? "–"} % within ${t.within_seconds} s (needs ${t.percent_required} %)`).join("; ");
+      return el("li", {}, badge(standard.passed ? "pass" : "fail", standard.passed ? "pass" : "fail"), ` ${standard.name}: ${targets}`);
+    });
+    return el("tr", { dataset: { leg: leg.leg } },
+      el("th", { scope: "row" }, leg.label.split(":")[0]),
+      el("td", {}, seconds(leg.p90)),
+      el("td", {}, String(leg.count)),
+      el("td", {}, verdicts.length ? el("ul", { className: "verdicts" }, verdicts) : el("span", { className: "empty" }, "no standard judged a leg today")));
+  });
+  $("compliance-list").replaceChildren(...rows);
 }
 
 // --- wiring ---------------------------------------------------------------------------------------------------

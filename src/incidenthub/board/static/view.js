@@ -81,7 +81,7 @@ export function when(iso) {
 
 export function seconds(value) {
   if (value === null || value === undefined) return "–";
-  return `${Math.round(value)} s`;
+  return value < 10 ? `${value.toFixed(1)} s` : `${Math.round(value)} s`;
 }
 
 export function address(incident) {
