@@ -356,7 +356,7 @@ def test_a_tablet_sees_the_board_without_sideways_scrolling(driver: WebDriver, s
 
 
 def test_the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> None:
-    driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    driver.execute_script("document.querySelector('.skip').focus()")  # the page's first stop
     actions = ActionChains(driver)
     for _ in range(20):  # Tab from the top of the page until an incident row has the focus
         actions.send_keys(Keys.TAB).perform()
@@ -369,6 +369,30 @@ def test_the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> 
     actions.send_keys(Keys.ENTER).perform()
     until(driver, lambda d: d.switch_to.active_element.get_attribute("id") == "panel-title", "focus on the panel")
     assert text_of(driver, "panel-title") == name
+
+
+def test_the_gate_who_is_inside_validate_a_code_check_out(driver: WebDriver, server: Server) -> None:
+    http = server.http
+    site = http.post("/v1/sites", json={"name": "Palm Court Estate", "timezone": "UTC", "gates": ["main"]}).json()
+    invite = {
+        "site_id": site["site_id"],
+        "visitor": {"name": "Chidi Okeke"},
+        "host": {"name": "Ada Eze"},
+        "max_uses": 3,
+    }
+    code = http.post("/v1/access-codes", json=invite).json()["code"]
+    driver.refresh()  # the sites are read at sign-in (the key stays in the tab's session: no new sign-in)
+    until(driver, lambda d: "Nobody inside." in text_of(d, "inside-list"), "the site's empty gate")
+    driver.find_element(By.ID, "validate-code").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "#validate-form button[type=submit]").click()
+    until(driver, lambda d: text_of(d, "validate-result").startswith("Valid:"), "the code validated")
+    assert "Chidi Okeke" in text_of(driver, "validate-result") and "3 use(s) left" in text_of(driver, "validate-result")
+    # A guard at another gate checks the visitor in: the board shows them inside without a reload.
+    log = http.post("/v1/access-logs", json={"site_id": site["site_id"], "code": code, "gate": "main"}).json()
+    until(driver, lambda d: "Chidi Okeke" in text_of(d, "inside-list"), "the visitor inside")
+    driver.find_element(By.CSS_SELECTOR, f"button[data-checkout='{log['access_log_id']}']").click()
+    until(driver, lambda d: "Nobody inside." in text_of(d, "inside-list"), "the visitor checked out")
+    assert http.get(f"/v1/access-logs/{log['access_log_id']}").json()["checked_out_at"]
 
 
 def test_sign_out_and_a_read_only_key_sees_no_controls_it_may_not_use(driver: WebDriver, server: Server) -> None:

@@ -40,5 +40,6 @@ export function makeApi(key) {
     key,
     get: (path) => call("GET", path),
     post: (path, body) => call("POST", path, body ?? {}),
+    patch: (path, body) => call("PATCH", path, body ?? {}),
   };
 }

@@ -50,6 +50,8 @@ function freshState(api, me) {
     heatQuery: null,
     complianceTimer: null,
     complianceSoon: null,
+    pendingAccess: false,
+    sites: [],
   };
 }
 
@@ -80,6 +82,9 @@ async function signIn(key, { quiet = false } = {}) {
   $("tenant").textContent = `${me.tenant.name} · key ${me.name || me.prefix}`;
   $("tenant").title = `tenant ${me.tenant.slug}; scopes ${me.scopes.join(", ")}`;
   $("units").hidden = !may("dispatch:read");
+  $("access").hidden = !may("access:read");
+  $("validate-form").hidden = !may("access:read");
+  if (may("access:read")) loadSites();
   $("note-form").hidden = !may("incidents:write");
   if (!may("incidents:read")) {
     $("incidents-message").textContent = "This key may not read incidents (scope incidents:read).";
@@ -131,6 +136,9 @@ function signOut(message = "") {
   $("map-picture").replaceChildren();
   $("compliance").hidden = true;
   $("compliance-list").replaceChildren();
+  $("access").hidden = true;
+  $("inside-list").replaceChildren();
+  $("validate-result").textContent = "";
   $("incident-list").replaceChildren();
   $("unit-list").replaceChildren();
   $("signin-error").textContent = message;
@@ -238,6 +246,7 @@ async function refreshIncident(id) {
 function queueEvent(type, event) {
   if (!state) return;
   if (event.incident_id) state.pendingIncidents.add(event.incident_id);
+  if (type.startsWith("access.")) state.pendingAccess = true;
   if (type.startsWith("unit.") || type.startsWith("assignment.")) state.pendingUnits = true;
   if (!state.flushTimer) state.flushTimer = setTimeout(flush, 50); // events of one change arrive together
 }
@@ -247,8 +256,11 @@ async function flush() {
   state.flushTimer = null;
   const ids = [...state.pendingIncidents];
   const units = state.pendingUnits;
+  const access = state.pendingAccess;
   state.pendingIncidents.clear();
   state.pendingUnits = false;
+  state.pendingAccess = false;
+  if (access) loadInside();
   await Promise.all([...ids.map(refreshIncident), units ? loadUnits() : null]);
   if (!state) return;
   renderFilters();
@@ -693,6 +705,79 @@ function renderCompliance(figures) {
   $("compliance-list").replaceChildren(...rows);
 }
 
+// --- access: the gate -------------------------------------------------------------------------------------
+
+async function loadSites() {
+  try {
+    const page = await state.api.get("/v1/sites?limit=100");
+    if (!state) return;
+    state.sites = page.data;
+    const select = $("access-site");
+    const chosen = select.value;
+    select.replaceChildren(...state.sites.map((site) => el("option", { value: site.site_id }, site.name)));
+    if (state.sites.some((site) => site.site_id === chosen)) select.value = chosen;
+    await loadInside();
+  } catch (error) {
+    if (refused(error)) return;
+    if (state) $("access-message").textContent = `Could not load sites: ${error.message}`;
+  }
+}
+
+async function loadInside() {
+  if (!state || !may("access:read")) return;
+  const site = $("access-site").value;
+  if (!site) {
+    $("inside-list").replaceChildren(el("tr", {}, el("td", { colspan: "5", className: "empty" }, "No site.")));
+    return;
+  }
+  try {
+    const page = await state.api.get(`/v1/access-logs/current?site_id=${encodeURIComponent(site)}&limit=100`);
+    if (!state) return;
+    const rows = page.data.map((visit) => el("tr", { dataset: { log: visit.access_log_id } },
+      el("th", { scope: "row" }, (visit.visitor && visit.visitor.name) || "visitor"),
+      el("td", {}, [visit.host && visit.host.name, visit.host && visit.host.unit].filter(Boolean).join(", ") || "–"),
+      el("td", {}, visit.gate || "–"),
+      el("td", { title: when(visit.checked_in_at) }, visit.checked_in_at_local || when(visit.checked_in_at)),
+      el("td", {}, may("access:write")
+        ? el("button", { type: "button", dataset: { checkout: visit.access_log_id }, onclick: () => checkOut(visit.access_log_id) }, "Check out")
+        : "")));
+    $("inside-list").replaceChildren(...rows);
+    if (!rows.length) $("inside-list").replaceChildren(el("tr", {}, el("td", { colspan: "5", className: "empty" }, "Nobody inside.")));
+  } catch (error) {
+    if (refused(error)) return;
+    if (state) $("access-message").textContent = `Could not load who is inside: ${error.message}`;
+  }
+}
+
+async function checkOut(logId) {
+  $("access-message").textContent = "";
+  try {
+    await state.api.patch(`/v1/access-logs/${encodeURIComponent(logId)}/checkout`, {});
+    await loadInside();
+  } catch (error) {
+    if (refused(error)) return;
+    $("access-message").textContent = `Check-out refused: ${error.message}`;
+  }
+}
+
+async function validateCode(event) {
+  event.preventDefault();
+  const code = $("validate-code").value.trim();
+  const site = $("access-site").value;
+  if (!code || !site) return;
+  $("access-message").textContent = "";
+  try {
+    const result = await state.api.post("/v1/access-codes/validate", { code, site_id: site });
+    const who = result.visitor && result.visitor.name ? ` · ${result.visitor.name}` : "";
+    const left = result.uses_left !== null && result.uses_left !== undefined ? ` · ${result.uses_left} use(s) left` : "";
+    $("validate-result").textContent = `${result.valid ? "Valid" : "Not valid"}: ${result.message || result.reason || ""}${who}${left}`;
+    $("validate-result").dataset.valid = String(Boolean(result.valid));
+  } catch (error) {
+    if (refused(error)) return;
+    $("access-message").textContent = `Validation failed: ${error.message}`;
+  }
+}
+
 // --- wiring ---------------------------------------------------------------------------------------------------
 
 function start() {
@@ -714,6 +799,8 @@ function start() {
   });
   $("note-form").addEventListener("submit", addNote);
   $("assign-form").addEventListener("submit", assignUnit);
+  $("access-site").addEventListener("change", loadInside);
+  $("validate-form").addEventListener("submit", validateCode);
   const saved = sessionStorage.getItem(STORAGE);
   if (saved) signIn(saved, { quiet: true });
   else $("key").focus();
