@@ -133,6 +133,15 @@ def _seed(http: httpx.Client, url: str, other_key: str) -> None:
     seed = json.loads((DATA / "govworx_seed_example.json").read_text())
     upload = "/api/v1/external/incident?convertFromUtc=true"
     assert http.put(upload, json=seed).status_code == 200  # the vendor's example: a call closed at upload
+    # The call's audio, from the recorder at the call's position: matched to the GovWorx incident.
+    audio = {
+        "position": "Position-01",
+        "started_at": "2026-01-06T10:23:05Z",
+        "ended_at": "2026-01-06T10:26:40Z",
+        "recorder_ref": "nice://archive/2026/01/06/pos01-102305",
+    }
+    recording = http.post("/v1/recordings", json=audio)
+    assert recording.status_code == 201 and recording.json()["match_status"] == "matched", recording.text
     fire = {
         "category": "fire",
         "severity": "critical",
@@ -267,6 +276,9 @@ def _sign_in_shows_the_tenants_incidents_from_every_door(driver: WebDriver, serv
     fields = text_of(driver, "panel-fields")
     assert "Transport to Hospital" in fields and "CITY-FIRE-01" in fields and "Beat-3-Downtown" in fields
     assert "INC-2026-001233" in text_of(driver, "panel-related")  # named by relatedSysId, not arrived
+    until(driver, lambda d: "Position Position-01" in text_of(d, "panel-recordings"), "the call's recording")
+    recordings = text_of(driver, "panel-recordings")
+    assert "nice://archive/2026/01/06/pos01-102305" in recordings and "2026-01-06 10:23:05Z" in recordings
     assert driver.find_elements(By.CSS_SELECTOR, "#panel-actions button") == []  # resolved is final
     shot(driver, folder, "board-closed")
     driver.find_element(By.ID, "toggle-closed").click()
@@ -416,6 +428,22 @@ def _the_gate_who_is_inside_validate_a_code_check_out(driver: WebDriver, server:
     assert http.get(f"/v1/access-logs/{log['access_log_id']}").json()["checked_out_at"]
 
 
+def _past_the_first_page_every_active_incident_is_listed(driver: WebDriver, server: Server) -> None:
+    # The list reads 100 a page: with 120 more open, the board reads every page when it loads.
+    for n in range(120):
+        body = {"category": "other", "severity": "low", "title": f"Streetlight out {n}", "idempotency_key": f"lamp-{n}"}
+        assert server.http.post("/v1/incidents", json=body).status_code == 201
+    driver.refresh()  # signed in again from the tab's session storage
+    active = sum(
+        server.http.get("/v1/incidents", params={"status": status, "limit": 1}).json()["total"]
+        for status in ("created", "dispatching", "assigned", "responding", "on_scene")
+    )
+    assert active > 120
+    until(driver, lambda d: text_of(d, "incident-count") == f"{active} of {active} shown", f"{active} listed")
+    for title in ("Streetlight out 0", "Streetlight out 119"):
+        assert read(driver, lambda d, title=title: row(d, title), title) is not None
+
+
 def _sign_out_and_a_read_only_key_sees_no_controls_it_may_not_use(driver: WebDriver, server: Server) -> None:
     driver.find_element(By.ID, "signout").click()
     until(driver, lambda d: d.find_element(By.ID, "signin").is_displayed(), "the sign-in form")
@@ -453,5 +481,6 @@ def test_a_dispatchers_shift_on_the_board(driver: WebDriver, server: Server, fol
     _a_tablet_sees_the_board_without_sideways_scrolling(driver, server, folder)
     _the_incident_list_is_reachable_from_the_keyboard(driver)
     _the_gate_who_is_inside_validate_a_code_check_out(driver, server)
+    _past_the_first_page_every_active_incident_is_listed(driver, server)
     _sign_out_and_a_read_only_key_sees_no_controls_it_may_not_use(driver, server)
     _the_page_logged_no_script_error(driver)

@@ -41,6 +41,8 @@ function freshState(api, me) {
     unitDrafts: new Map(), // unit_id -> status chosen but not yet sent
     unitControls: new Map(), // unit_id -> its status select and button, kept across renders
     selected: null, // incident_id in the panel
+    recordings: new Map(), // incident_id -> the call recordings matched to it
+    closedTotal: 0, // closed incidents in all (the list holds the newest page of each final status)
     stream: null,
     pendingIncidents: new Set(),
     pendingUnits: false,
@@ -168,9 +170,15 @@ function setLive(liveState, text) {
 
 // --- loading ----------------------------------------------------------------------------------------------
 
-async function fetchStatus(status) {
-  const page = await state.api.get(`/v1/incidents?status=${encodeURIComponent(status)}&limit=100`);
-  return page.data;
+// Active incidents: every page (a centre has tens open, a disaster hundreds). Closed ones: the newest page of
+// each final status, and how many there are (a CAD uploads years of closed calls).
+async function fetchStatus(status, everyPage = true) {
+  const found = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await state.api.get(`/v1/incidents?status=${encodeURIComponent(status)}&limit=100&page=${page}`);
+    found.push(...answer.data);
+    if (!everyPage || !answer.has_more) return { data: found, total: answer.total };
+  }
 }
 
 async function loadAll() {
@@ -181,8 +189,8 @@ async function loadAll() {
 async function loadIncidents() {
   if (!state) return;
   try {
-    const pages = await Promise.all(ACTIVE.map(fetchStatus));
-    state.active = new Map(pages.flat().map((incident) => [incident.incident_id, incident]));
+    const pages = await Promise.all(ACTIVE.map((status) => fetchStatus(status)));
+    state.active = new Map(pages.flatMap((p) => p.data).map((incident) => [incident.incident_id, incident]));
     if (state.showClosed) await loadClosed();
     $("incidents-message").textContent = "";
   } catch (error) {
@@ -194,8 +202,9 @@ async function loadIncidents() {
 }
 
 async function loadClosed() {
-  const pages = await Promise.all(FINAL.map(fetchStatus));
-  state.closed = new Map(pages.flat().map((incident) => [incident.incident_id, incident]));
+  const pages = await Promise.all(FINAL.map((status) => fetchStatus(status, false)));
+  state.closed = new Map(pages.flatMap((p) => p.data).map((incident) => [incident.incident_id, incident]));
+  state.closedTotal = pages.reduce((sum, p) => sum + p.total, 0);
 }
 
 async function loadUnits() {
@@ -216,9 +225,10 @@ function store(incident) {
   const id = incident.incident_id;
   if (FINAL.includes(incident.status)) {
     state.active.delete(id);
+    if (!state.closed.has(id)) state.closedTotal += 1; // closed since the list was read
     state.closed.set(id, incident);
   } else {
-    state.closed.delete(id);
+    if (state.closed.delete(id)) state.closedTotal -= 1;
     state.active.set(id, incident);
   }
 }
@@ -265,7 +275,10 @@ async function flush() {
   if (!state) return;
   renderFilters();
   renderList();
-  if (state.selected && ids.includes(state.selected)) renderPanel();
+  if (state.selected && ids.includes(state.selected)) {
+    renderPanel();
+    loadRecordings(state.selected); // a change (a GovWorx upload's times) may match a recording to it
+  }
   if (units && may("analytics:read")) {
     // Read today's figures once the dispatch changes settle (a burst of events: one read).
     clearTimeout(state.complianceSoon);
@@ -339,11 +352,13 @@ function renderList() {
   });
   $("incident-list").replaceChildren(...items);
   $("incidents-title").textContent = state.showClosed ? "Closed incidents" : "Active incidents";
-  $("incident-count").textContent = `${shown.length} of ${all.length} shown`;
+  const older = state.showClosed ? state.closedTotal - all.length : 0;
+  $("incident-count").textContent = `${shown.length} of ${all.length} shown${older > 0 ? ` (the newest 100 of each status; ${older} older not listed)` : ""}`;
   if (focused) {
     const again = $("incident-list").querySelector(`button[data-id="${CSS.escape(focused)}"]`);
     if (again) again.focus();
-  }  renderMap(shown);
+  }
+  renderMap(shown);
 }
 
 const STATUS_COLORS = { created: "#f59e0b", dispatching: "#f59e0b", assigned: "#3b82f6", responding: "#3b82f6",
@@ -411,6 +426,7 @@ async function openIncident(id) {
   $("note-text").value = "";
   if (!known(id)) await refreshIncident(id);
   else refreshIncident(id).then(() => state && state.selected === id && renderPanel());
+  loadRecordings(id);
   renderPanel();
   renderList();
   $("panel").hidden = false;
@@ -557,8 +573,41 @@ function renderPanel() {
     el("li", {}, `${r.kind}: ${sourceLabel(r.source)} ${r.external_id || ""} `,
       r.incident_id ? el("button", { type: "button", className: "link", onclick: () => openIncident(r.incident_id) }, "Open") : el("span", { className: "empty" }, "(not arrived yet)"))));
   if (!(incident.related_incidents || []).length) $("panel-related").replaceChildren(el("li", { className: "empty" }, "None."));
+  renderRecordings(incident.incident_id);
   $("panel-timeline").replaceChildren(...(incident.timeline || []).map((t) =>
     el("li", {}, el("span", { className: "note-meta" }, when(t.timestamp)), ` ${t.event}${t.message ? `: ${t.message}` : ""}`)));
+}
+
+// Recordings have no events of their own: read when the panel opens and when its incident changes.
+async function loadRecordings(id) {
+  if (!may("incidents:read")) return;
+  try {
+    const answer = await state.api.get(`/v1/incidents/${encodeURIComponent(id)}/recordings`);
+    if (!state) return;
+    state.recordings.set(id, answer.data);
+    if (state.selected === id) renderRecordings(id);
+  } catch (error) {
+    if (refused(error)) return;
+  }
+}
+
+function renderRecordings(id) {
+  const recordings = state.recordings.get(id);
+  if (!recordings) {
+    $("panel-recordings").replaceChildren(el("li", { className: "empty" }, "Loading…"));
+    return;
+  }
+  if (!recordings.length) {
+    $("panel-recordings").replaceChildren(el("li", { className: "empty" }, "None matched."));
+    return;
+  }
+  $("panel-recordings").replaceChildren(...recordings.map((r) => {
+    const length = seconds((Date.parse(r.ended_at) - Date.parse(r.started_at)) / 1000);
+    const overlap = r.overlap_seconds === null ? "" : `, ${seconds(r.overlap_seconds)} overlapping the call`;
+    return el("li", { dataset: { recording: r.recording_id } },
+      el("span", { className: "note-meta" }, `${when(r.started_at)} · ${length}${overlap}`),
+      el("span", {}, `Position ${r.position}${r.caller_number ? ` · caller ${r.caller_number}` : ""} · ${r.recorder_ref}`));
+  }));
 }
 
 async function changeStatus(id, status) {
