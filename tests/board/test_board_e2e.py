@@ -404,7 +404,7 @@ def _the_incident_list_is_reachable_from_the_keyboard(driver: WebDriver) -> None
     assert text_of(driver, "panel-title") == name
 
 
-def _the_gate_who_is_inside_validate_a_code_check_out(driver: WebDriver, server: Server) -> None:
+def _the_gate_who_is_inside_validate_check_in_and_out(driver: WebDriver, server: Server) -> None:
     http = server.http
     site = http.post("/v1/sites", json={"name": "Palm Court Estate", "timezone": "UTC", "gates": ["main"]}).json()
     invite = {
@@ -413,7 +413,8 @@ def _the_gate_who_is_inside_validate_a_code_check_out(driver: WebDriver, server:
         "host": {"name": "Ada Eze"},
         "max_uses": 3,
     }
-    code = http.post("/v1/access-codes", json=invite).json()["code"]
+    issued = http.post("/v1/access-codes", json=invite).json()
+    code = issued["code"]
     driver.refresh()  # the sites are read at sign-in (the key stays in the tab's session: no new sign-in)
     until(driver, lambda d: "Nobody inside." in text_of(d, "inside-list"), "the site's empty gate")
     driver.find_element(By.ID, "validate-code").send_keys(code)
@@ -426,6 +427,23 @@ def _the_gate_who_is_inside_validate_a_code_check_out(driver: WebDriver, server:
     driver.find_element(By.CSS_SELECTOR, f"button[data-checkout='{log['access_log_id']}']").click()
     until(driver, lambda d: "Nobody inside." in text_of(d, "inside-list"), "the visitor checked out")
     assert http.get(f"/v1/access-logs/{log['access_log_id']}").json()["checked_out_at"]
+    # The guard checks the visitor in from the board, at the site's gate: one more use of the code.
+    driver.find_element(By.ID, "validate-code").clear()
+    driver.find_element(By.ID, "validate-code").send_keys(code)
+    driver.find_element(By.ID, "checkin").click()
+    until(driver, lambda d: text_of(d, "validate-result") == "Checked in: Chidi Okeke at main", "the check-in")
+    until(driver, lambda d: "Chidi Okeke" in text_of(d, "inside-list"), "the visitor inside again")
+    [inside] = http.get("/v1/access-logs/current", params={"site_id": site["site_id"]}).json()["data"]
+    assert inside["gate"] == "main" and inside["visitor"]["name"] == "Chidi Okeke"
+    assert http.get(f"/v1/access-codes/{issued['access_code_id']}").json()["uses_left"] == 1
+    # A revoked code: the board shows the server's refusal, and nobody more is inside.
+    assert http.post(f"/v1/access-codes/{issued['access_code_id']}/revoke", json={}).status_code == 200
+    driver.find_element(By.ID, "validate-code").send_keys(code)
+    driver.find_element(By.ID, "checkin").click()
+    until(
+        driver, lambda d: text_of(d, "access-message").startswith("Check-in refused: access denied: revoked"), "refusal"
+    )
+    assert len(http.get("/v1/access-logs/current", params={"site_id": site["site_id"]}).json()["data"]) == 1
 
 
 def _past_the_first_page_every_active_incident_is_listed(driver: WebDriver, server: Server) -> None:
@@ -480,7 +498,7 @@ def test_a_dispatchers_shift_on_the_board(driver: WebDriver, server: Server, fol
     _a_refused_transition_shows_the_servers_message(driver, server, folder)
     _a_tablet_sees_the_board_without_sideways_scrolling(driver, server, folder)
     _the_incident_list_is_reachable_from_the_keyboard(driver)
-    _the_gate_who_is_inside_validate_a_code_check_out(driver, server)
+    _the_gate_who_is_inside_validate_check_in_and_out(driver, server)
     _past_the_first_page_every_active_incident_is_listed(driver, server)
     _sign_out_and_a_read_only_key_sees_no_controls_it_may_not_use(driver, server)
     _the_page_logged_no_script_error(driver)

@@ -86,6 +86,9 @@ async function signIn(key, { quiet = false } = {}) {
   $("units").hidden = !may("dispatch:read");
   $("access").hidden = !may("access:read");
   $("validate-form").hidden = !may("access:read");
+  $("checkin").hidden = !may("access:write");
+  $("checkin-gate").hidden = !may("access:write");
+  document.querySelector('label[for="checkin-gate"]').hidden = !may("access:write");
   if (may("access:read")) loadSites();
   $("note-form").hidden = !may("incidents:write");
   if (!may("incidents:read")) {
@@ -765,11 +768,19 @@ async function loadSites() {
     const chosen = select.value;
     select.replaceChildren(...state.sites.map((site) => el("option", { value: site.site_id }, site.name)));
     if (state.sites.some((site) => site.site_id === chosen)) select.value = chosen;
+    renderGates();
     await loadInside();
   } catch (error) {
     if (refused(error)) return;
     if (state) $("access-message").textContent = `Could not load sites: ${error.message}`;
   }
+}
+
+function renderGates() {
+  const site = state.sites.find((s) => s.site_id === $("access-site").value);
+  const gates = (site && site.gates) || [];
+  $("checkin-gate").replaceChildren(el("option", { value: "" }, "none"), ...gates.map((g) => el("option", { value: g }, g)));
+  $("checkin-gate").value = gates.length ? gates[0] : "";
 }
 
 async function loadInside() {
@@ -806,6 +817,30 @@ async function checkOut(logId) {
   } catch (error) {
     if (refused(error)) return;
     $("access-message").textContent = `Check-out refused: ${error.message}`;
+  }
+}
+
+// Checking in uses the code once (validating does not); a refusal (revoked, used up, outside its hours) is kept
+// in the access log, and the server's reason is shown.
+async function checkIn() {
+  const code = $("validate-code").value.trim();
+  const site = $("access-site").value;
+  if (!code || !site) {
+    $("access-message").textContent = "Enter the visitor's code to check them in.";
+    return;
+  }
+  $("access-message").textContent = "";
+  $("validate-result").textContent = "";
+  const gate = $("checkin-gate").value;
+  try {
+    const log = await state.api.post("/v1/access-logs", { site_id: site, code, ...(gate ? { gate } : {}) });
+    const who = log.visitor && log.visitor.name ? log.visitor.name : "visitor";
+    $("validate-result").textContent = `Checked in: ${who}${log.gate ? ` at ${log.gate}` : ""}`;
+    $("validate-code").value = "";
+    await loadInside();
+  } catch (error) {
+    if (refused(error)) return;
+    $("access-message").textContent = `Check-in refused: ${error.message}`;
   }
 }
 
@@ -848,7 +883,11 @@ function start() {
   });
   $("note-form").addEventListener("submit", addNote);
   $("assign-form").addEventListener("submit", assignUnit);
-  $("access-site").addEventListener("change", loadInside);
+  $("access-site").addEventListener("change", () => {
+    renderGates();
+    loadInside();
+  });
+  $("checkin").addEventListener("click", checkIn);
   $("validate-form").addEventListener("submit", validateCode);
   const saved = sessionStorage.getItem(STORAGE);
   if (saved) signIn(saved, { quiet: true });
