@@ -192,3 +192,24 @@ def test_is_primary_must_be_a_json_boolean(api: Api) -> None:
     response = api.client.patch(patch, json={"is_primary": 0}, headers=api.acme)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "is_primary"
     assert api.client.get(url, headers=api.acme).json()["data"][0]["is_primary"] is True
+
+
+def test_closing_the_call_clears_its_units_and_stamps_cleared_at(api: Api) -> None:
+    for final in ("resolved", "cancelled"):
+        incident_id = api.create_id()
+        a10, a11 = _unit(api, f"A-10-{final}"), _unit(api, f"A-11-{final}")
+        _assign(api, incident_id, unit_id=a10)
+        _assign(api, incident_id, unit_id=a11)
+        _status(api, a10, "on_scene")
+        path = f"/v1/incidents/{incident_id}/status"
+        closed = api.client.post(path, json={"status": final}, headers=api.acme)
+        assert closed.status_code == 200, closed.text
+        for incident in (closed.json(), api.incident(incident_id)):
+            assert {r["status"] for r in incident["responders"]} == {"cleared"}
+            assert all(r["cleared_at"] for r in incident["responders"])
+            on_scene = next(r for r in incident["responders"] if r["unit"]["call_sign"] == f"A-10-{final}")
+            assert on_scene["arrived_at"] and on_scene["cleared_at"] >= on_scene["arrived_at"]
+        for unit_id in (a10, a11):
+            assert api.client.get(f"/v1/units/{unit_id}", headers=api.acme).json()["incident_id"] is None
+        assignments = api.client.get(f"/v1/incidents/{incident_id}/assignments", headers=api.acme).json()["data"]
+        assert all(a["cleared_at"] and a["status"] == "cleared" for a in assignments)

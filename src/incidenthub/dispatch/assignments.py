@@ -71,12 +71,6 @@ def status_from_times(assignment: _Timed) -> str:
     return "dispatched"
 
 
-def name_of(assignment: Assignment) -> str:
-    if assignment.unit is not None:
-        return assignment.unit.call_sign
-    return assignment.personnel.personnel_id if assignment.personnel is not None else ""
-
-
 def open_assignments(incident: Incident) -> list[Assignment]:
     """The assignments that hold their unit now: not cleared, on an active incident."""
     if not changes.is_active(incident):
@@ -113,23 +107,8 @@ def clear_primary(incident: Incident, *, actor: str | None = None) -> bool:
 
 def clear(incident: Incident, assignment: Assignment, *, actor: str | None = None, reason: str = "cleared") -> None:
     """Release a unit from the incident: stamp `cleared_at` (once) and say so in the timeline."""
-    if assignment.cleared_at is not None:
-        return
-    assignment.cleared_at = utcnow()
-    assignment.status = "cleared"
-    assignment.updated_at = assignment.cleared_at
-    changes.record(
-        incident,
-        "unit_cleared",
-        message=f"{name_of(assignment)} {reason}".strip(),
-        actor=actor,
-        data={"assignment_id": assignment.id, "unit_id": assignment.unit_id},
-    )
-
-
-def clear_all(incident: Incident, *, actor: str | None = None, reason: str = "cleared") -> None:
-    for assignment in open_assignments(incident):
-        clear(incident, assignment, actor=actor, reason=reason)
+    message = f"{changes.assignee(assignment)} {reason}".strip()
+    changes.clear_assignment(incident, assignment, at=utcnow(), actor=actor, message=message)
 
 
 def assign(
@@ -159,7 +138,7 @@ def assign(
     changes.record(
         incident,
         "unit_assigned",
-        message=f"{name_of(assignment)} assigned",
+        message=f"{changes.assignee(assignment)} assigned",
         actor=actor,
         data={"assignment_id": assignment.id, "unit_id": assignment.unit_id, "personnel_id": assignment.personnel_id},
     )

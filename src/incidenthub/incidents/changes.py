@@ -29,7 +29,7 @@ from incidenthub.incidents import (
 )
 from incidenthub.incidents.commands import IncidentFields
 from incidenthub.incidents.repository import IncidentRepository
-from incidenthub.models import DeletedIncident, Incident, Personnel, Tenant, TimelineEvent
+from incidenthub.models import Assignment, DeletedIncident, Incident, Personnel, Tenant, TimelineEvent
 from incidenthub.rows import insert_rows
 
 _TIMELINE = cast(Table, TimelineEvent.__table__)
@@ -267,17 +267,40 @@ def _release_held_units(incident: Incident, closed: datetime, *, actor: str | No
     """A closed incident reopens: the units it had when it closed were released then (a closed incident holds
     none, and they may be on another call now), so their assignments are cleared as of the close."""
     for assignment in incident.assignments:
-        if assignment.cleared_at is None:
-            assignment.cleared_at = closed
-            assignment.status = "cleared"
-            assignment.updated_at = utcnow()
-            record(
-                incident,
-                "unit_cleared",
-                message="released when the incident closed",
-                actor=actor,
-                data={"assignment_id": assignment.id, "unit_id": assignment.unit_id},
-            )
+        clear_assignment(incident, assignment, at=closed, actor=actor, message="released when the incident closed")
+
+
+def clear_assignment(
+    incident: Incident, assignment: Assignment, *, at: datetime, actor: str | None, message: str
+) -> None:
+    """Release a unit (or person) from the incident: `cleared_at` stamped once, and said in the timeline."""
+    if assignment.cleared_at is not None:
+        return
+    assignment.cleared_at = at
+    assignment.status = "cleared"
+    assignment.updated_at = utcnow()
+    record(
+        incident,
+        "unit_cleared",
+        message=message,
+        actor=actor,
+        data={"assignment_id": assignment.id, "unit_id": assignment.unit_id},
+    )
+
+
+def assignee(assignment: Assignment) -> str:
+    """The unit's call sign, else the person's id: how the timeline names an assignment."""
+    if assignment.unit is not None:
+        return assignment.unit.call_sign
+    return assignment.personnel.personnel_id if assignment.personnel is not None else ""
+
+
+def _release_units(incident: Incident, *, at: datetime, actor: str | None) -> None:
+    """Closing the call (resolved, cancelled, a CAD's close) releases its units: each open assignment is
+    cleared at the close, as a CAD clears them, so responders show when they were freed."""
+    for assignment in incident.assignments:
+        name = assignee(assignment)
+        clear_assignment(incident, assignment, at=at, actor=actor, message=f"{name} cleared: call closed".strip())
 
 
 def plain(value: Any) -> Any:
@@ -323,6 +346,8 @@ def transition(
     if current not in LIFECYCLE or LIFECYCLE.index(target) <= LIFECYCLE.index(current):
         raise Conflict(f"cannot go from {current} to {target}: the lifecycle only moves forward")
     now = utcnow()
+    if target in FINAL:
+        _release_units(incident, at=now, actor=actor)
     incident.status = target
     data: dict[str, Any] = {"from": current}
     if target == "resolved":
@@ -338,6 +363,7 @@ def cancel(incident: Incident, reason: str | None, *, actor: str | None = None) 
     if incident.status in FINAL:
         raise Conflict(f"Incident {incident.id} is {incident.status} and cannot be cancelled")
     now = utcnow()
+    _release_units(incident, at=now, actor=actor)
     previous, incident.status = incident.status, "cancelled"
     incident.cancelled_at = now
     record(incident, "cancelled", message=reason, actor=actor, at=now, data={"from": previous})
@@ -346,6 +372,8 @@ def cancel(incident: Incident, reason: str | None, *, actor: str | None = None) 
 def close(incident: Incident, *, actor: str | None = None, message: str = "Call closed") -> None:
     """A CAD closed the call: `closed_at` now, and resolved unless it already is final."""
     now = utcnow()
+    if incident.status not in FINAL:
+        _release_units(incident, at=now, actor=actor)
     changes: dict[str, Any] = {"closed_at": now}
     if incident.status not in FINAL:
         changes.update(status="resolved", resolved_at=now)

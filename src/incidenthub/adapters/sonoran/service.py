@@ -221,8 +221,7 @@ def _close(session: Session, view: CallView, actor: str | None, message: str = "
     if state.get("status") != mapping.CLOSED:  # close_call / dispatch-calls/close: the kept status says CLOSED too
         custom = {**(view.incident.custom_fields or {}), "sonoran": {**state, "status": mapping.CLOSED}}
         changes.apply(view.incident, {"custom_fields": custom})
-    assignments.clear_all(view.incident, actor=actor, reason="cleared: call closed")
-    changes.close(view.incident, actor=actor, message=message)
+    changes.close(view.incident, actor=actor, message=message)  # releases its units too
     view.call.closed, view.call.closed_at = True, view.incident.closed_at
     session.flush()
 
