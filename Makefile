@@ -31,8 +31,10 @@ run: $(VENV)/.installed-run
 ## TEST_WORKERS: processes running tests side by side (pytest-xdist; default: one per core, 2 to 4); 0 runs
 ## them all in this process. The 25 slowest tests are listed at the end.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; [ $$n -gt 4 ] && n=4; echo $$n)
+## The board's browser tests keep their screenshots in test-artefacts/board/ (the newest run's).
 test: lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=25
+	INCIDENTHUB_BOARD_SCREENSHOTS=$${INCIDENTHUB_BOARD_SCREENSHOTS:-test-artefacts/board} \
+	  $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal --durations=25
 
 ## unit: the pure rules alone (mappings, lifecycle, cursors): no HTTP, no database, about a second
 unit: $(VENV)/.installed
@@ -116,4 +118,4 @@ migrate: $(VENV)/.installed-run
 	$(BIN)/incidenthub migrate
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-artefacts
