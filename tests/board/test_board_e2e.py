@@ -125,6 +125,7 @@ def server(folder: Path) -> Iterator[Server]:
         running.http.close()
 
 
+NOTE_WITH_MARKUP = 'Hydrant 3 out of service <img src=x onerror="window.__pwned=1">'
 ACTIVE = "oak-lane"  # the native incident the tests work on (its idempotency key, so its external_id)
 
 
@@ -342,10 +343,11 @@ def _another_clients_changes_appear_without_reload(driver: WebDriver, server: Se
     until(driver, lambda d: row(d, "Gas leak at Pier 4") is not None, "another client's new incident")
     appeared = time.monotonic() - started
     target = incident(server)["incident_id"]
-    assert (
-        server.http.post(f"/v1/incidents/{target}/notes", json={"note": "Hydrant 3 out of service"}).status_code == 201
-    )
-    until(driver, lambda d: "Hydrant 3 out of service" in text_of(d, "panel-notes"), "another client's note")
+    assert server.http.post(f"/v1/incidents/{target}/notes", json={"note": NOTE_WITH_MARKUP}).status_code == 201
+    until(driver, lambda d: NOTE_WITH_MARKUP in text_of(d, "panel-notes"), "another client's note")
+    # A client's text is shown as text: the markup in it is neither parsed nor run.
+    assert driver.find_elements(By.CSS_SELECTOR, "#panel-notes img") == []
+    assert driver.execute_script("return window.__pwned === undefined") is True
     assert driver.execute_script("return window.__sameDocument") is True  # no reload happened
     # The board never polls the list (its only timers redraw ages and reload compliance): what appeared came by the
     # stream. How fast is printed, not asserted: a timed assertion fails on a loaded machine, not on a slow board.
