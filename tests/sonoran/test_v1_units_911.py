@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import bearer
 from tests.sonoran.helpers import Sonoran
 
 CALL_911 = {
@@ -39,6 +40,20 @@ def test_remove_911(sonoran: Sonoran) -> None:
     dispatch_id = sonoran.new_call()
     response = sonoran.v1("remove_911", [{"callId": dispatch_id}])
     assert (response.status_code, response.text) == (400, f"INVALID CALL ID: {dispatch_id}")
+
+
+def test_remove_911_releases_a_unit_a_dispatcher_put_on_it(sonoran: Sonoran) -> None:
+    sonoran.ok("call_911", [CALL_911])
+    incident_id = sonoran.incident(1)["incident_id"]
+    native = bearer(sonoran.key(["incidents:write", "dispatch:write", "dispatch:read"]))
+    path = f"/v1/incidents/{incident_id}/assignments"
+    assert sonoran.client.post(path, json={"call_sign": "M7"}, headers=native).status_code == 201
+    sonoran.ok("remove_911", [{"serverId": 1, "callId": 1}])
+    incident = sonoran.incident(1)
+    assert incident["status"] == "cancelled"
+    [responder] = incident["responders"]
+    assert responder["status"] == "cleared" and responder["cleared_at"] == incident["cancelled_at"]
+    assert [e["message"] for e in incident["timeline"] if e["event"] == "unit_cleared"] == ["M7 cleared: call closed"]
 
 
 @pytest.mark.parametrize(

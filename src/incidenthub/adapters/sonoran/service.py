@@ -469,13 +469,7 @@ def remove_emergency(
     if not view.call.closed:
         now = utcnow()
         if view.incident.status not in changes.FINAL:
-            changes.apply(
-                view.incident,
-                {"status": "cancelled", "cancelled_at": now},
-                actor=actor,
-                event="cancelled",
-                message="911 call removed",
-            )
-        view.call.closed, view.call.closed_at = True, now
+            changes.cancel(view.incident, "911 call removed", actor=actor)  # releases any unit on it too
+        view.call.closed, view.call.closed_at = True, view.incident.cancelled_at or now
     session.flush()
     return view
