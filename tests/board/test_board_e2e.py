@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from tests.serving import INCIDENTHUB, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -44,7 +44,6 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-BIN = Path(sys.executable).parent
 DATA = Path(__file__).parent.parent / "data"
 WAIT = 30  # seconds any one step may take before the test fails (a few on a quiet machine; CI runs two workers)
 
@@ -54,7 +53,7 @@ class Server:
 
     def __init__(self, folder: Path, env: dict[str, str], key: str) -> None:
         self.folder, self.env, self.key = folder, env, key
-        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.url = f"http://127.0.0.1:{free_port()}"
         self.process: subprocess.Popen[bytes] | None = None
         # Another client of the same tenant, beside the board.
         self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
@@ -63,7 +62,7 @@ class Server:
         port = self.url.rsplit(":", 1)[1]
         with (self.folder / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [str(BIN / "incidenthub"), "serve", "--workers", "1", "--port", port],
+                [INCIDENTHUB, "serve", "--workers", "1", "--port", port],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -90,15 +89,8 @@ class Server:
         self.start()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _cli(env: dict[str, str], *args: str) -> str:
-    return subprocess.run([str(BIN / "incidenthub"), *args], env=env, capture_output=True, text=True, check=True).stdout
+    return subprocess.run([INCIDENTHUB, *args], env=env, capture_output=True, text=True, check=True).stdout
 
 
 @pytest.fixture(scope="module")
