@@ -72,13 +72,18 @@ export class LiveStream {
         const { value, done } = await reader.read();
         if (done) return; // the server ended the answer (it is stopping): reconnect and resume
         arm();
-        buffer = (buffer + value).replace(/\r\n?/g, "\n");
+        buffer += value;
+        // The server ends lines with "\r\n": a chunk may end between the two. A "\r" at the end waits for the
+        // next chunk, or it would read as a line of its own and cut the event in two.
+        const held = buffer.endsWith("\r") ? "\r" : "";
+        buffer = buffer.slice(0, buffer.length - held.length).replace(/\r\n?/g, "\n");
         let end;
         while ((end = buffer.indexOf("\n\n")) >= 0) {
           const frame = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           this.frame(frame);
         }
+        buffer += held;
       }
     } finally {
       clearTimeout(watchdog);
